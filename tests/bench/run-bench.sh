@@ -1,0 +1,145 @@
+#!/bin/bash
+# run-bench.sh BIN -- `make bench`: clustertop against its peer tools,
+# measured in one run on one simulated cluster, printed as a table of
+# ratios and written to bench-results/bench.json.
+#
+# Peers: pdsh with a fresh ssh per node, pdsh and clush over a warm OpenSSH
+# ControlMaster, dshbak -c and clubak -b on a large generated input, pdcp
+# and parallel scp of a 100 MiB file to 16 nodes. Every figure is the
+# median of several rounds; compare the ratios, not the seconds (these
+# machines are shared and noisy).
+set -u
+bin=$(readlink -f "${1:-build/clustertop}")
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+export SIM_ID=${BENCH_SIM_ID:-8}
+nodes=${BENCH_NODES:-64}
+rounds=${BENCH_ROUNDS:-5}
+push_nodes=${BENCH_PUSH_NODES:-16}
+out=${BENCH_OUT:-$root/bench-results}
+mkdir -p "$out"
+work=$(mktemp -d /var/tmp/ct-bench.XXXXXX)
+export CLUSTERTOP_AUDIT_LOG=$work/audit.log
+
+cleanup() {
+	[ -n "${keep_sim:-}" ] || tests/sim/simcluster down >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+# median of the numbers on stdin
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else printf "%.6f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+# time_rounds N CMD...: wall seconds of each of N runs, median printed
+time_rounds() {
+	local n=$1; shift
+	local i t0 t1
+	for ((i = 0; i < n; i++)); do
+		t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
+		echo "$t1 - $t0" | bc -l
+	done | median
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "n/a"; else printf "%.3f", a / b }'; }
+has_cmd() { "$bin" "$1" --help >/dev/null 2>&1 || ! "$bin" "$1" 2>&1 | grep -q 'not in this build'; }
+
+echo "bench: booting a $nodes-node simulated cluster (SIM_ID=$SIM_ID)"
+t0=$(now)
+tests/sim/simcluster up -n "$nodes" >"$work/sim-up.log" 2>&1 || { tail "$work/sim-up.log"; exit 1; }
+sim_up_s=$(echo "$(now) - $t0" | bc -l)
+eval "$(tests/sim/simcluster env)"
+hostfile=$(tests/sim/simcluster env --json | jq -r .files.hostfile)
+sshcfg=$(tests/sim/simcluster env --json | jq -r .files.ssh_config)
+all=$("$bin" hosts -f "^$hostfile" 2>/dev/null || paste -sd, "$hostfile")
+first16=$(head -n "$push_nodes" "$hostfile" | paste -sd,)
+
+# ControlMaster config: the sim's ssh_config plus connection sharing.
+cmcfg=$work/ssh_config.cm
+{ echo "Host *"; echo "  ControlMaster auto"; echo "  ControlPath $work/cm-%h"; echo "  ControlPersist 600"; cat "$sshcfg"; } >"$cmcfg"
+
+export PDSH_RCMD_TYPE=ssh
+results=()
+add() { results+=("$1=$2"); printf '  %-44s %s\n' "$1" "$2"; }
+
+echo "bench: command rounds on $nodes nodes (median of $rounds)"
+pdsh_fresh=$(PDSH_SSH_ARGS_APPEND="-F $sshcfg" time_rounds "$rounds" pdsh -f 64 -w "^$hostfile" hostname)
+add pdsh_fresh_s "$pdsh_fresh"
+PDSH_SSH_ARGS_APPEND="-F $cmcfg" pdsh -f 64 -w "^$hostfile" true >/dev/null 2>&1	# warm the masters
+pdsh_warm=$(PDSH_SSH_ARGS_APPEND="-F $cmcfg" time_rounds "$rounds" pdsh -f 64 -w "^$hostfile" hostname)
+add pdsh_controlmaster_s "$pdsh_warm"
+clush_warm=$(time_rounds "$rounds" clush -f 64 -o "-F $cmcfg" -w "$all" hostname)
+add clush_controlmaster_s "$clush_warm"
+
+ct_cold=nan ct_warm=nan ct_rss_kb=nan
+if has_cmd exec; then
+	ct_cold=$(time_rounds "$rounds" "$bin" exec -f 64 -w "^$hostfile" hostname)
+	/usr/bin/time -f %M -o "$work/rss" "$bin" exec -w "^$hostfile" true >/dev/null 2>&1
+	ct_rss_kb=$(cat "$work/rss")
+fi
+add clustertop_exec_cold_s "$ct_cold"
+add clustertop_exec_max_rss_kb "$ct_rss_kb"
+if has_cmd bench; then
+	"$bin" bench -w "^$hostfile" --rounds $((rounds * 2)) --json hostname >"$work/ctbench.json" 2>"$work/ctbench.err"
+	ct_warm=$(jq -r '[.rounds[]] | sort | .[length/2|floor]' "$work/ctbench.json" 2>/dev/null || echo nan)
+fi
+add clustertop_warm_round_s "$ct_warm"
+
+echo "bench: grouping 200,000 lines from 1,000 hosts, 5 distinct outputs"
+gen=tests/bench/gen-bak-input.sh
+if [ -x "$gen" ]; then
+	"$gen" 200000 1000 5 >"$work/bak.in"
+else
+	awk 'BEGIN { for (i = 0; i < 200000; i++) { h = i % 1000; printf "node%04d: output line %d of variant %d\n", h, int(i / 1000), h % 5 } }' >"$work/bak.in"
+fi
+dshbak_s=$(time_rounds "$rounds" sh -c "dshbak -c < $work/bak.in")
+add dshbak_c_s "$dshbak_s"
+clubak_s=$(time_rounds 1 sh -c "clubak -b < $work/bak.in")
+add clubak_b_s "$clubak_s"
+ct_bak=nan bak_same=n/a
+if has_cmd bak; then
+	ct_bak=$(time_rounds "$rounds" sh -c "'$bin' bak -c < $work/bak.in")
+	dshbak -c <"$work/bak.in" >"$work/dshbak.out" 2>/dev/null
+	"$bin" bak -c <"$work/bak.in" >"$work/ctbak.out" 2>/dev/null
+	cmp -s "$work/dshbak.out" "$work/ctbak.out" && bak_same=yes || bak_same=no
+fi
+add clustertop_bak_c_s "$ct_bak"
+add bak_output_identical "$bak_same"
+
+echo "bench: pushing 100 MiB to $push_nodes nodes"
+head -c $((100 * 1024 * 1024)) /dev/urandom >"$work/payload"
+pdcp_s=$(PDSH_SSH_ARGS_APPEND="-F $cmcfg" time_rounds 3 pdcp -w "$first16" "$work/payload" /tmp/payload.pdcp)
+add pdcp_100MiB_s "$pdcp_s"
+scp_par() { local h; for h in $(echo "$first16" | tr , ' '); do scp -q -F "$cmcfg" "$work/payload" "$h:/tmp/payload.scp" & done; wait; }
+scp_s=$(time_rounds 3 scp_par)
+add scp_parallel_100MiB_s "$scp_s"
+ct_push=nan
+if has_cmd push; then
+	ct_push=$(time_rounds 3 "$bin" push -w "$first16" "$work/payload" /tmp/payload.ct)
+fi
+add clustertop_push_100MiB_s "$ct_push"
+
+echo
+echo "ratios (clustertop / peer; lower is better)              target"
+printf '  %-50s %-8s %s\n' "warm round vs pdsh+ControlMaster" "$(ratio "$ct_warm" "$pdsh_warm")" "<= 0.2"
+printf '  %-50s %-8s %s\n' "cold exec vs pdsh fresh ssh" "$(ratio "$ct_cold" "$pdsh_fresh")" "<= 0.5"
+printf '  %-50s %-8s %s\n' "bak -c vs dshbak -c" "$(ratio "$ct_bak" "$dshbak_s")" "<= 0.1"
+printf '  %-50s %-8s %s\n' "push vs pdcp" "$(ratio "$ct_push" "$pdcp_s")" "<= 0.667"
+printf '  %-50s %-8s %s\n' "push vs parallel scp" "$(ratio "$ct_push" "$scp_s")" "<= 0.667"
+rss_per_node=$(awk -v r="$ct_rss_kb" -v n="$nodes" 'BEGIN { if (r == "nan") print "n/a"; else printf "%.0f", r / n }')
+printf '  %-50s %-8s %s\n' "exec max RSS per node (KiB, whole process)" "$rss_per_node" "< 256"
+
+{
+	echo "{"
+	echo "  \"date\": \"$(date -Is)\", \"nodes\": $nodes, \"rounds\": $rounds, \"sim_up_s\": $sim_up_s,"
+	for kv in "${results[@]}"; do
+		k=${kv%%=*}; v=${kv#*=}
+		case $v in nan|n/a|yes|no) v="\"$v\"" ;; esac
+		echo "  \"$k\": $v,"
+	done
+	echo "  \"ratio_warm_vs_pdsh_cm\": \"$(ratio "$ct_warm" "$pdsh_warm")\","
+	echo "  \"ratio_cold_vs_pdsh_fresh\": \"$(ratio "$ct_cold" "$pdsh_fresh")\","
+	echo "  \"ratio_bak_vs_dshbak\": \"$(ratio "$ct_bak" "$dshbak_s")\","
+	echo "  \"ratio_push_vs_pdcp\": \"$(ratio "$ct_push" "$pdcp_s")\","
+	echo "  \"ratio_push_vs_scp\": \"$(ratio "$ct_push" "$scp_s")\""
+	echo "}"
+} >"$out/bench.json"
+echo "bench: results written to $out/bench.json"
