@@ -1,0 +1,57 @@
+/*
+ * cliopt.h -- the options every node-facing command shares: -w -x -F -l
+ * -t -u -f --strict-host-keys (exec, bench, push and the dashboard).
+ *
+ * A command puts CLIOPT_SHORT into its getopt string and CLIOPT_LONG into
+ * its long options, passes each option to cliopt_handle() first, and then
+ * gets the node list (cliopt_nodes) and the engine configuration
+ * (cliopt_engine_config) from the result. Environment defaults:
+ * CLUSTERTOP_SSH_CONFIG for -F, CLUSTERTOP_KNOWN_HOSTS for the known_hosts
+ * file.
+ */
+#ifndef CT_CLIOPT_H
+#define CT_CLIOPT_H
+
+#include <getopt.h>
+
+#include "engine.h"
+
+struct inventory;
+
+struct cliopt {
+	const char	*wexpr;		/* -w HOSTS */
+	const char	*xexpr;		/* -x HOSTS */
+	const char	*ssh_config;	/* -F FILE */
+	const char	*user;		/* -l USER */
+	const char	*known_hosts;	/* $CLUSTERTOP_KNOWN_HOSTS */
+	int		 connect_timeout_ms;	/* -t SECONDS; default 10 s */
+	int		 command_timeout_ms;	/* -u SECONDS; 0 none */
+	int		 fanout;		/* -f N; 0 no limit */
+	enum hostkey_policy hostkeys;	/* --strict-host-keys */
+};
+
+#define CLIOPT_SHORT		"w:x:F:l:t:u:f:"
+#define CLIOPT_STRICT_HOST_KEYS	0x1001
+#define CLIOPT_LONG \
+	{ "strict-host-keys", required_argument, NULL, CLIOPT_STRICT_HOST_KEYS }
+
+/* Fill defaults (from the environment). */
+void	cliopt_init(struct cliopt *);
+/*
+ * Handle option CH with ARG: 1 if it was one of ours, 0 if not, -1 with
+ * *cause (malloc'd) for a bad value.
+ */
+int	cliopt_handle(struct cliopt *, int ch, const char *arg, char **cause);
+/* The usage text for the shared options. */
+const char *cliopt_usage(void);
+/* Fill an engine configuration from the options. */
+void	cliopt_engine_config(const struct cliopt *, struct engine_config *);
+/*
+ * Load the node list (-w/-x, else Slurm, $WCOLL, the host file). Returns
+ * 0, or -1 with *cause.
+ */
+int	cliopt_nodes(const struct cliopt *, struct inventory **, char **cause);
+/* Add the inventory's nodes to the engine; returns malloc'd node ids. */
+int	*cliopt_add_nodes(struct engine *, const struct inventory *);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * cmd-exec.h -- pieces of `clustertop exec` that other front ends reuse:
+ * the exit status rules, per-node messages and the JSON form of a result.
+ */
+#ifndef CT_CMD_EXEC_H
+#define CT_CMD_EXEC_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "engine.h"
+
+struct cJSON;
+
+/* Map a signal name ("KILL") to its number; 0 if unknown. */
+int		 exec_signal_number(const char *);
+/* The exit status one node contributes. */
+int		 exec_node_status(const struct engine_job_result *);
+/* Fold a node into the overall exit status ACC (start with 0). */
+int		 exec_combine_status(int acc, const struct engine_job_result *);
+/* "clustertop: node03: unreachable (Connection refused)", malloc'd, or NULL. */
+char		*exec_node_message(const char *, const struct engine_job_result *);
+/* Format a time as ISO 8601 UTC with milliseconds. */
+void		 exec_format_time(const struct timespec *, char *, size_t);
+/* Add bytes as a JSON string (and NAME_base64 when not UTF-8). */
+void		 exec_json_bytes(struct cJSON *, const char *, const char *,
+		     size_t);
+/* One host's result as a JSON object. */
+struct cJSON	*exec_result_json(const char *, const struct engine_job_result *);
+/* Read all of stdin (capped); -1 with *cause. */
+int		 exec_read_stdin(char **, size_t *, char **);
+
+#endif

@@ -1,0 +1,1597 @@
+/*
+ * engine.c -- the session engine: requests, the loop, jobs, streams,
+ * shells and the events that report them.
+ *
+ * One thread, one epoll set. Every node's socket is in the set (added by
+ * engine-ssh.c once it exists), with EPOLLIN always and EPOLLOUT while
+ * libssh has output pending. A housekeeping tick (ENGINE_TICK_MS) checks
+ * deadlines: connect timeouts, keepalives, command timeouts, reconnects.
+ *
+ * Work is split in two steps so that libssh is never re-entered from one
+ * of its own callbacks: requests (job start, cancel, shell write, ...) and
+ * libssh callbacks only change state and mark nodes dirty; after polling,
+ * the loop schedules jobs onto free channel slots and lets engine-ssh.c
+ * service each dirty node, which is where libssh calls happen.
+ *
+ * Scheduling: a job node waits until its node is up and has a free job
+ * slot (ENGINE_MAX_JOB_CHANNELS of OpenSSH's ten sessions per connection;
+ * streams and shells share the rest, one slot stays free for killing).
+ * The job's fanout caps how many of its nodes run at once.
+ */
+
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "engine-int.h"
+#include "knownhosts.h"
+
+static void	engine_tick(struct engine *, uint64_t);
+static void	engine_schedule(struct engine *);
+static void	engine_jn_end(struct ejobnode *, enum job_node_state,
+		    enum node_state, const char *);
+static void	engine_job_audit(struct engine *, struct ejob *, int);
+
+/* --- small helpers -------------------------------------------------------- */
+
+static void *
+engine_xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
+		abort();
+	return (p);
+}
+
+static char *
+engine_xstrdup(const char *s)
+{
+	char	*p;
+
+	if (s == NULL)
+		return (NULL);
+	if ((p = strdup(s)) == NULL)
+		abort();
+	return (p);
+}
+
+/* Milliseconds on the monotonic clock. */
+uint64_t
+engine_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* Append up to CAP bytes in total; returns how many of LEN were kept. */
+size_t
+ebuf_add(struct ebuf *b, const void *data, size_t len, size_t cap)
+{
+	size_t	keep, want;
+
+	keep = len;
+	if (cap != 0) {
+		if (b->len >= cap)
+			return (0);
+		if (keep > cap - b->len)
+			keep = cap - b->len;
+	}
+	if (keep == 0)
+		return (0);
+	if (b->len + keep + 1 > b->size) {
+		want = b->size == 0 ? 256 : b->size;
+		while (want < b->len + keep + 1)
+			want *= 2;
+		if (cap != 0 && want > cap + 1)
+			want = cap + 1;
+		if ((b->data = realloc(b->data, want)) == NULL)
+			abort();
+		b->size = want;
+	}
+	memcpy(b->data + b->len, data, keep);
+	b->len += keep;
+	b->data[b->len] = '\0';
+	return (keep);
+}
+
+/* Drop N bytes from the front. */
+void
+ebuf_consume(struct ebuf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+	b->data[b->len] = '\0';
+}
+
+/* Free the buffer's memory. */
+void
+ebuf_free(struct ebuf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof *b);
+}
+
+/* Name of a node state, as shown to users and in JSON. */
+const char *
+node_state_name(enum node_state st)
+{
+	switch (st) {
+	case NODE_NEW:
+		return ("new");
+	case NODE_CONNECTING:
+		return ("connecting");
+	case NODE_UP:
+		return ("up");
+	case NODE_UNREACHABLE:
+		return ("unreachable");
+	case NODE_AUTH_FAILED:
+		return ("auth-failed");
+	case NODE_HOSTKEY_MISMATCH:
+		return ("host-key-mismatch");
+	case NODE_TIMED_OUT:
+		return ("timed-out");
+	case NODE_RECONNECTING:
+		return ("reconnecting");
+	}
+	return ("unknown");
+}
+
+/* Name of a job node state. */
+const char *
+job_node_state_name(enum job_node_state st)
+{
+	switch (st) {
+	case JOB_NODE_QUEUED:
+		return ("queued");
+	case JOB_NODE_RUNNING:
+		return ("running");
+	case JOB_NODE_DONE:
+		return ("done");
+	case JOB_NODE_FAILED:
+		return ("failed");
+	case JOB_NODE_TIMED_OUT:
+		return ("timed-out");
+	case JOB_NODE_CANCELLED:
+		return ("cancelled");
+	}
+	return ("unknown");
+}
+
+static int
+engine_state_is_failure(enum node_state st)
+{
+	return (st == NODE_UNREACHABLE || st == NODE_AUTH_FAILED ||
+	    st == NODE_HOSTKEY_MISMATCH || st == NODE_TIMED_OUT);
+}
+
+/* Hand an event to the client. */
+void
+engine_emit(struct engine *e, const struct engine_event *ev)
+{
+	if (e->cb == NULL)
+		return;
+	e->in_cb++;
+	e->cb(ev, e->cbarg);
+	e->in_cb--;
+}
+
+/* Report a diagnostic as ENGINE_EV_LOG. */
+void
+engine_log(struct engine *e, int node, const char *fmt, ...)
+{
+	struct engine_event	 ev;
+	va_list			 ap;
+	char			*text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		text = NULL;
+	va_end(ap);
+	if (text == NULL)
+		return;
+	memset(&ev, 0, sizeof ev);
+	ev.type = ENGINE_EV_LOG;
+	ev.node = node;
+	ev.text = text;
+	engine_emit(e, &ev);
+	free(text);
+}
+
+/* Mark a node for engine_ssh_service() after this poll. */
+void
+engine_node_dirty(struct enode *n)
+{
+	if (n->dirty)
+		return;
+	n->dirty = 1;
+	TAILQ_INSERT_TAIL(&n->e->dirty, n, dirty_entry);
+}
+
+/* Change a node's state and tell the client. */
+void
+engine_node_set_state(struct enode *n, enum node_state st, const char *text)
+{
+	struct engine_event	ev;
+
+	if (text != NULL) {
+		free(n->error);
+		n->error = engine_xstrdup(text);
+	} else if (st == NODE_UP || st == NODE_CONNECTING) {
+		free(n->error);
+		n->error = NULL;
+	}
+	if (n->state == st && text == NULL)
+		return;
+	n->state = st;
+	n->e->sched = 1;
+	memset(&ev, 0, sizeof ev);
+	ev.type = ENGINE_EV_NODE;
+	ev.node = n->id;
+	ev.state = st;
+	ev.text = n->error;
+	engine_emit(n->e, &ev);
+}
+
+/* --- lifetime ------------------------------------------------------------- */
+
+static void
+engine_raise_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Create an engine; returns NULL with *cause (malloc'd) on failure. */
+struct engine *
+engine_create(const struct engine_config *cfg, char **cause)
+{
+	struct engine	*e;
+	char		*why = NULL;
+
+	engine_raise_nofile();
+	signal(SIGPIPE, SIG_IGN);
+
+	e = engine_xcalloc(1, sizeof *e);
+	e->cfg = *cfg;
+	e->cfg.ssh_config = engine_xstrdup(cfg->ssh_config);
+	e->cfg.user = engine_xstrdup(cfg->user);
+	e->cfg.known_hosts = engine_xstrdup(cfg->known_hosts);
+	e->cfg.audit_log = engine_xstrdup(cfg->audit_log);
+	if (e->cfg.connect_timeout_ms <= 0)
+		e->cfg.connect_timeout_ms = 10000;
+	if (e->cfg.keepalive_ms <= 0)
+		e->cfg.keepalive_ms = 5000;
+	if (e->cfg.keepalive_count <= 0)
+		e->cfg.keepalive_count = 3;
+	if (e->cfg.max_connecting <= 0)
+		e->cfg.max_connecting = 64;
+	if (e->cfg.output_cap == 0)
+		e->cfg.output_cap = 1024 * 1024;
+	e->next_id = 1;
+	TAILQ_INIT(&e->jobs);
+	TAILQ_INIT(&e->streams);
+	TAILQ_INIT(&e->shells);
+	TAILQ_INIT(&e->watches);
+	TAILQ_INIT(&e->dirty);
+	TAILQ_INIT(&e->queue);
+
+	if ((e->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		if (asprintf(cause, "epoll_create1: %s", strerror(errno)) == -1)
+			*cause = NULL;
+		goto fail;
+	}
+	e->kh = knownhosts_create();
+	if (engine_ssh_init(e, cause) != 0)
+		goto fail;
+	if (e->cfg.audit_log == NULL || (strcmp(e->cfg.audit_log, "") != 0 &&
+	    strcmp(e->cfg.audit_log, "-") != 0)) {
+		e->audit = audit_open(e->cfg.audit_log, &why);
+		if (e->audit == NULL) {
+			/* Reported on the first turn, once a callback is set. */
+			e->audit_warning = why;
+		}
+	}
+	return (e);
+
+fail:
+	engine_free(e);
+	return (NULL);
+}
+
+static void
+engine_job_free(struct ejob *j)
+{
+	size_t	i;
+
+	for (i = 0; i < j->n; i++) {
+		if (j->jn[i].chan != NULL)
+			j->jn[i].chan->jn = NULL;
+		ebuf_free(&j->jn[i].out);
+		ebuf_free(&j->jn[i].err);
+		free(j->jn[i].error);
+		free(j->jn[i].exit_signal);
+	}
+	free(j->jn);
+	free(j->index);
+	free(j->command);
+	free(j->label);
+	free(j);
+}
+
+static void
+engine_stream_free(struct estream *st)
+{
+	if (st->chan != NULL)
+		st->chan->st = NULL;
+	ebuf_free(&st->line);
+	free(st->command);
+	free(st);
+}
+
+static void
+engine_shell_free(struct eshell *sh)
+{
+	if (sh->chan != NULL)
+		sh->chan->sh = NULL;
+	ebuf_free(&sh->wbuf);
+	free(sh->term);
+	free(sh);
+}
+
+/* Close every channel and session and free everything. */
+void
+engine_free(struct engine *e)
+{
+	struct ejob	*j;
+	struct estream	*st;
+	struct eshell	*sh;
+	struct ewatch	*w;
+	size_t		 i;
+
+	if (e == NULL)
+		return;
+	e->cb = NULL;	/* no events while tearing down */
+	for (i = 0; i < e->nnodes; i++)
+		engine_ssh_close(e->nodes[i]);
+	while ((j = TAILQ_FIRST(&e->jobs)) != NULL) {
+		TAILQ_REMOVE(&e->jobs, j, entry);
+		engine_job_free(j);
+	}
+	while ((st = TAILQ_FIRST(&e->streams)) != NULL) {
+		TAILQ_REMOVE(&e->streams, st, entry);
+		engine_stream_free(st);
+	}
+	while ((sh = TAILQ_FIRST(&e->shells)) != NULL) {
+		TAILQ_REMOVE(&e->shells, sh, entry);
+		engine_shell_free(sh);
+	}
+	while ((w = TAILQ_FIRST(&e->watches)) != NULL) {
+		TAILQ_REMOVE(&e->watches, w, entry);
+		free(w);
+	}
+	engine_ssh_free(e);
+	for (i = 0; i < e->nnodes; i++) {
+		free(e->nodes[i]->name);
+		free(e->nodes[i]->addr);
+		free(e->nodes[i]->error);
+		free(e->nodes[i]->hostname);
+		free(e->nodes[i]->known_hosts);
+		free(e->nodes[i]->global_known_hosts);
+		free(e->nodes[i]->identity);
+		free(e->nodes[i]->addrs);
+		free(e->nodes[i]);
+	}
+	free(e->nodes);
+	knownhosts_free(e->kh);
+	audit_close(e->audit);
+	free(e->audit_warning);
+	if (e->epfd > 0)
+		close(e->epfd);
+	free((char *)e->cfg.ssh_config);
+	free((char *)e->cfg.user);
+	free((char *)e->cfg.known_hosts);
+	free((char *)e->cfg.audit_log);
+	free(e);
+}
+
+/* Set the one event callback. */
+void
+engine_set_callback(struct engine *e, engine_event_cb cb, void *arg)
+{
+	e->cb = cb;
+	e->cbarg = arg;
+}
+
+/* --- nodes ------------------------------------------------------------------ */
+
+/* Add a node; returns its id. */
+int
+engine_add_node(struct engine *e, const char *name, const char *addr)
+{
+	struct enode	*n;
+
+	if (e->nnodes == e->nodes_size) {
+		e->nodes_size = e->nodes_size == 0 ? 64 : e->nodes_size * 2;
+		e->nodes = realloc(e->nodes, e->nodes_size * sizeof *e->nodes);
+		if (e->nodes == NULL)
+			abort();
+	}
+	n = engine_xcalloc(1, sizeof *n);
+	n->e = e;
+	n->id = (int)e->nnodes;
+	n->name = engine_xstrdup(name);
+	n->addr = (addr != NULL && *addr != '\0') ? engine_xstrdup(addr) : NULL;
+	n->state = NODE_NEW;
+	n->fd = -1;
+	n->tag.kind = ETAG_NODE;
+	n->tag.ptr = n;
+	TAILQ_INIT(&n->chans);
+	e->nodes[e->nnodes++] = n;
+	return (n->id);
+}
+
+/* Number of nodes. */
+size_t
+engine_nnodes(const struct engine *e)
+{
+	return (e->nnodes);
+}
+
+static struct enode *
+engine_node(const struct engine *e, int node)
+{
+	if (node < 0 || (size_t)node >= e->nnodes)
+		return (NULL);
+	return (e->nodes[node]);
+}
+
+/* A node's name. */
+const char *
+engine_node_name(const struct engine *e, int node)
+{
+	struct enode	*n = engine_node(e, node);
+
+	return (n == NULL ? NULL : n->name);
+}
+
+/* A node's state. */
+enum node_state
+engine_node_state(const struct engine *e, int node)
+{
+	struct enode	*n = engine_node(e, node);
+
+	return (n == NULL ? NODE_NEW : n->state);
+}
+
+/* A node's last error text. */
+const char *
+engine_node_error(const struct engine *e, int node)
+{
+	struct enode	*n = engine_node(e, node);
+
+	return (n == NULL ? NULL : n->error);
+}
+
+/* Find a node id by name, or -1. */
+int
+engine_find_node(const struct engine *e, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < e->nnodes; i++) {
+		if (strcmp(e->nodes[i]->name, name) == 0)
+			return ((int)i);
+	}
+	return (-1);
+}
+
+static void
+engine_queue_connect(struct enode *n)
+{
+	if (n->phase != EC_IDLE)
+		return;
+	n->phase = EC_QUEUED;
+	n->retry_at = 0;
+	TAILQ_INSERT_TAIL(&n->e->queue, n, queue_entry);
+	engine_node_set_state(n, NODE_CONNECTING, NULL);
+}
+
+/* Start connecting NODE (or every node with -1); paced, never blocks. */
+void
+engine_connect(struct engine *e, int node)
+{
+	size_t	i;
+
+	if (node == -1) {
+		for (i = 0; i < e->nnodes; i++)
+			engine_queue_connect(e->nodes[i]);
+		return;
+	}
+	if (engine_node(e, node) != NULL)
+		engine_queue_connect(e->nodes[node]);
+}
+
+/* Forget a node's session and connect again now. */
+void
+engine_reconnect(struct engine *e, int node)
+{
+	struct enode	*n = engine_node(e, node);
+
+	if (n == NULL)
+		return;
+	if (n->phase == EC_QUEUED)
+		return;
+	if (n->phase != EC_IDLE)
+		engine_node_lost(n, NODE_RECONNECTING, "reconnect requested");
+	n->retry_at = 0;
+	n->backoff_ms = 0;
+	engine_queue_connect(n);
+}
+
+static void
+engine_pump_queue(struct engine *e)
+{
+	struct enode	*n;
+
+	while (e->nconnecting < e->cfg.max_connecting &&
+	    (n = TAILQ_FIRST(&e->queue)) != NULL) {
+		TAILQ_REMOVE(&e->queue, n, queue_entry);
+		e->nconnecting++;
+		engine_ssh_start(n);
+	}
+}
+
+/* Called by engine-ssh.c once a session is authenticated. */
+void
+engine_node_became_up(struct enode *n)
+{
+	struct engine	*e = n->e;
+	struct estream	*st;
+
+	e->nconnecting--;
+	n->backoff_ms = 0;
+	n->was_up = 1;
+	TAILQ_FOREACH(st, &e->streams, entry) {
+		if (st->node == n->id)
+			st->restart_at = 0;
+	}
+	engine_node_set_state(n, NODE_UP, NULL);
+	e->sched = 1;
+}
+
+/*
+ * Called by engine-ssh.c when a connect attempt failed or a session was
+ * lost. Closes the session; the node's channels end with an error.
+ */
+void
+engine_node_lost(struct enode *n, enum node_state st, const char *why)
+{
+	struct engine	*e = n->e;
+	int		 was_up = (n->phase == EC_UP), jitter;
+
+	if (n->phase == EC_QUEUED) {
+		TAILQ_REMOVE(&e->queue, n, queue_entry);
+		n->phase = EC_IDLE;
+	}
+	if (n->phase != EC_IDLE && n->phase != EC_UP)
+		e->nconnecting--;
+	n->closing = st;
+	n->closing_why = why;
+	engine_ssh_close(n);
+	n->closing = NODE_NEW;
+	n->closing_why = NULL;
+	n->phase = EC_IDLE;
+
+	if (e->cfg.reconnect && st != NODE_HOSTKEY_MISMATCH &&
+	    st != NODE_AUTH_FAILED) {
+		if (n->backoff_ms == 0)
+			n->backoff_ms = ENGINE_RECONNECT_MIN_MS;
+		else if (n->backoff_ms < ENGINE_RECONNECT_MAX_MS)
+			n->backoff_ms *= 2;
+		if (n->backoff_ms > ENGINE_RECONNECT_MAX_MS)
+			n->backoff_ms = ENGINE_RECONNECT_MAX_MS;
+		/* Jitter: 75% to 125%, so nodes don't retry in step. */
+		jitter = n->backoff_ms / 2;
+		n->retry_at = engine_now() + (uint64_t)(n->backoff_ms * 3 / 4) +
+		    (uint64_t)(jitter > 0 ? random() % jitter : 0);
+		if (was_up)
+			st = NODE_RECONNECTING;
+	}
+	engine_node_set_state(n, st, why);
+	e->sched = 1;
+}
+
+/* --- channel data and ends (from engine-ssh.c) ---------------------------- */
+
+static void
+engine_stream_line(struct estream *st, struct engine *e, const char *p,
+    size_t len)
+{
+	struct engine_event	ev;
+
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	memset(&ev, 0, sizeof ev);
+	ev.type = ENGINE_EV_STREAM_LINE;
+	ev.node = st->node;
+	ev.id = st->id;
+	ev.data = p;
+	ev.len = len;
+	engine_emit(e, &ev);
+}
+
+/* Data arrived on a channel: STREAM is 1 for stdout, 2 for stderr. */
+void
+engine_chan_data(struct echan *c, int stream, const char *data, size_t len)
+{
+	struct engine		*e = c->node->e;
+	struct engine_event	 ev;
+	struct ejobnode		*jn;
+	struct estream		*st;
+	struct ebuf		*b;
+	size_t			 kept, i, start;
+
+	memset(&ev, 0, sizeof ev);
+	switch (c->kind) {
+	case ECHAN_JOB:
+		if ((jn = c->jn) == NULL)
+			return;
+		b = stream == 1 ? &jn->out : &jn->err;
+		kept = ebuf_add(b, data, len, e->cfg.output_cap);
+		if (kept < len) {
+			if (stream == 1)
+				jn->r.out_truncated = 1;
+			else
+				jn->r.err_truncated = 1;
+		}
+		if (kept > 0 && jn->job->stream_output) {
+			ev.type = ENGINE_EV_JOB_OUTPUT;
+			ev.node = jn->node;
+			ev.id = jn->job->id;
+			ev.stream = stream;
+			ev.data = data;
+			ev.len = kept;
+			engine_emit(e, &ev);
+		}
+		break;
+	case ECHAN_STREAM:
+		if ((st = c->st) == NULL || stream != 1)
+			return;
+		start = 0;
+		for (i = 0; i < len; i++) {
+			if (data[i] != '\n')
+				continue;
+			if (st->line.len > 0) {
+				ebuf_add(&st->line, data + start, i - start,
+				    e->cfg.output_cap);
+				engine_stream_line(st, e, st->line.data,
+				    st->line.len);
+				st->line.len = 0;
+			} else
+				engine_stream_line(st, e, data + start,
+				    i - start);
+			start = i + 1;
+		}
+		if (start < len) {
+			ebuf_add(&st->line, data + start, len - start,
+			    e->cfg.output_cap);
+			if (st->line.len >= e->cfg.output_cap) {
+				engine_stream_line(st, e, st->line.data,
+				    st->line.len);
+				st->line.len = 0;
+			}
+		}
+		break;
+	case ECHAN_SHELL:
+		if (c->sh == NULL)
+			return;
+		ev.type = ENGINE_EV_SHELL_DATA;
+		ev.node = c->sh->node;
+		ev.id = c->sh->id;
+		ev.stream = stream;
+		ev.data = data;
+		ev.len = len;
+		engine_emit(e, &ev);
+		break;
+	case ECHAN_KILL:
+		break;
+	}
+}
+
+/*
+ * A channel is over (remote close, failure, or its session went away);
+ * engine-ssh.c frees it after this returns.
+ */
+void
+engine_chan_ended(struct echan *c)
+{
+	struct engine		*e = c->node->e;
+	struct engine_event	 ev;
+	struct ejobnode		*jn;
+	struct eshell		*sh;
+	enum node_state		 ns;
+	char			*msg = NULL;
+
+	e->sched = 1;
+	switch (c->kind) {
+	case ECHAN_JOB:
+		if ((jn = c->jn) == NULL)
+			break;
+		c->jn = NULL;
+		jn->chan = NULL;
+		jn->job->nrunning--;
+		if (!c->confirmed && jn->st == JN_RUNNING && e->cfg.reconnect &&
+		    c->node->closing != NODE_NEW) {
+			/* Never started, session lost: wait for the next one. */
+			jn->st = JN_WAIT;
+			jn->r.state = JOB_NODE_QUEUED;
+			jn->deadline = 0;
+			jn->wait_until = engine_now() +
+			    (uint64_t)e->cfg.connect_timeout_ms;
+			if (jn - jn->job->jn < (ptrdiff_t)jn->job->cursor)
+				jn->job->cursor = (size_t)(jn - jn->job->jn);
+			break;
+		}
+		if (c->exit_signal != NULL)
+			jn->exit_signal = engine_xstrdup(c->exit_signal);
+		jn->r.exit_status = c->exit_status;
+		jn->r.exit_signal = jn->exit_signal;
+		if (jn->st == JN_KILLING) {
+			if (jn->kill_state == JOB_NODE_TIMED_OUT) {
+				if (asprintf(&msg, "command timed out after %d s",
+				    (jn->job->timeout_ms + 999) / 1000) == -1)
+					msg = NULL;
+			} else
+				msg = engine_xstrdup("cancelled");
+			engine_jn_end(jn, jn->kill_state, c->node->state, msg);
+			free(msg);
+		} else if (c->exit_status == -1 && c->exit_signal == NULL) {
+			ns = c->node->closing != NODE_NEW ? c->node->closing :
+			    c->node->state;
+			engine_jn_end(jn, JOB_NODE_FAILED, ns, c->error != NULL ?
+			    c->error : "channel closed without exit status");
+		} else
+			engine_jn_end(jn, JOB_NODE_DONE, NODE_UP, NULL);
+		break;
+	case ECHAN_STREAM:
+		if (c->st == NULL)
+			break;
+		c->st->chan = NULL;
+		c->st->line.len = 0;
+		c->st->restart_at = engine_now() + ENGINE_STREAM_RESTART_MS;
+		if (c->error != NULL)
+			engine_log(e, c->node->id, "stream %u: %s", c->st->id,
+			    c->error);
+		c->st = NULL;
+		break;
+	case ECHAN_SHELL:
+		if ((sh = c->sh) == NULL)
+			break;
+		c->sh = NULL;
+		sh->chan = NULL;
+		sh->closed = 1;
+		memset(&ev, 0, sizeof ev);
+		ev.type = ENGINE_EV_SHELL_CLOSED;
+		ev.node = sh->node;
+		ev.id = sh->id;
+		ev.text = c->error != NULL ? c->error : "shell exited";
+		engine_emit(e, &ev);
+		break;
+	case ECHAN_KILL:
+		break;
+	}
+}
+
+/* --- jobs ------------------------------------------------------------------ */
+
+static struct ejob *
+engine_find_job(const struct engine *e, uint32_t id)
+{
+	struct ejob	*j;
+
+	TAILQ_FOREACH(j, &e->jobs, entry) {
+		if (j->id == id)
+			return (j);
+	}
+	return (NULL);
+}
+
+/*
+ * Wrap a command so that its process group id is reported first on
+ * stderr (the marker is removed from the output again). sshd makes the
+ * login shell a session and group leader, so $$ is the group to kill.
+ * The command follows on its own line, parsed by the same shell as
+ * without the wrapper: no second shell, no quoting.
+ */
+static char *
+engine_wrap_command(const char *command, const char *token)
+{
+	char	*s;
+
+	if (asprintf(&s, "printf '\\036ct:%s:%%s\\n' \"$$\" >&2\n%s", token,
+	    command) == -1)
+		abort();
+	return (s);
+}
+
+static void
+engine_new_token(char *token)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 r[8];
+	size_t			 i;
+	FILE			*f;
+
+	memset(r, 0, sizeof r);
+	if ((f = fopen("/dev/urandom", "r")) != NULL) {
+		if (fread(r, 1, sizeof r, f) != sizeof r)
+			memset(r, 0, sizeof r);
+		fclose(f);
+	}
+	for (i = 0; i < sizeof r; i++) {
+		r[i] ^= (unsigned char)random();
+		token[i * 2] = hex[r[i] >> 4];
+		token[i * 2 + 1] = hex[r[i] & 15];
+	}
+	token[16] = '\0';
+}
+
+/* Start a job; returns its id, or 0 with *cause set. */
+uint32_t
+engine_job_start(struct engine *e, const struct engine_job_spec *spec,
+    char **cause)
+{
+	struct ejob		*j;
+	struct ejobnode		*jn;
+	struct enode		*n;
+	size_t			 i;
+
+	if (spec->command == NULL || *spec->command == '\0') {
+		*cause = engine_xstrdup("empty command");
+		return (0);
+	}
+	if (spec->nnodes == 0) {
+		*cause = engine_xstrdup("no nodes");
+		return (0);
+	}
+	j = engine_xcalloc(1, sizeof *j);
+	j->nindex = e->nnodes;
+	j->index = engine_xcalloc(e->nnodes, sizeof *j->index);
+	for (i = 0; i < e->nnodes; i++)
+		j->index[i] = -1;
+	for (i = 0; i < spec->nnodes; i++) {
+		if (engine_node(e, spec->nodes[i]) == NULL ||
+		    j->index[spec->nodes[i]] != -1) {
+			if (asprintf(cause, "bad or repeated node id %d",
+			    spec->nodes[i]) == -1)
+				*cause = NULL;
+			free(j->index);
+			free(j);
+			return (0);
+		}
+		j->index[spec->nodes[i]] = (int)i;
+	}
+	j->engine = e;
+	j->id = e->next_id++;
+	j->command = engine_xstrdup(spec->command);
+	j->label = engine_xstrdup(spec->label != NULL ? spec->label : "exec");
+	j->in = spec->stdin_data;
+	j->inlen = spec->stdin_data != NULL ? spec->stdin_len : 0;
+	j->timeout_ms = spec->timeout_ms == 0 ? e->cfg.command_timeout_ms :
+	    spec->timeout_ms;
+	if (j->timeout_ms < 0)
+		j->timeout_ms = 0;
+	j->fanout = spec->fanout > 0 ? spec->fanout : 0;
+	j->stream_output = spec->stream_output;
+	j->n = spec->nnodes;
+	j->jn = engine_xcalloc(j->n, sizeof *j->jn);
+	clock_gettime(CLOCK_REALTIME, &j->start);
+	for (i = 0; i < j->n; i++) {
+		jn = &j->jn[i];
+		jn->job = j;
+		jn->node = spec->nodes[i];
+		jn->st = JN_WAIT;
+		jn->r.state = JOB_NODE_QUEUED;
+		jn->r.node_state = NODE_NEW;
+		jn->r.exit_status = -1;
+		n = e->nodes[jn->node];
+		if (n->state == NODE_NEW)
+			engine_connect(e, n->id);
+	}
+	TAILQ_INSERT_TAIL(&e->jobs, j, entry);
+	engine_job_audit(e, j, 0);
+	e->sched = 1;
+	return (j->id);
+}
+
+static void
+engine_jn_kill(struct ejobnode *jn, enum job_node_state why)
+{
+	if (jn->st != JN_RUNNING || jn->chan == NULL)
+		return;
+	jn->st = JN_KILLING;
+	jn->kill_state = why;
+	jn->kill_until = engine_now() + ENGINE_KILL_GRACE_MS;
+	engine_ssh_chan_kill(jn->chan);
+	engine_node_dirty(jn->chan->node);
+}
+
+/* Cancel a job: kill what runs, never start what waits. */
+void
+engine_job_cancel(struct engine *e, uint32_t id)
+{
+	struct ejob	*j = engine_find_job(e, id);
+	size_t		 i;
+
+	if (j == NULL || j->cancelled)
+		return;
+	j->cancelled = 1;
+	for (i = 0; i < j->n; i++) {
+		if (j->jn[i].st == JN_WAIT)
+			engine_jn_end(&j->jn[i], JOB_NODE_CANCELLED,
+			    e->nodes[j->jn[i].node]->state,
+			    "cancelled before it started");
+		else if (j->jn[i].st == JN_RUNNING)
+			engine_jn_kill(&j->jn[i], JOB_NODE_CANCELLED);
+	}
+}
+
+/* 1 when every node of the job has ended. */
+int
+engine_job_finished(const struct engine *e, uint32_t id)
+{
+	struct ejob	*j = engine_find_job(e, id);
+
+	return (j == NULL || j->nended == j->n);
+}
+
+/* The result of one node of a job, or NULL. */
+const struct engine_job_result *
+engine_job_result(const struct engine *e, uint32_t id, int node)
+{
+	struct ejob	*j = engine_find_job(e, id);
+	struct ejobnode	*jn;
+
+	if (j == NULL || node < 0 || (size_t)node >= j->nindex ||
+	    j->index[node] == -1)
+		return (NULL);
+	jn = &j->jn[j->index[node]];
+	jn->r.out = jn->out.data != NULL ? jn->out.data : "";
+	jn->r.outlen = jn->out.len;
+	jn->r.err = jn->err.data != NULL ? jn->err.data : "";
+	jn->r.errlen = jn->err.len;
+	jn->r.error = jn->error;
+	jn->r.exit_signal = jn->exit_signal;
+	return (&jn->r);
+}
+
+/* Forget a job; an unfinished one is cancelled first. */
+void
+engine_job_release(struct engine *e, uint32_t id)
+{
+	struct ejob	*j = engine_find_job(e, id);
+
+	if (j == NULL)
+		return;
+	if (j->nended != j->n)
+		engine_job_cancel(e, id);
+	j->released = 1;
+}
+
+static void
+engine_jn_end(struct ejobnode *jn, enum job_node_state st,
+    enum node_state ns, const char *error)
+{
+	struct ejob		*j = jn->job;
+	struct engine		*e = j->engine;
+	struct engine_event	 ev;
+
+	if (jn->st == JN_ENDED)
+		return;
+	jn->st = JN_ENDED;
+	jn->r.state = st;
+	jn->r.node_state = ns;
+	free(jn->error);
+	jn->error = engine_xstrdup(error);
+	jn->r.error = jn->error;
+	clock_gettime(CLOCK_REALTIME, &jn->r.end);
+	if (jn->r.start.tv_sec == 0)
+		jn->r.start = jn->r.end;
+	j->nended++;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = ENGINE_EV_JOB_NODE_DONE;
+	ev.node = jn->node;
+	ev.id = j->id;
+	ev.text = jn->error;
+	engine_emit(e, &ev);
+	if (j->nended == j->n && !j->done_sent) {
+		j->done_sent = 1;
+		engine_job_audit(e, j, 1);
+		memset(&ev, 0, sizeof ev);
+		ev.type = ENGINE_EV_JOB_DONE;
+		ev.node = -1;
+		ev.id = j->id;
+		engine_emit(e, &ev);
+	}
+}
+
+/* Append the job's start (END 0) or outcome (END 1) to the audit log. */
+static void
+engine_job_audit(struct engine *e, struct ejob *j, int end)
+{
+	cJSON		*o, *counts, *codes, *states;
+	const char	**names, **failed;
+	struct ejobnode	*jn;
+	size_t		 i, nfailed = 0;
+	char		*where, key[32];
+	struct timespec	 now;
+	cJSON		*c;
+
+	if (e->audit == NULL)
+		return;
+	names = engine_xcalloc(j->n, sizeof *names);
+	failed = engine_xcalloc(j->n, sizeof *failed);
+	for (i = 0; i < j->n; i++)
+		names[i] = e->nodes[j->jn[i].node]->name;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "event", end ? "end" : "start");
+	cJSON_AddNumberToObject(o, "job", j->id);
+	cJSON_AddStringToObject(o, "label", j->label);
+	cJSON_AddStringToObject(o, "command", j->command);
+	where = audit_fold_hosts(names, j->n);
+	cJSON_AddStringToObject(o, "where", where != NULL ? where : "");
+	free(where);
+	cJSON_AddNumberToObject(o, "nodes", (double)j->n);
+	if (!end) {
+		if (j->inlen > 0)
+			cJSON_AddNumberToObject(o, "stdin_bytes",
+			    (double)j->inlen);
+		if (j->timeout_ms > 0)
+			cJSON_AddNumberToObject(o, "timeout_s",
+			    j->timeout_ms / 1000.0);
+	} else {
+		counts = cJSON_AddObjectToObject(o, "outcome");
+		codes = cJSON_AddObjectToObject(o, "exit_codes");
+		states = cJSON_AddObjectToObject(o, "node_states");
+		for (i = 0; i < j->n; i++) {
+			jn = &j->jn[i];
+			c = cJSON_GetObjectItem(counts,
+			    job_node_state_name(jn->r.state));
+			if (c == NULL)
+				cJSON_AddNumberToObject(counts,
+				    job_node_state_name(jn->r.state), 1);
+			else
+				cJSON_SetNumberValue(c, c->valuedouble + 1);
+			if (jn->r.state == JOB_NODE_DONE) {
+				if (jn->exit_signal != NULL)
+					snprintf(key, sizeof key, "SIG%s",
+					    jn->exit_signal);
+				else
+					snprintf(key, sizeof key, "%d",
+					    jn->r.exit_status);
+				c = cJSON_GetObjectItem(codes, key);
+				if (c == NULL)
+					cJSON_AddNumberToObject(codes, key, 1);
+				else
+					cJSON_SetNumberValue(c,
+					    c->valuedouble + 1);
+				if (jn->r.exit_status != 0)
+					failed[nfailed++] = names[i];
+			} else {
+				failed[nfailed++] = names[i];
+				if (jn->r.state == JOB_NODE_FAILED) {
+					c = cJSON_GetObjectItem(states,
+					    node_state_name(jn->r.node_state));
+					if (c == NULL)
+						cJSON_AddNumberToObject(states,
+						    node_state_name(
+						    jn->r.node_state), 1);
+					else
+						cJSON_SetNumberValue(c,
+						    c->valuedouble + 1);
+				}
+			}
+		}
+		if (nfailed > 0) {
+			where = audit_fold_hosts(failed, nfailed);
+			cJSON_AddStringToObject(o, "failed_where",
+			    where != NULL ? where : "");
+			free(where);
+		}
+		clock_gettime(CLOCK_REALTIME, &now);
+		cJSON_AddNumberToObject(o, "duration_s",
+		    (double)(now.tv_sec - j->start.tv_sec) +
+		    (now.tv_nsec - j->start.tv_nsec) / 1e9);
+	}
+	free(names);
+	free(failed);
+	audit_write(e->audit, o);
+}
+
+/* Start waiting job nodes whose node is up and has a free slot. */
+static void
+engine_schedule_job(struct engine *e, struct ejob *j, uint64_t now)
+{
+	struct ejobnode	*jn;
+	struct enode	*n;
+	struct echan	*c;
+	size_t		 i;
+	char		*wrapped;
+
+	while (j->cursor < j->n && j->jn[j->cursor].st != JN_WAIT)
+		j->cursor++;
+	for (i = j->cursor; i < j->n; i++) {
+		jn = &j->jn[i];
+		if (jn->st != JN_WAIT)
+			continue;
+		n = e->nodes[jn->node];
+		if (engine_state_is_failure(n->state)) {
+			engine_jn_end(jn, JOB_NODE_FAILED, n->state,
+			    n->error != NULL ? n->error :
+			    node_state_name(n->state));
+			continue;
+		}
+		if (n->state == NODE_RECONNECTING && jn->wait_until == 0)
+			jn->wait_until = now + (uint64_t)e->cfg.connect_timeout_ms;
+		if (n->state != NODE_UP || n->phase != EC_UP)
+			continue;
+		if (j->fanout > 0 && j->nrunning >= (size_t)j->fanout)
+			break;
+		if (n->njobchans >= ENGINE_MAX_JOB_CHANNELS ||
+		    n->nchans >= ENGINE_MAX_CHANNELS - 1)
+			continue;
+		c = engine_ssh_chan_new(n, ECHAN_JOB, NULL);
+		engine_new_token(c->token);
+		wrapped = engine_wrap_command(j->command, c->token);
+		c->command = wrapped;
+		c->in = j->in;
+		c->inlen = j->inlen;
+		c->want_eof = 1;
+		c->jn = jn;
+		jn->chan = c;
+		jn->st = JN_RUNNING;
+		jn->r.state = JOB_NODE_RUNNING;
+		jn->r.node_state = NODE_UP;
+		clock_gettime(CLOCK_REALTIME, &jn->r.start);
+		if (j->timeout_ms > 0)
+			jn->deadline = now + (uint64_t)j->timeout_ms;
+		j->nrunning++;
+		engine_node_dirty(n);
+	}
+}
+
+static void
+engine_schedule(struct engine *e)
+{
+	struct ejob	*j;
+	struct estream	*st;
+	struct eshell	*sh;
+	struct enode	*n;
+	struct echan	*c;
+	uint64_t	 now = engine_now();
+
+	e->sched = 0;
+	TAILQ_FOREACH(j, &e->jobs, entry) {
+		if (j->nended < j->n && !j->cancelled)
+			engine_schedule_job(e, j, now);
+	}
+	TAILQ_FOREACH(st, &e->streams, entry) {
+		if (st->stopped || st->chan != NULL)
+			continue;
+		n = e->nodes[st->node];
+		if (n->phase != EC_UP || now < st->restart_at ||
+		    n->nchans >= ENGINE_MAX_CHANNELS - 1)
+			continue;
+		c = engine_ssh_chan_new(n, ECHAN_STREAM, NULL);
+		engine_new_token(c->token);
+		c->command = engine_wrap_command(st->command, c->token);
+		c->want_eof = 1;
+		c->st = st;
+		st->chan = c;
+		engine_node_dirty(n);
+	}
+	TAILQ_FOREACH(sh, &e->shells, entry) {
+		if (sh->closed || sh->chan != NULL)
+			continue;
+		n = e->nodes[sh->node];
+		if (sh->started || engine_state_is_failure(n->state)) {
+			sh->closed = 1;
+			engine_log(e, n->id, "shell %u: node %s", sh->id,
+			    node_state_name(n->state));
+			continue;
+		}
+		if (n->phase != EC_UP || n->nchans >= ENGINE_MAX_CHANNELS - 1)
+			continue;
+		c = engine_ssh_chan_new(n, ECHAN_SHELL, NULL);
+		c->sh = sh;
+		sh->chan = c;
+		sh->started = 1;
+		engine_node_dirty(n);
+	}
+}
+
+/* --- streams and shells ------------------------------------------------------ */
+
+/* Run COMMAND on NODE for the life of the session; returns a stream id. */
+uint32_t
+engine_stream_start(struct engine *e, int node, const char *command)
+{
+	struct estream	*st;
+
+	if (engine_node(e, node) == NULL || command == NULL)
+		return (0);
+	st = engine_xcalloc(1, sizeof *st);
+	st->id = e->next_id++;
+	st->node = node;
+	st->command = engine_xstrdup(command);
+	TAILQ_INSERT_TAIL(&e->streams, st, entry);
+	if (e->nodes[node]->state == NODE_NEW)
+		engine_connect(e, node);
+	e->sched = 1;
+	return (st->id);
+}
+
+/* Stop a stream; its remote command is killed. */
+void
+engine_stream_stop(struct engine *e, uint32_t id)
+{
+	struct estream	*st;
+
+	TAILQ_FOREACH(st, &e->streams, entry) {
+		if (st->id != id || st->stopped)
+			continue;
+		st->stopped = 1;
+		if (st->chan != NULL) {
+			st->chan->st = NULL;
+			engine_ssh_chan_kill(st->chan);
+			engine_node_dirty(st->chan->node);
+			st->chan = NULL;
+		}
+		return;
+	}
+}
+
+static struct eshell *
+engine_find_shell(struct engine *e, uint32_t id)
+{
+	struct eshell	*sh;
+
+	TAILQ_FOREACH(sh, &e->shells, entry) {
+		if (sh->id == id && !sh->closed)
+			return (sh);
+	}
+	return (NULL);
+}
+
+/* Open a login shell with a PTY; returns a shell id, 0 on error. */
+uint32_t
+engine_shell_open(struct engine *e, int node, const char *term, int cols,
+    int rows)
+{
+	struct eshell	*sh;
+
+	if (engine_node(e, node) == NULL)
+		return (0);
+	sh = engine_xcalloc(1, sizeof *sh);
+	sh->id = e->next_id++;
+	sh->node = node;
+	sh->term = engine_xstrdup(term != NULL ? term : "xterm-256color");
+	sh->cols = cols > 0 ? cols : 80;
+	sh->rows = rows > 0 ? rows : 24;
+	TAILQ_INSERT_TAIL(&e->shells, sh, entry);
+	if (e->nodes[node]->state == NODE_NEW)
+		engine_connect(e, node);
+	e->sched = 1;
+	return (sh->id);
+}
+
+/* Queue bytes for a shell. */
+void
+engine_shell_write(struct engine *e, uint32_t id, const void *data, size_t len)
+{
+	struct eshell	*sh = engine_find_shell(e, id);
+
+	if (sh == NULL || len == 0)
+		return;
+	ebuf_add(&sh->wbuf, data, len, 0);
+	if (sh->chan != NULL)
+		engine_node_dirty(sh->chan->node);
+}
+
+/* Change a shell's terminal size. */
+void
+engine_shell_resize(struct engine *e, uint32_t id, int cols, int rows)
+{
+	struct eshell	*sh = engine_find_shell(e, id);
+
+	if (sh == NULL || cols <= 0 || rows <= 0)
+		return;
+	sh->cols = cols;
+	sh->rows = rows;
+	sh->resize = 1;
+	if (sh->chan != NULL)
+		engine_node_dirty(sh->chan->node);
+}
+
+/* Close a shell (the PTY closes, so its processes get SIGHUP). */
+void
+engine_shell_close(struct engine *e, uint32_t id)
+{
+	struct eshell	*sh = engine_find_shell(e, id);
+
+	if (sh == NULL)
+		return;
+	sh->closed = 1;
+	if (sh->chan != NULL) {
+		sh->chan->sh = NULL;
+		engine_ssh_chan_close(sh->chan);
+		engine_node_dirty(sh->chan->node);
+		sh->chan = NULL;
+	}
+}
+
+/* --- other fds --------------------------------------------------------------- */
+
+/* Watch another fd in the same loop. */
+int
+engine_watch_fd(struct engine *e, int fd, engine_fd_cb cb, void *arg)
+{
+	struct ewatch		*w;
+	struct epoll_event	 ev;
+
+	w = engine_xcalloc(1, sizeof *w);
+	w->fd = fd;
+	w->cb = cb;
+	w->arg = arg;
+	w->tag.kind = ETAG_WATCH;
+	w->tag.ptr = w;
+	memset(&ev, 0, sizeof ev);
+	ev.events = EPOLLIN;
+	ev.data.ptr = &w->tag;
+	if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		free(w);
+		return (-1);
+	}
+	TAILQ_INSERT_TAIL(&e->watches, w, entry);
+	return (0);
+}
+
+/* Stop watching an fd. */
+void
+engine_unwatch_fd(struct engine *e, int fd)
+{
+	struct ewatch	*w;
+
+	TAILQ_FOREACH(w, &e->watches, entry) {
+		if (w->fd == fd && !w->dead) {
+			epoll_ctl(e->epfd, EPOLL_CTL_DEL, fd, NULL);
+			w->dead = 1;
+			return;
+		}
+	}
+}
+
+/* --- the loop ---------------------------------------------------------------- */
+
+/* 1 while any node is connecting or any job is unfinished. */
+int
+engine_busy(const struct engine *e)
+{
+	struct ejob	*j;
+	size_t		 i;
+
+	TAILQ_FOREACH(j, &e->jobs, entry) {
+		if (j->nended < j->n)
+			return (1);
+	}
+	for (i = 0; i < e->nnodes; i++) {
+		if (e->nodes[i]->phase != EC_IDLE &&
+		    e->nodes[i]->phase != EC_UP)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+engine_tick(struct engine *e, uint64_t now)
+{
+	struct ejob	*j;
+	struct ejobnode	*jn;
+	struct enode	*n;
+	size_t		 i;
+
+	for (i = 0; i < e->nnodes; i++) {
+		n = e->nodes[i];
+		if (n->phase == EC_IDLE && n->retry_at != 0 &&
+		    now >= n->retry_at)
+			engine_queue_connect(n);
+		else if (n->phase != EC_IDLE && n->phase != EC_QUEUED)
+			engine_ssh_tick(n, now);
+	}
+	TAILQ_FOREACH(j, &e->jobs, entry) {
+		if (j->nended == j->n)
+			continue;
+		for (i = 0; i < j->n; i++) {
+			jn = &j->jn[i];
+			switch (jn->st) {
+			case JN_WAIT:
+				if (jn->wait_until != 0 && now >= jn->wait_until) {
+					n = e->nodes[jn->node];
+					engine_jn_end(jn, JOB_NODE_FAILED,
+					    n->state, n->error != NULL ?
+					    n->error : "node did not come up");
+				}
+				break;
+			case JN_RUNNING:
+				if (jn->deadline != 0 && now >= jn->deadline)
+					engine_jn_kill(jn, JOB_NODE_TIMED_OUT);
+				break;
+			case JN_KILLING:
+				if (now >= jn->kill_until && jn->chan != NULL) {
+					/* Give up on the channel. */
+					jn->chan->error = engine_xstrdup(
+					    "remote process did not exit");
+					engine_ssh_chan_close(jn->chan);
+					engine_node_dirty(jn->chan->node);
+					jn->kill_until = now + 60000;
+				}
+				break;
+			case JN_ENDED:
+				break;
+			}
+		}
+	}
+	e->sched = 1;
+}
+
+/* Run ticks, connect pacing, scheduling and node service until quiet. */
+static void
+engine_settle(struct engine *e)
+{
+	struct enode	*n;
+	uint64_t	 now;
+	int		 rounds;
+
+	for (rounds = 0; rounds < 16; rounds++) {
+		now = engine_now();
+		if (now >= e->next_tick) {
+			e->next_tick = now + ENGINE_TICK_MS;
+			engine_tick(e, now);
+		}
+		engine_pump_queue(e);
+		if (e->sched)
+			engine_schedule(e);
+		if (TAILQ_EMPTY(&e->dirty))
+			break;
+		while ((n = TAILQ_FIRST(&e->dirty)) != NULL) {
+			TAILQ_REMOVE(&e->dirty, n, dirty_entry);
+			n->dirty = 0;
+			engine_ssh_service(n);
+		}
+	}
+}
+
+static void
+engine_reap(struct engine *e)
+{
+	struct ejob	*j, *j1;
+	struct estream	*st, *st1;
+	struct eshell	*sh, *sh1;
+	struct ewatch	*w, *w1;
+
+	TAILQ_FOREACH_SAFE(j, &e->jobs, entry, j1) {
+		if (j->released && j->nended == j->n) {
+			TAILQ_REMOVE(&e->jobs, j, entry);
+			engine_job_free(j);
+		}
+	}
+	TAILQ_FOREACH_SAFE(st, &e->streams, entry, st1) {
+		if (st->stopped && st->chan == NULL) {
+			TAILQ_REMOVE(&e->streams, st, entry);
+			engine_stream_free(st);
+		}
+	}
+	TAILQ_FOREACH_SAFE(sh, &e->shells, entry, sh1) {
+		if (sh->closed && sh->chan == NULL) {
+			TAILQ_REMOVE(&e->shells, sh, entry);
+			engine_shell_free(sh);
+		}
+	}
+	TAILQ_FOREACH_SAFE(w, &e->watches, entry, w1) {
+		if (w->dead) {
+			TAILQ_REMOVE(&e->watches, w, entry);
+			free(w);
+		}
+	}
+}
+
+static int
+engine_has_timers(struct engine *e)
+{
+	size_t	i;
+
+	if (!TAILQ_EMPTY(&e->jobs) || !TAILQ_EMPTY(&e->streams))
+		return (1);
+	for (i = 0; i < e->nnodes; i++) {
+		if (e->nodes[i]->phase != EC_IDLE ||
+		    e->nodes[i]->retry_at != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Wait up to TIMEOUT_MS for I/O or deadlines and handle what is ready. */
+int
+engine_run_once(struct engine *e, int timeout_ms)
+{
+	struct epoll_event	 evs[256];
+	struct etag		*tag;
+	struct ewatch		*w;
+	uint64_t		 now;
+	int			 nev, i, wait;
+
+	if (e->audit_warning != NULL) {
+		engine_log(e, -1, "audit log: %s", e->audit_warning);
+		free(e->audit_warning);
+		e->audit_warning = NULL;
+	}
+	engine_settle(e);
+
+	wait = timeout_ms;
+	if (engine_has_timers(e)) {
+		now = engine_now();
+		if (e->next_tick <= now)
+			wait = 0;
+		else if (wait < 0 || (uint64_t)wait > e->next_tick - now)
+			wait = (int)(e->next_tick - now);
+	}
+	if (!TAILQ_EMPTY(&e->dirty) || e->sched)
+		wait = 0;
+
+	nev = epoll_wait(e->epfd, evs, sizeof evs / sizeof evs[0], wait);
+	if (nev == -1) {
+		if (errno == EINTR)
+			return (0);
+		return (-1);
+	}
+	for (i = 0; i < nev; i++) {
+		tag = evs[i].data.ptr;
+		switch (tag->kind) {
+		case ETAG_NODE:
+			engine_ssh_io(tag->ptr, evs[i].events);
+			break;
+		case ETAG_WATCH:
+			w = tag->ptr;
+			if (!w->dead)
+				w->cb(w->fd, w->arg);
+			break;
+		case ETAG_RESOLVER:
+			engine_ssh_resolved(e);
+			break;
+		}
+	}
+	engine_settle(e);
+	engine_reap(e);
+	return (0);
+}

@@ -1,0 +1,691 @@
+/*
+ * tui.c -- `clustertop` with no subcommand: the live dashboard.
+ *
+ * The glue between the engine (src/engine.h), the model (cluster.h) and
+ * the screen (ui/ui.h). One loop, one thread:
+ *
+ *	engine_run_once(timeout)	sockets, the terminal, the Slurm
+ *					watcher and a signal pipe, all in
+ *					the engine's epoll; callbacks only
+ *					change the model
+ *	ui actions			quit, reconnect, theme
+ *	cluster_tick			stale nodes
+ *	ui_draw if due			a key: within one frame (33 ms);
+ *					data: at most 5 times a second;
+ *					otherwise once a second (ages)
+ *
+ * Nothing here blocks after start-up: keys are read in nodelay mode,
+ * prompts and the help are states of the UI, not loops of their own.
+ * Every exit path, fatal signals included, ends curses first.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "cliopt.h"
+#include "cluster.h"
+#include "cmd.h"
+#include "engine.h"
+#include "inventory.h"
+#include "metrics.h"
+#include "theme.h"
+#include "ui.h"
+
+#define TUI_FRAME_MS		33	/* a key is drawn within this */
+#define TUI_DATA_FRAME_MS	200	/* new numbers: at most 5 frames/s */
+#define TUI_IDLE_FRAME_MS	1000	/* nothing new: ages still move */
+#define TUI_TICK_MS		250	/* stale checks */
+#define TUI_SLURM_MS		5000	/* Slurm state refresh */
+
+struct tui {
+	struct engine		*e;
+	struct cluster		*c;
+	struct ui		 ui;
+	struct slurm_watch	*sw;
+	int			*eng2idx;	/* engine node id -> cluster index */
+	size_t			 neng;
+	uint32_t		*streams;	/* per cluster index; 0 none */
+	char			*metrics_cmd;
+	int			 quit;
+	uint64_t		 last_draw_ms;
+	uint64_t		 last_tick_ms;
+	char			 theme_name[64];
+};
+
+static int	sig_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t sig_quit;
+static struct sigaction old_winch;
+static struct sigaction old_fatal[32];
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* --- signals ----------------------------------------------------------------- */
+
+static void
+sig_wake(void)
+{
+	int	saved = errno;
+	char	c = 0;
+
+	if (sig_pipe[1] != -1 && write(sig_pipe[1], &c, 1) < 0) {
+		/* Full pipe: a wake-up is pending anyway. */
+	}
+	errno = saved;
+}
+
+static void
+on_winch(int sig)
+{
+	/* Let curses note the new size (it then returns KEY_RESIZE). */
+	if (old_winch.sa_handler != SIG_DFL && old_winch.sa_handler != SIG_IGN &&
+	    old_winch.sa_handler != NULL)
+		old_winch.sa_handler(sig);
+	sig_wake();
+}
+
+static void
+on_quit(int sig)
+{
+	(void)sig;
+	sig_quit = 1;
+	sig_wake();
+}
+
+static void
+on_fatal(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction	*old = &old_fatal[sig & 31];
+
+	/* The terminal back first, then whoever handled this before us. */
+	ui_end();
+	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction != NULL) {
+		old->sa_sigaction(sig, si, uc);
+		return;
+	}
+	if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN &&
+	    old->sa_handler != NULL) {
+		old->sa_handler(sig);
+		return;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+signals_setup(void)
+{
+	static const int	 fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+	    SIGABRT };
+	struct sigaction	 sa;
+	size_t			 i;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_quit;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	sa.sa_handler = on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, &old_winch);
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = on_fatal;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	for (i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+		sigaction(fatal[i], &sa, &old_fatal[fatal[i] & 31]);
+}
+
+static void
+signals_restore(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGWINCH, &old_winch, NULL);
+}
+
+/* --- engine and fd callbacks -------------------------------------------------- */
+
+static long
+node_index(struct tui *t, int node)
+{
+	if (node < 0 || (size_t)node >= t->neng)
+		return (-1);
+	return (t->eng2idx[node]);
+}
+
+static void
+on_engine_event(const struct engine_event *ev, void *arg)
+{
+	struct tui	*t = arg;
+	long		 i = node_index(t, ev->node);
+	uint64_t	 now = now_ms();
+
+	if (i < 0)
+		return;
+	switch (ev->type) {
+	case ENGINE_EV_NODE:
+		cluster_node_conn(t->c, (size_t)i, ev->state, ev->text, now);
+		/* The engine restarts a stream after every reconnect. */
+		if (ev->state == NODE_UP && t->streams[i] == 0)
+			t->streams[i] = engine_stream_start(t->e, ev->node,
+			    t->metrics_cmd);
+		break;
+	case ENGINE_EV_STREAM_LINE:
+		cluster_node_line(t->c, (size_t)i, ev->data, ev->len, now);
+		break;
+	case ENGINE_EV_LOG:
+		cluster_node_error(t->c, (size_t)i, ev->text, now);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_tty(int fd, void *arg)
+{
+	struct tui	*t = arg;
+	int		 key, n = 0;
+
+	(void)fd;
+	t->ui.now_ms = now_ms();
+	/* Drain what is there; a paste of 1000 keys stays bounded. */
+	while (n++ < 1024 && (key = getch()) != ERR)
+		ui_key(&t->ui, key);
+}
+
+static void
+on_signal_pipe(int fd, void *arg)
+{
+	struct tui	*t = arg;
+	char		 buf[64];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	if (sig_quit)
+		t->quit = 1;
+	/* A SIGWINCH: curses hands out KEY_RESIZE on the next getch. */
+	on_tty(-1, t);
+}
+
+static void
+on_slurm(int fd, void *arg)
+{
+	struct tui		*t = arg;
+	struct inventory	*inv = NULL;
+	char			*cause = NULL;
+	int			 r;
+
+	(void)fd;
+	while ((r = slurm_watch_read(t->sw, &inv, &cause)) == 1) {
+		cluster_apply_slurm(t->c, inv);
+		if (inv->nnodes == 0 && inv->warning != NULL)
+			ui_message(&t->ui, 1, "slurm: %s", inv->warning);
+		inventory_free(inv);
+		inv = NULL;
+	}
+	if (r < 0) {
+		ui_message(&t->ui, 1, "slurm watcher stopped: %s",
+		    cause != NULL ? cause : "helper died");
+		free(cause);
+		engine_unwatch_fd(t->e, slurm_watch_fd(t->sw));
+		slurm_watch_stop(t->sw);
+		t->sw = NULL;
+	}
+}
+
+/* --- actions ------------------------------------------------------------------- */
+
+static void
+do_reconnect(struct tui *t)
+{
+	size_t			*sel, n, i;
+	struct cluster_node	*cn;
+
+	sel = cluster_selected(t->c, &n);
+	if (n == 0 && (cn = ui_cursor_node(&t->ui)) != NULL) {
+		sel[0] = (size_t)(cn - t->c->nodes);
+		n = 1;
+	}
+	for (i = 0; i < n; i++)
+		engine_reconnect(t->e, (int)sel[i]);
+	if (n > 0)
+		ui_message(&t->ui, 0, "reconnecting %zu node%s", n,
+		    n == 1 ? "" : "s");
+	free(sel);
+}
+
+static void
+do_next_theme(struct tui *t)
+{
+	struct theme	 th;
+	char		**list, *cause = NULL;
+	size_t		 n, i, next = 0;
+
+	list = theme_list(&n);
+	if (n == 0) {
+		ui_message(&t->ui, 1, "no themes found (see --theme)");
+		theme_list_free(list, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(list[i], t->theme_name) == 0)
+			next = (i + 1) % n;
+	}
+	if (theme_load(&th, list[next], &cause) != 0) {
+		ui_message(&t->ui, 1, "%s", cause != NULL ? cause : "theme");
+		free(cause);
+	} else {
+		if (!t->ui.colour)
+			theme_strip_colour(&th);
+		snprintf(t->theme_name, sizeof t->theme_name, "%s", list[next]);
+		ui_set_theme(&t->ui, &th);
+		ui_message(&t->ui, 0, "theme: %s", t->theme_name);
+	}
+	theme_list_free(list, n);
+}
+
+/* --- start-up ------------------------------------------------------------------- */
+
+/* ClusterName from the Slurm configuration, else the host name. */
+static char *
+cluster_name(void)
+{
+	char	*path = NULL, *cause = NULL, line[512], *p, *end;
+	char	 host[256];
+	FILE	*f;
+
+	if (inventory_slurm_conf(&path, &cause) == 0 &&
+	    (f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL) {
+			p = line + strspn(line, " \t");
+			if (strncasecmp(p, "ClusterName=", 12) != 0)
+				continue;
+			p += 12;
+			end = p + strcspn(p, " \t\r\n#");
+			*end = '\0';
+			if (*p != '\0') {
+				fclose(f);
+				free(path);
+				return (strdup(p));
+			}
+		}
+		fclose(f);
+	}
+	free(path);
+	free(cause);
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "cluster");
+	host[sizeof host - 1] = '\0';
+	return (strdup(host));
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: clustertop [-w HOSTS] [-x HOSTS] [-F SSH_CONFIG] "
+	    "[-l USER] [--theme NAME]\n"
+	    "                  [--interval SECONDS] [--mounts /a,/b] "
+	    "[--ascii]\n"
+	    "                  [--strict-host-keys yes|accept-new]\n"
+	    "       clustertop --metrics-command   print the node sampling "
+	    "command\n\n%s"
+	    "  --theme NAME        colour theme (dark, light, mono, "
+	    "high-contrast, or a path)\n"
+	    "  --interval S        seconds between samples (default 2)\n"
+	    "  --mounts LIST       disk columns besides / "
+	    "(default /scratch,/fsx;\n"
+	    "                      $CLUSTERTOP_MOUNTS)\n"
+	    "  --ascii             no UTF-8 glyphs\n"
+	    "See docs/dashboard.md for the screen and its keys.\n",
+	    cliopt_usage());
+}
+
+/* Split a comma list of mounts into MOUNTS (pointers into BUF). */
+static size_t
+split_mounts(char *buf, const char **mounts, size_t max)
+{
+	char	*tok, *save = NULL;
+	size_t	 n = 0;
+
+	for (tok = strtok_r(buf, ", ", &save); tok != NULL && n < max;
+	    tok = strtok_r(NULL, ", ", &save))
+		mounts[n++] = tok;
+	return (n);
+}
+
+/* Parse a decimal number of seconds in C notation. */
+static int
+parse_interval(const char *s, double *out)
+{
+	char	*end;
+	double	 d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(d >= 0.2) ||
+	    d > 3600)
+		return (-1);
+	*out = d;
+	return (0);
+}
+
+static void
+loop(struct tui *t)
+{
+	struct ui	*ui = &t->ui;
+	uint64_t	 now, due, wait;
+	int		 want;
+
+	while (!t->quit) {
+		now = now_ms();
+		/* When is the next frame due? */
+		if (ui->dirty)
+			due = t->last_draw_ms + TUI_FRAME_MS;
+		else if (t->c->flags)
+			due = t->last_draw_ms + TUI_DATA_FRAME_MS;
+		else
+			due = t->last_draw_ms + TUI_IDLE_FRAME_MS;
+		if (due > t->last_tick_ms + TUI_TICK_MS)
+			due = t->last_tick_ms + TUI_TICK_MS;
+		wait = due > now ? due - now : 0;
+		if (engine_run_once(t->e, (int)wait) != 0) {
+			ui_end();
+			fprintf(stderr, "clustertop: the event loop failed\n");
+			t->quit = 2;
+			return;
+		}
+		if (sig_quit)
+			t->quit = 1;
+		now = now_ms();
+		ui_tick(ui, now);
+		switch (ui_take_action(ui)) {
+		case UI_ACTION_QUIT:
+			t->quit = 1;
+			continue;
+		case UI_ACTION_RECONNECT:
+			do_reconnect(t);
+			break;
+		case UI_ACTION_THEME_NEXT:
+			do_next_theme(t);
+			break;
+		case UI_ACTION_REDRAW:
+		case UI_ACTION_NONE:
+			break;
+		}
+		if (now >= t->last_tick_ms + TUI_TICK_MS) {
+			cluster_tick(t->c, now);
+			t->last_tick_ms = now;
+		}
+		want = 0;
+		if (ui->dirty && now >= t->last_draw_ms + TUI_FRAME_MS)
+			want = 1;
+		else if (t->c->flags &&
+		    now >= t->last_draw_ms + TUI_DATA_FRAME_MS)
+			want = 1;
+		else if (now >= t->last_draw_ms + TUI_IDLE_FRAME_MS)
+			want = 1;
+		if (want) {
+			cluster_refresh(t->c, now);
+			t->c->flags = 0;
+			ui_draw(ui);
+			t->last_draw_ms = now;
+		}
+	}
+}
+
+static void
+atexit_end(void)
+{
+	ui_end();
+}
+
+int
+cmd_tui_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLIOPT_LONG,
+		{ "theme", required_argument, NULL, 'T' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "mounts", required_argument, NULL, 'm' },
+		{ "ascii", no_argument, NULL, 'A' },
+		{ "metrics-command", no_argument, NULL, 'M' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tui		 t;
+	struct cliopt		 opt;
+	struct engine_config	 cfg;
+	struct inventory	*inv = NULL;
+	struct theme		 th;
+	const char		*theme_arg = NULL, *mounts[METRICS_MAX_DISKS];
+	const char		*v, *codeset;
+	char			*cause = NULL, *name, mounts_buf[1024];
+	double			 interval = 2;
+	size_t			 nmounts, i;
+	int			*ids, ch, rc, ascii = 0, print_cmd = 0, colour;
+	int			 want_colour;
+
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	memset(&t, 0, sizeof t);
+	cliopt_init(&opt);
+	v = getenv("CLUSTERTOP_MOUNTS");
+	snprintf(mounts_buf, sizeof mounts_buf, "%s", v != NULL ? v :
+	    "/scratch,/fsx");
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, CLIOPT_SHORT "h", longopts,
+	    NULL)) != -1) {
+		rc = cliopt_handle(&opt, ch, optarg, &cause);
+		if (rc < 0) {
+			fprintf(stderr, "clustertop: %s\n", cause);
+			free(cause);
+			return (CT_EXIT_USAGE);
+		}
+		if (rc == 1)
+			continue;
+		switch (ch) {
+		case 'T':
+			theme_arg = optarg;
+			break;
+		case 'i':
+			if (parse_interval(optarg, &interval) != 0) {
+				fprintf(stderr, "clustertop: --interval: 0.2 to "
+				    "3600 seconds\n");
+				return (CT_EXIT_USAGE);
+			}
+			break;
+		case 'm':
+			snprintf(mounts_buf, sizeof mounts_buf, "%s", optarg);
+			break;
+		case 'A':
+			ascii = 1;
+			break;
+		case 'M':
+			print_cmd = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return (0);
+		default:
+			usage(stderr);
+			return (CT_EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "clustertop: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return (CT_EXIT_USAGE);
+	}
+
+	nmounts = split_mounts(mounts_buf, mounts, METRICS_MAX_DISKS - 1);
+	t.metrics_cmd = metrics_command(interval, mounts, nmounts, &cause);
+	if (t.metrics_cmd == NULL) {
+		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
+		    "out of memory");
+		free(cause);
+		return (CT_EXIT_USAGE);
+	}
+	if (print_cmd) {
+		printf("%s\n", t.metrics_cmd);
+		free(t.metrics_cmd);
+		return (0);
+	}
+
+	/* Theme: --theme, else dark, else the built-in copy of dark. */
+	v = getenv("NO_COLOR");
+	want_colour = v == NULL || *v == '\0';
+	if (theme_arg != NULL) {
+		if (theme_load(&th, theme_arg, &cause) != 0) {
+			fprintf(stderr, "clustertop: %s\n", cause);
+			free(cause);
+			free(t.metrics_cmd);
+			return (CT_EXIT_USAGE);
+		}
+	} else if (theme_load(&th, "dark", &cause) != 0) {
+		free(cause);
+		cause = NULL;
+		theme_builtin(&th);
+	}
+	snprintf(t.theme_name, sizeof t.theme_name, "%s", th.name);
+	if (!want_colour)
+		theme_strip_colour(&th);
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "clustertop: the dashboard needs a terminal "
+		    "(see `clustertop exec` for scripts)\n");
+		free(t.metrics_cmd);
+		return (CT_EXIT_USAGE);
+	}
+
+	if (cliopt_nodes(&opt, &inv, &cause) != 0) {
+		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
+		    "no nodes");
+		free(cause);
+		free(t.metrics_cmd);
+		return (CT_EXIT_USAGE);
+	}
+
+	cliopt_engine_config(&opt, &cfg);
+	cfg.reconnect = 1;
+	if ((t.e = engine_create(&cfg, &cause)) == NULL) {
+		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
+		    "cannot start the engine");
+		free(cause);
+		inventory_free(inv);
+		free(t.metrics_cmd);
+		return (1);
+	}
+	name = cluster_name();
+	t.c = cluster_create(name, interval);
+	free(name);
+	cluster_set_mounts(t.c, mounts, nmounts);
+
+	ids = cliopt_add_nodes(t.e, inv);
+	t.neng = engine_nnodes(t.e);
+	t.eng2idx = calloc(t.neng + 1, sizeof *t.eng2idx);
+	t.streams = calloc(inv->nnodes + 1, sizeof *t.streams);
+	if (t.eng2idx == NULL || t.streams == NULL)
+		abort();
+	for (i = 0; i < t.neng; i++)
+		t.eng2idx[i] = -1;
+	for (i = 0; i < inv->nnodes; i++) {
+		cluster_add_node(t.c, inv->nodes[i].name, inv->nodes[i].addr);
+		if (ids[i] >= 0 && (size_t)ids[i] < t.neng)
+			t.eng2idx[ids[i]] = (int)i;
+	}
+	free(ids);
+	cluster_apply_slurm(t.c, inv);
+	if (inv->warning != NULL)
+		ui_message(&t.ui, 0, "%s", inv->warning);
+
+	/* The screen. */
+	codeset = nl_langinfo(CODESET);
+	if (pipe(sig_pipe) != 0) {
+		fprintf(stderr, "clustertop: pipe: %s\n", strerror(errno));
+		return (1);
+	}
+	fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+	fcntl(sig_pipe[0], F_SETFD, FD_CLOEXEC);
+	fcntl(sig_pipe[1], F_SETFD, FD_CLOEXEC);
+	atexit(atexit_end);
+	{
+		/* ui_init clears struct ui: keep a message made before. */
+		char	msg[256];
+		snprintf(msg, sizeof msg, "%s", t.ui.message);
+		if (ui_init(&t.ui, t.c, &th, want_colour) != 0) {
+			fprintf(stderr, "clustertop: cannot start curses\n");
+			return (1);
+		}
+		t.ui.now_ms = now_ms();
+		if (msg[0] != '\0')
+			ui_message(&t.ui, 0, "%s", msg);
+	}
+	colour = t.ui.colour;
+	(void)colour;
+	t.ui.utf8 = !ascii && codeset != NULL && strcmp(codeset, "UTF-8") == 0;
+	signals_setup();
+
+	engine_set_callback(t.e, on_engine_event, &t);
+	engine_watch_fd(t.e, STDIN_FILENO, on_tty, &t);
+	engine_watch_fd(t.e, sig_pipe[0], on_signal_pipe, &t);
+	if ((t.sw = slurm_watch_start(TUI_SLURM_MS)) != NULL)
+		engine_watch_fd(t.e, slurm_watch_fd(t.sw), on_slurm, &t);
+	engine_connect(t.e, -1);
+
+	loop(&t);
+
+	ui_end();
+	signals_restore();
+	if (t.sw != NULL) {
+		engine_unwatch_fd(t.e, slurm_watch_fd(t.sw));
+		slurm_watch_stop(t.sw);
+	}
+	engine_unwatch_fd(t.e, STDIN_FILENO);
+	engine_unwatch_fd(t.e, sig_pipe[0]);
+	engine_free(t.e);
+	cluster_free(t.c);
+	inventory_free(inv);
+	free(t.eng2idx);
+	free(t.streams);
+	free(t.metrics_cmd);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+	return (t.quit == 2 ? 1 : 0);
+}
