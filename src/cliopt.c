@@ -16,6 +16,9 @@ void
 cliopt_init(struct cliopt *o)
 {
 	const char	*v;
+	char		*end;
+	double		 d;
+	long		 l;
 
 	memset(o, 0, sizeof *o);
 	o->connect_timeout_ms = 10000;
@@ -24,6 +27,16 @@ cliopt_init(struct cliopt *o)
 		o->ssh_config = v;
 	if ((v = getenv("CLUSTERTOP_KNOWN_HOSTS")) != NULL && *v != '\0')
 		o->known_hosts = v;
+	/* CLUSTERTOP_KEEPALIVE=SECONDS[,COUNT]: how fast a dead node is seen. */
+	if ((v = getenv("CLUSTERTOP_KEEPALIVE")) != NULL && *v != '\0') {
+		d = strtod(v, &end);
+		if (end != v && d > 0 && d < 3600) {
+			o->keepalive_ms = (int)(d * 1000);
+			if (*end == ',' && (l = strtol(end + 1, NULL, 10)) > 0 &&
+			    l < 1000)
+				o->keepalive_count = (int)l;
+		}
+	}
 }
 
 /* Parse seconds (fractions allowed) into milliseconds. */
@@ -132,6 +145,8 @@ cliopt_engine_config(const struct cliopt *o, struct engine_config *cfg)
 	cfg->hostkeys = o->hostkeys;
 	cfg->connect_timeout_ms = o->connect_timeout_ms;
 	cfg->command_timeout_ms = o->command_timeout_ms;
+	cfg->keepalive_ms = o->keepalive_ms;
+	cfg->keepalive_count = o->keepalive_count;
 }
 
 /* Load the node list. */

@@ -7,7 +7,7 @@
  * gets the node list (cliopt_nodes) and the engine configuration
  * (cliopt_engine_config) from the result. Environment defaults:
  * CLUSTERTOP_SSH_CONFIG for -F, CLUSTERTOP_KNOWN_HOSTS for the known_hosts
- * file.
+ * file, CLUSTERTOP_KEEPALIVE=SECONDS[,COUNT] for the keepalive (5,3).
  */
 #ifndef CT_CLIOPT_H
 #define CT_CLIOPT_H
@@ -28,6 +28,8 @@ struct cliopt {
 	int		 command_timeout_ms;	/* -u SECONDS; 0 none */
 	int		 fanout;		/* -f N; 0 no limit */
 	enum hostkey_policy hostkeys;	/* --strict-host-keys */
+	int		 keepalive_ms;		/* $CLUSTERTOP_KEEPALIVE; 0 default */
+	int		 keepalive_count;
 };
 
 #define CLIOPT_SHORT		"w:x:F:l:t:u:f:"

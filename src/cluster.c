@@ -248,6 +248,12 @@ cluster_node_conn(struct cluster *c, size_t i, enum node_state state,
 		return;
 	n = &c->nodes[i];
 	if (n->conn != state) {
+		/* Retries flip the state; keep when the trouble started. */
+		if (state == NODE_UP)
+			n->lost_ms = 0;
+		else if (n->conn == NODE_UP || (n->lost_ms == 0 &&
+		    state != NODE_CONNECTING && state != NODE_NEW))
+			n->lost_ms = now_ms;
 		n->conn = state;
 		n->conn_since_ms = now_ms;
 		if (state == NODE_UP) {

@@ -72,6 +72,7 @@ struct cluster_node {
 	char		*addr;		/* owned; NULL when none */
 	enum node_state	 conn;
 	uint64_t	 conn_since_ms;	/* when conn last changed */
+	uint64_t	 lost_ms;	/* when it stopped being up; 0 while up */
 	char		*why;		/* last connection error, owned; or NULL */
 
 	char		*slurm_state;	/* sinfo compact name, owned; or NULL */

@@ -32,10 +32,7 @@
 #include "cmd.h"
 #include "cmd-exec.h"
 #include "engine.h"
-#if __has_include("gather.h")
 #include "gather.h"
-#define EXEC_HAVE_GATHER
-#endif
 #include "inventory.h"
 
 #define EXEC_STDIN_MAX		(256UL * 1024 * 1024)	/* bytes read from stdin */
@@ -520,32 +517,45 @@ exec_event(const struct engine_event *ev, void *arg)
 	}
 }
 
-/* Print dshbak-style blocks of the job's output. */
+/* Print grouped blocks of the job's output (gather.c). */
 static void
 exec_print_gathered(struct exec_ctx *x, const int *ids, size_t n)
 {
-#ifndef EXEC_HAVE_GATHER
-	fprintf(stderr, "no gather\n");
-}
-#else
 	const struct engine_job_result	*r;
 	struct gather			*g;
+	const char			*state;
 	size_t				 i;
 
 	g = gather_create();
 	for (i = 0; i < n; i++) {
-		r = engine_job_result(x->e, x->job, ids[i]);
-		if (r == NULL)
+		if ((r = engine_job_result(x->e, x->job, ids[i])) == NULL)
 			continue;
-		if (r->outlen > 0 || r->out_truncated)
-			gather_set(g, x->nodes[ids[i]].name, r->out, r->outlen,
-			    r->state == JOB_NODE_DONE && r->exit_signal == NULL ?
-			    r->exit_status : -1);
+		switch (r->state) {
+		case JOB_NODE_DONE:
+			state = NULL;
+			break;
+		case JOB_NODE_FAILED:
+			state = r->node_state == NODE_UP ? "failed" :
+			    node_state_name(r->node_state);
+			break;
+		default:
+			state = job_node_state_name(r->state);
+			break;
+		}
+		gather_set(g, x->nodes[ids[i]].name, state, r->exit_signal ==
+		    NULL ? r->exit_status : -1, r->exit_signal, r->out,
+		    r->outlen, r->err, r->errlen);
 	}
-	gather_print(g, stdout);
+	gather_print(g, stdout, 0);
 	gather_free(g);
+	for (i = 0; i < n; i++) {
+		if ((r = engine_job_result(x->e, x->job, ids[i])) == NULL)
+			continue;
+		if (r->out_truncated || r->err_truncated)
+			fprintf(stderr, "%s: [clustertop: output truncated at "
+			    "%zu bytes]\n", x->nodes[ids[i]].name, x->cap);
+	}
 }
-#endif
 
 /* --- main ---------------------------------------------------------------------- */
 

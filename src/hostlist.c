@@ -1331,15 +1331,13 @@ fold_lex_cmp(const struct fold_str *a, const struct fold_str *b)
 	return (a->len < b->len ? -1 : a->len > b->len);
 }
 
-static const struct fold_dim	*fold_lex_dim;	/* for fold_lex_sort_cmp */
-
 static int
-fold_lex_sort_cmp(const void *va, const void *vb)
+fold_lex_sort_cmp(const void *va, const void *vb, void *arg)
 {
-	const uint32_t	*a = va, *b = vb;
+	const uint32_t		*a = va, *b = vb;
+	const struct fold_dim	*dim = arg;
 
-	return (fold_lex_cmp(&fold_lex_dim->strs[*a],
-	    &fold_lex_dim->strs[*b]));
+	return (fold_lex_cmp(&dim->strs[*a], &dim->strs[*b]));
 }
 
 static int
@@ -1476,31 +1474,36 @@ fold_rs_union(struct fold_rs *a, const struct fold_rs *b)
 	a->n = k;
 }
 
-static uint32_t	fold_ndim;	/* for fold_vec_cmp */
-static const struct fold_dim *fold_dims;
+/* Dimensions of the pattern being merged, for fold_vec_cmp. */
+struct fold_sort {
+	const struct fold_dim	*dims;
+	uint32_t		 ndim;
+};
 
 /* nodeset's RangeSetND._sort key, then the previous position. */
 static int
-fold_vec_cmp(const void *va, const void *vb)
+fold_vec_cmp(const void *va, const void *vb, void *arg)
 {
 	const struct fold_vec	*a = *(struct fold_vec *const *)va;
 	const struct fold_vec	*b = *(struct fold_vec *const *)vb;
+	const struct fold_sort	*fs = arg;
+	const struct fold_dim	*dims = fs->dims;
 	const struct fold_rs	*x, *y;
 	uint32_t		 d, fa, fb;
 
 	if (a->size != b->size)
 		return (a->size > b->size ? -1 : 1);
-	for (d = 0; d < fold_ndim; d++) {
+	for (d = 0; d < fs->ndim; d++) {
 		x = &a->d[d];
 		y = &b->d[d];
 		if (x->n != y->n)
 			return (x->n > y->n ? -1 : 1);
-		fa = fold_dims[d].lexrank[fold_rs_values(x)[0]];
-		fb = fold_dims[d].lexrank[fold_rs_values(y)[0]];
+		fa = dims[d].lexrank[fold_rs_values(x)[0]];
+		fb = dims[d].lexrank[fold_rs_values(y)[0]];
 		if (fa != fb)
 			return (fa < fb ? -1 : 1);
-		fa = fold_dims[d].lexrank[fold_rs_values(x)[x->n - 1]];
-		fb = fold_dims[d].lexrank[fold_rs_values(y)[y->n - 1]];
+		fa = dims[d].lexrank[fold_rs_values(x)[x->n - 1]];
+		fb = dims[d].lexrank[fold_rs_values(y)[y->n - 1]];
 		if (fa != fb)
 			return (fa < fb ? -1 : 1);
 	}
@@ -1560,8 +1563,10 @@ fold_try_merge(struct fold_vec *item1, struct fold_vec *item2, uint32_t ndim)
  * possibly less compact than nodeset's.
  */
 static void
-fold_merge(struct fold_vec **vl, size_t *np, uint32_t ndim)
+fold_merge(struct fold_vec **vl, size_t *np, const struct fold_dim *dims,
+    uint32_t ndim)
 {
+	struct fold_sort fs = { dims, ndim };
 	struct fold_vec	*item1;
 	size_t		 n = *np, index1, index2, i;
 	int		 full = 0, chg = 1;
@@ -1571,7 +1576,7 @@ fold_merge(struct fold_vec **vl, size_t *np, uint32_t ndim)
 		chg = 0;
 		for (i = 0; i < n; i++)
 			vl[i]->pos = i;
-		qsort(vl, n, sizeof *vl, fold_vec_cmp);
+		qsort_r(vl, n, sizeof *vl, fold_vec_cmp, &fs);
 		index1 = 0;
 		while (index1 + 1 < n) {
 			item1 = vl[index1];
@@ -1687,8 +1692,8 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 		order = hl_reallocarray(NULL, dims[d].n, sizeof *order);
 		for (j = 0; j < dims[d].n; j++)
 			order[j] = j;
-		fold_lex_dim = &dims[d];
-		qsort(order, dims[d].n, sizeof *order, fold_lex_sort_cmp);
+		qsort_r(order, dims[d].n, sizeof *order, fold_lex_sort_cmp,
+		    &dims[d]);
 		for (j = 0; j < dims[d].n; j++)
 			dims[d].lexrank[order[j]] = j;
 		free(order);
@@ -1708,9 +1713,7 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 		vl[i] = &vecs[i];
 	}
 	nv = m;
-	fold_ndim = p->ndim;
-	fold_dims = dims;
-	fold_merge(vl, &nv, p->ndim);
+	fold_merge(vl, &nv, dims, p->ndim);
 	for (k = 0; k < nv; k++)
 		fold_print_vec(out, p, dims, vl[k]->d);
 	for (k = 0; k < nv; k++) {

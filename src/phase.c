@@ -1536,10 +1536,11 @@ phase_set_lookup(const struct phase_set *set, const char *s)
  * The managed-block script. The new block arrives on stdin; the file is
  * rebuilt with awk (the old block, if any, replaced in place; else the
  * block appended, or put first with TOP), compared with the current file,
- * and only when different backed up and replaced: through a temporary
- * file and rename in the same directory, or by rewriting in place when
- * the file is a mount point (a bind-mounted /etc/hosts cannot be renamed
- * over). Exit UNCHANGED_EXIT when the file already held this block.
+ * and only when different backed up and rewritten in place, so that the
+ * file keeps its inode, owner, mode and any bind mount of it (a container's
+ * or a mount namespace's private /etc/hosts). A new file is created through
+ * a temporary name and a rename. Exit UNCHANGED_EXIT when the file already
+ * held this block.
  */
 char *
 phase_block_script(const char *path, const char *marker,
@@ -1586,9 +1587,13 @@ phase_block_script(const char *path, const char *marker,
 	    "\t  printf '%%s\\n' \"$b\"; cat \"$blk\"; printf '%%s\\n' \"$e\"; } > \"$new\" || exit 1\n"
 	    "\tchmod %s \"$new\" || exit 1\n"
 	    "fi\n"
-	    "if mv -f -- \"$new\" \"$f\" 2>/dev/null; then :; else\n"
-	    "\t# a mount point (bind-mounted /etc/hosts) cannot be renamed over\n"
-	    "\tcat \"$new\" > \"$f\" || exit 1\n"
+	    "if [ -e \"$f\" ]; then\n"
+	    "\t# In place: keeps the inode, owner, mode, links and any bind\n"
+	    "\t# mount of it (renaming over /etc/hosts would detach a\n"
+	    "\t# container's or another namespace's private copy).\n"
+	    "\tcat \"$new\" > \"$f\" || { cp -p -- \"$bk\" \"$f\"; exit 1; }\n"
+	    "else\n"
+	    "\tmv -f -- \"$new\" \"$f\" || exit 1\n"
 	    "fi\n"
 	    "echo \"$f: block '$b' written\"\n",
 	    qp, qb, qe, top ? 1 : 0, unchanged_exit, qi, qi, qm);
@@ -2546,9 +2551,10 @@ phase_run_classify(struct phase_run *r, size_t i, const char *error,
 		free(why);
 		return (0);
 	}
+	/* A test passes; a step that only reads a value changes nothing. */
 	if (st->test)
 		n->passed = 1;
-	else if (changed)
+	else if (changed && st->capture == NULL)
 		n->changed = 1;
 	return (1);
 }
@@ -2678,6 +2684,10 @@ phase_run_head_done(struct phase_run *r)
 		}
 	}
 	if (ok && st->capture != NULL) {
+		v = phase_xprintf("(kept as {%s}%s)\n", st->capture,
+		    st->secret ? ", secret" : "");
+		phase_run_output(r, 0, v, strlen(v));
+		free(v);
 		v = phase_xstrdup(r->cout.s != NULL ? r->cout.s : "");
 		n = strlen(v);
 		while (n > 0 && v[n - 1] == '\n')

@@ -174,8 +174,9 @@ static void
 why_text(struct ui *ui, const struct cluster_node *n, char *buf, size_t size)
 {
 	char	age[16];
-	double	since = ui->now_ms > n->conn_since_ms ?
-	    (double)(ui->now_ms - n->conn_since_ms) / 1000 : 0;
+	uint64_t from = n->lost_ms != 0 ? n->lost_ms : n->conn_since_ms;
+	double	since = ui->now_ms > from ? (double)(ui->now_ms - from) / 1000 :
+	    0;
 
 	switch (cluster_health(n)) {
 	case CLUSTER_HEALTH_WAITING:
@@ -192,7 +193,7 @@ why_text(struct ui *ui, const struct cluster_node *n, char *buf, size_t size)
 	default:
 		break;
 	}
-	snprintf(buf, size, "%s%s%s %s %s", node_state_name(n->conn),
+	snprintf(buf, size, "%s%s%s %s for %s", node_state_name(n->conn),
 	    n->why != NULL ? ": " : "", n->why != NULL ? n->why : "",
 	    ui->g->dot, ui_fmt_duration(age, sizeof age, since));
 }

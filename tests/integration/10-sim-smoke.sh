@@ -16,9 +16,10 @@ SIM=${SIMCLUSTER:-$here/../sim/simcluster}
 SIM_ID=${SIM_ID:-0}
 export SIM_ID
 
-fails=0 checks=0
-ok()     { checks=$((checks + 1)); echo "ok - $*"; }
-not_ok() { checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok - $*"; }
+fails=0 checks=0 t_last=${EPOCHREALTIME/./}
+took()   { local t=${EPOCHREALTIME/./}; printf '(%d.%01d s)' $(( (t - t_last) / 1000000 )) $(( (t - t_last) / 100000 % 10 )); t_last=$t; }
+ok()     { checks=$((checks + 1)); echo "ok - $* $(took)"; }
+not_ok() { checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok - $* $(took)"; }
 diag()   { sed 's/^/#   /' | head -n 20; }
 
 json=$("$SIM" env --json) || { echo "not ok - simcluster env --json (is sim $SIM_ID up?)"; exit 1; }
@@ -38,25 +39,30 @@ echo "# sim $SIM_ID: $N nodes, state $STATE"
 SSH_OPTS=(-o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10)
 rssh() { timeout 60 ssh -F "$SSHCFG" "${SSH_OPTS[@]}" "$@"; }
 assh() { timeout 60 ssh -F "$SSHCFG_ADM" "${SSH_OPTS[@]}" "$@"; }
-export -f rssh
 export SSHCFG
 sorted_names=$(printf '%s\n' "${NAMES[@]}" | sort)
 
-# 1. every node answers `hostname` with its own name, over ssh
-out=$(printf '%s\n' "${NAMES[@]}" | xargs -P 16 -I{} bash -c \
-	'h=$(ssh -F "$SSHCFG" -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10 {} hostname 2>&1); echo "{} $h"')
+# 1. every node answers `hostname` with its own name, over ssh (one session
+# per node also reads the node's instance-store list, checked in 7.)
+# shellcheck disable=SC2016,SC2089,SC2090
+remote='d=$(head -n 1 /etc/clustertop/instance-store.list); test -b "$d" || d="not-a-block-device:$d"; echo "$(hostname) $d"'
+# shellcheck disable=SC2090
+export remote
+out=$(printf '%s\n' "${NAMES[@]}" | xargs -P 8 -I{} bash -c \
+	'r=$(ssh -F "$SSHCFG" -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=20 {} "$remote" 2>&1); echo "{} $r"' | sort)
 bad=$(awk '$1 != $2' <<<"$out")
 if [[ -z $bad && $(wc -l <<<"$out") -eq $N ]]; then
 	ok "ssh: all $N nodes answer hostname with their own name (host keys checked)"
 else
 	not_ok "ssh: nodes answering hostname with their own name"; diag <<<"$bad"
 fi
+per_node=$out
 
 # 1a. known_hosts holds every node's key, by name and by address
-kh_bad=0
-while read -r name addr; do
-	grep -q "^$name ssh-" "$KNOWN" && grep -q "^$addr ssh-" "$KNOWN" || kh_bad=$((kh_bad + 1))
-done < <(jqr '.nodes[] | "\(.name) \(.addr)"')
+kh_bad=$(jqr '.nodes[] | "\(.name) \(.addr)"' | awk -v kh="$KNOWN" '
+	BEGIN { while ((getline l < kh) > 0) { split(l, f, " "); if (f[2] ~ /^ssh-/) have[f[1]] = 1 } }
+	!($1 in have) || !($2 in have) { bad++ }
+	END { print bad + 0 }')
 if (( kh_bad == 0 )) && grep -q "UserKnownHostsFile $KNOWN" "$SSHCFG"; then
 	ok "known_hosts: every node's host key by name and by address, used by ssh_config"
 else
@@ -138,8 +144,7 @@ else
 fi
 
 # 7. each node lists its own instance-store device, the one env --json names
-out=$(printf '%s\n' "${NAMES[@]}" | xargs -P 16 -I{} bash -c \
-	'd=$(ssh -F "$SSHCFG" -o StrictHostKeyChecking=yes -o BatchMode=yes {} "cat /etc/clustertop/instance-store.list; for d in \$(cat /etc/clustertop/instance-store.list); do test -b \$d || echo notblock; done" 2>&1); echo "{} $d"' | sort)
+out=$(awk '{ print $1, $3 }' <<<"$per_node")
 want=$(jqr '.nodes[] | "\(.name) \(.instance_store)"' | sort)
 if [[ $out == "$want" && $(awk '{print $2}' <<<"$out" | sort -u | wc -l) -eq $N ]]; then
 	ok "instance store: every node lists its own block device in /etc/clustertop/instance-store.list"
