@@ -40,11 +40,15 @@ struct phase_cli {
 	int			 failed;
 	int			 verbose;
 	int			 quiet;
+	int			 live;		/* output as it arrives */
+	char			**pending;	/* live: partial lines per node */
 	char			**sets;
 	size_t			 nsets;
 	struct phase_run	*run;
 	int			 last_phase;
 	size_t			 nsteps;
+	const char		*step_name;
+	const struct phase_set	*set;
 };
 
 static volatile sig_atomic_t phase_cli_interrupted;
@@ -308,6 +312,40 @@ phase_cli_summary(struct phase_cli *c, int number)
 	free(names);
 }
 
+/* Print complete lines of live output as "NODE: line". */
+static void
+phase_cli_live(struct phase_cli *c, int node, const char *data, size_t len)
+{
+	struct phase_run	*r = c->run;
+	const char		*name = phase_run_node_name(r, node);
+	char			*p, *nl, *all;
+	size_t			 have;
+
+	if (c->pending == NULL) {
+		c->pending = calloc(phase_run_nnodes(r), sizeof *c->pending);
+		if (c->pending == NULL)
+			abort();
+	}
+	have = c->pending[node] != NULL ? strlen(c->pending[node]) : 0;
+	all = malloc(have + len + 1);
+	if (all == NULL)
+		abort();
+	memcpy(all, c->pending[node] != NULL ? c->pending[node] : "", have);
+	memcpy(all + have, data, len);
+	all[have + len] = '\0';
+	free(c->pending[node]);
+	c->pending[node] = NULL;
+	for (p = all; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		/* The step headers are for the grouped view. */
+		if (strncmp(p, "== step ", 8) != 0)
+			printf("   %s: %s\n", name, p);
+	}
+	if (*p != '\0')
+		c->pending[node] = strdup(p);
+	free(all);
+}
+
 static void
 phase_cli_event(const struct phase_event *ev, void *arg)
 {
@@ -320,10 +358,14 @@ phase_cli_event(const struct phase_event *ev, void *arg)
 		if (!c->quiet)
 			printf("\n== phase %d: %s\n", ev->phase, ev->text);
 		c->last_phase = ev->phase;
+		c->nsteps = phase_set_find(c->set, ev->phase)->nsteps;
 		break;
 	case PHASE_EV_STEP_START:
+		c->step_name = phase_set_find(c->set, ev->phase)->
+		    steps[ev->step].name;
 		if (!c->quiet)
-			printf("-- step %d: %s\n", ev->step + 1, ev->text);
+			printf("-- step %d/%zu (%s) on %s\n", ev->step + 1,
+			    c->nsteps, c->step_name, ev->text);
 		break;
 	case PHASE_EV_NODE:
 		name = phase_run_node_name(r, ev->node);
@@ -332,21 +374,11 @@ phase_cli_event(const struct phase_event *ev, void *arg)
 			    ev->text : "?");
 		break;
 	case PHASE_EV_OUTPUT:
-		if (c->verbose) {
-			const char *p = ev->data, *end = ev->data + ev->len;
-			const char *nl;
-			name = phase_run_node_name(r, ev->node);
-			for (; p < end; p = nl + 1) {
-				nl = memchr(p, '\n', end - p);
-				if (nl == NULL)
-					nl = end;
-				printf("   %s: %.*s\n", name, (int)(nl - p), p);
-			}
-			fflush(stdout);
-		}
+		if (c->live && !c->quiet)
+			phase_cli_live(c, ev->node, ev->data, ev->len);
 		break;
 	case PHASE_EV_PHASE_DONE:
-		if (!c->quiet && !c->verbose)
+		if (!c->quiet && !c->live)
 			phase_cli_grouped(c);
 		phase_cli_summary(c, ev->phase);
 		break;
@@ -631,6 +663,7 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 	free(cliopt_add_nodes(e, inv));
 	engine_set_callback(e, phase_cli_engine_event, c);
 	engine_connect(e, -1);
+	c->set = set;
 	c->run = phase_run_create(e, set, numbers, nnumbers, targets,
 	    ntargets, vars);
 	phase_run_set_callback(c->run, phase_cli_event, c);
@@ -674,6 +707,12 @@ restore:
 	sigaction(SIGTERM, &oldterm, NULL);
 out:
 	if (c->run != NULL) {
+		if (c->pending != NULL) {
+			for (i = 0; i < phase_run_nnodes(c->run); i++)
+				free(c->pending[i]);
+			free(c->pending);
+			c->pending = NULL;
+		}
 		phase_run_free(c->run);
 		c->run = NULL;
 	}
@@ -755,7 +794,7 @@ phase_cli_options(struct phase_cli *c, int argc, char **argv)
 			c->yes = 1;
 			break;
 		case 'v':
-			c->verbose = 1;
+			c->verbose = c->live = 1;
 			break;
 		case 'q':
 			c->quiet = 1;
@@ -793,8 +832,10 @@ phase_cli_run(int argc, char **argv, const char *fixed)
 		spec = argv[i];
 	} else if (i != argc)
 		goto usage;
-	if (fixed != NULL)
+	if (fixed != NULL) {
 		c.yes = 1;	/* tests change nothing: no confirmation */
+		c.live = 1;	/* and their output is the point */
+	}
 	rc = phase_cli_run_spec(&c, spec);
 	free(c.sets);
 	return (rc);

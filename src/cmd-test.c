@@ -229,6 +229,7 @@ test_slurm_jobs(int argc, char **argv)
 	int			 ch, poll_ms = 1000, rc = 0;
 	time_t			 deadline;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* states show up live */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "w:", longopts, NULL)) != -1) {
 		switch (ch) {

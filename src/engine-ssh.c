@@ -1067,6 +1067,8 @@ es_tcp_done(struct enode *n)
 	setsockopt(n->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	ssh_options_set(n->s, SSH_OPTIONS_FD, &n->fd);
 	n->phase = EC_HANDSHAKE;
+	/* A deadline per state: TCP, then key exchange, then auth. */
+	n->deadline = engine_now() + (uint64_t)n->e->cfg.connect_timeout_ms;
 	engine_ssh_service(n);
 }
 
@@ -1235,6 +1237,8 @@ engine_ssh_service(struct enode *n)
 		if (es_hostkey(n) != 0)
 			return;
 		n->phase = EC_AUTH;
+		n->deadline = engine_now() +
+		    (uint64_t)n->e->cfg.connect_timeout_ms;
 		n->auth_step = getenv("SSH_AUTH_SOCK") != NULL ? -1 : 0;
 		/* FALLTHROUGH */
 	case EC_AUTH:

@@ -55,8 +55,8 @@ static const char *const phase_builtins[] = {
 	"nodes", "nodes_folded", "node_count",
 	"cluster_nodes", "cluster_nodes_folded", "cluster_count",
 	"cluster_host_patterns", "hosts_entries", "known_hosts_entries",
-	"head", "clustertop", "user", "admin_user", "admin_home", "phase",
-	NULL
+	"head", "clustertop", "ct_options", "user", "admin_user",
+	"admin_home", "phase", NULL
 };
 
 /* --- small helpers ----------------------------------------------------------- */
@@ -683,6 +683,7 @@ phase_step_free(struct phase_step *st)
 	free(st->if_missing);
 	free(st->mode);
 	free(st->capture);
+	free(st->capture_regex);
 	free(st->expect);
 	free(st->lines);
 	for (i = 0; i < st->nalias; i++) {
@@ -1086,7 +1087,8 @@ ploader_script_ref(struct ploader *ld, const char *where, char **text)
 static const char *const ploader_step_keys[] = {
 	"name", "where", "kind", "root", "as", "check", "command", "input",
 	"path", "marker", "content", "if_missing", "mode", "position",
-	"secret", "capture", "test", "warn_only", "unchanged_exit",
+	"secret", "capture", "capture_regex", "preview", "test", "warn_only",
+	"unchanged_exit",
 	"success", "timeout", "fanout", "vars", "comment", NULL
 };
 
@@ -1139,6 +1141,7 @@ ploader_step(struct ploader *ld, struct phase *ph, size_t stepno,
 	if (ploader_bool(ld, js, "root", where, &st->root) != 0 ||
 	    ploader_bool(ld, js, "secret", where, &st->secret) != 0 ||
 	    ploader_bool(ld, js, "test", where, &st->test) != 0 ||
+	    ploader_bool(ld, js, "preview", where, &st->preview) != 0 ||
 	    ploader_bool(ld, js, "warn_only", where, &st->warn_only) != 0 ||
 	    ploader_int(ld, js, "unchanged_exit", where, 1, 255,
 	    &st->unchanged_exit) != 0 ||
@@ -1156,6 +1159,8 @@ ploader_step(struct ploader *ld, struct phase *ph, size_t stepno,
 	    ploader_text(ld, js, "if_missing", where, &st->if_missing) != 0 ||
 	    ploader_text(ld, js, "mode", where, &st->mode) != 0 ||
 	    ploader_text(ld, js, "capture", where, &st->capture) != 0 ||
+	    ploader_text(ld, js, "capture_regex", where,
+	    &st->capture_regex) != 0 ||
 	    ploader_text(ld, js, "position", where, &s) != 0)
 		return (-1);
 	if (s != NULL) {
@@ -1278,6 +1283,20 @@ ploader_step(struct ploader *ld, struct phase *ph, size_t stepno,
 	    strlen(st->mode)))
 		return (ploader_error(ld, "%s: \"mode\" must be octal, such as "
 		    "\"0644\"", where));
+	if (st->capture_regex != NULL) {
+		if (st->capture == NULL)
+			return (ploader_error(ld, "%s: \"capture_regex\" needs "
+			    "\"capture\"", where));
+		if (regcomp(&re, st->capture_regex, REG_EXTENDED |
+		    REG_NEWLINE) != 0)
+			return (ploader_error(ld, "%s: capture_regex is not a "
+			    "valid regular expression", where));
+		regfree(&re);
+	}
+	if (st->preview && (st->where != PHASE_WHERE_HEAD ||
+	    st->kind != PHASE_STEP_RUN))
+		return (ploader_error(ld, "%s: a \"preview\" step is a "
+		    "\"run\" step on the head", where));
 	if (st->capture != NULL) {
 		if (st->where != PHASE_WHERE_HEAD)
 			return (ploader_error(ld, "%s: \"capture\" needs "
@@ -2248,6 +2267,8 @@ phase_context_vars(struct phase_vars *vars, const struct phase_target *cluster,
 		phase_vars_set(vars, "clustertop", buf);
 	} else
 		phase_vars_set(vars, "clustertop", "clustertop");
+	if (!phase_vars_has(vars, "ct_options"))
+		phase_vars_set_list(vars, "ct_options", NULL, 0);
 	pw = getpwuid(geteuid());
 	phase_vars_set(vars, "user", pw != NULL ? pw->pw_name : "root");
 	phase_admin_vars(vars);
@@ -2294,6 +2315,7 @@ struct phase_run {
 	int			 started;
 	int			 finished;
 	int			 failed_any;
+	int			 preview;	/* only "preview" steps run */
 
 	/* The node part running now. */
 	uint32_t		 job;
@@ -2642,6 +2664,25 @@ phase_run_head_close(struct phase_run *r, int *fd)
 	*fd = -1;
 }
 
+/* What a capture step keeps: stdout, or capture_regex's first group. */
+static char *
+phase_capture_value(const struct phase_step *st, const char *out)
+{
+	regex_t		re;
+	regmatch_t	m[2];
+
+	if (st->capture_regex == NULL)
+		return (phase_xstrdup(out));
+	if (regcomp(&re, st->capture_regex, REG_EXTENDED | REG_NEWLINE) != 0)
+		return (phase_xstrdup(""));
+	if (regexec(&re, out, 2, m, 0) != 0 || m[1].rm_so < 0) {
+		regfree(&re);
+		return (phase_xstrdup(""));
+	}
+	regfree(&re);
+	return (phase_xstrndup(out + m[1].rm_so, m[1].rm_eo - m[1].rm_so));
+}
+
 /* Both pipes are closed: collect the child and classify. */
 static void
 phase_run_head_done(struct phase_run *r)
@@ -2684,14 +2725,19 @@ phase_run_head_done(struct phase_run *r)
 		}
 	}
 	if (ok && st->capture != NULL) {
-		v = phase_xprintf("(kept as {%s}%s)\n", st->capture,
-		    st->secret ? ", secret" : "");
-		phase_run_output(r, 0, v, strlen(v));
-		free(v);
-		v = phase_xstrdup(r->cout.s != NULL ? r->cout.s : "");
+		v = phase_capture_value(st, r->cout.s != NULL ? r->cout.s : "");
 		n = strlen(v);
 		while (n > 0 && v[n - 1] == '\n')
 			v[--n] = '\0';
+		if (st->secret)
+			error = phase_xprintf("(kept as {%s}, secret)\n",
+			    st->capture);
+		else
+			error = phase_xprintf("(kept as {%s} = \"%s\")\n",
+			    st->capture, v);
+		phase_run_output(r, 0, error, strlen(error));
+		free(error);
+		error = NULL;
 		phase_vars_set(r->vars, st->capture, v);
 		phase_vars_set_secret(r->vars, st->capture, st->secret);
 		free(v);
@@ -2720,8 +2766,8 @@ phase_run_head_read(int fd, void *arg)
 		got = read(fd, buf, sizeof buf);
 		if (got > 0) {
 			pbuf_addn(isout ? &r->cout : &r->cerr, buf, got);
-			/* A captured value (a key) is never shown. */
-			if (st->capture == NULL)
+			/* A secret (a private key) is never shown. */
+			if (!st->secret)
 				phase_run_output(r, 0, buf, got);
 			continue;
 		}
@@ -2849,7 +2895,7 @@ phase_run_engine_event(struct phase_run *r, const struct engine_event *ev)
 	switch (ev->type) {
 	case ENGINE_EV_JOB_OUTPUT:
 		i = phase_run_index(r, ev->node);
-		if (i > 0 && st->capture == NULL)
+		if (i > 0 && !st->secret)
 			phase_run_output(r, i, ev->data, ev->len);
 		break;
 	case ENGINE_EV_JOB_NODE_DONE:
@@ -2921,6 +2967,19 @@ phase_run_part_start(struct phase_run *r)
 	    (st->where == PHASE_WHERE_ALL && r->sub == 0);
 	if (head && r->nodes[0].state == PHASE_NODE_FAILED)
 		return (0);
+	if (r->preview && !st->preview)
+		return (0);
+	if (!r->preview && st->preview && st->capture != NULL &&
+	    phase_vars_get(r->vars, st->capture) != NULL) {
+		/* Shown before the confirmation: keep what was confirmed. */
+		header = phase_xprintf("== step %zu/%zu: %s\n(previewed: "
+		    "{%s} = \"%s\")\n", r->si + 1, r->ph->nsteps, st->name,
+		    st->capture, st->secret ? "..." :
+		    phase_vars_get(r->vars, st->capture));
+		phase_run_output(r, 0, header, strlen(header));
+		free(header);
+		return (0);
+	}
 	if (phase_step_script(st, r->vars, &script, &input, &inputlen,
 	    &wrapped, &cause) != 0) {
 		/* A template that cannot be expanded fails where it would run. */
@@ -3117,7 +3176,8 @@ phase_run_phase_end(struct phase_run *r)
 				failed[nf++] = r->nodes[i].name;
 		}
 	}
-	phase_state_save(r->ph->number, failed, nf);
+	if (!r->preview)
+		phase_state_save(r->ph->number, failed, nf);
 	free(failed);
 	s = phase_run_fold_state(r, PHASE_NODE_FAILED);
 	phase_run_audit(r, "phase-end", NULL, NULL, INT_MIN, "failed", s);
@@ -3230,6 +3290,30 @@ phase_run_create(struct engine *e, const struct phase_set *set,
 	r->audit = audit_open(NULL, &cause);
 	free(cause);
 	return (r);
+}
+
+void
+phase_run_set_preview(struct phase_run *r, int preview)
+{
+	r->preview = preview;
+}
+
+const char *
+phase_run_var(const struct phase_run *r, const char *name)
+{
+	return (phase_vars_get(r->vars, name));
+}
+
+int
+phase_has_preview(const struct phase *ph)
+{
+	size_t	i;
+
+	for (i = 0; i < ph->nsteps; i++) {
+		if (ph->steps[i].preview)
+			return (1);
+	}
+	return (0);
 }
 
 void

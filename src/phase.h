@@ -63,6 +63,8 @@ struct phase_step {
 	int		 top;		/* BLOCK: a new block goes first */
 	int		 secret;	/* content never shown (private keys) */
 	char		*capture;	/* head step: stdout becomes this variable */
+	char		*capture_regex;	/* keep only its first group, or NULL */
+	int		 preview;	/* read-only: also runs before confirming */
 	int		 test;		/* success is "passed", never "changed" */
 	int		 warn_only;	/* failure is reported but not fatal */
 	int		 unchanged_exit;
@@ -207,7 +209,8 @@ char		*phase_plan(const struct phase *, const struct phase_vars *,
  * {node_count}), the whole cluster ({cluster_nodes}, {hosts_entries}
  * "ADDR<tab>NAME" lines, {cluster_host_patterns}), {known_hosts_entries}
  * (every node's key from KNOWN_HOSTS, the file clustertop verified the
- * keys against), {head}, {clustertop}, {user}, {admin_user}, {admin_home}.
+ * keys against), {head}, {clustertop}, {user}, {admin_user}, {admin_home},
+ * and {ct_options} (empty: the front end sets -F/-l for nested commands).
  * Values it cannot find become errors reported by the steps that use them.
  */
 struct phase_target;
@@ -272,6 +275,17 @@ struct phase_run *phase_run_create(struct engine *, const struct phase_set *,
 		     size_t ntargets, const struct phase_vars *);
 void		 phase_run_set_callback(struct phase_run *, phase_event_cb,
 		     void *);
+/*
+ * Preview mode: run only the phases' "preview" steps (read-only, on the
+ * head), to show before the confirmation what the phase would do. Copy
+ * their captures (phase_run_var) into the real run's variables: the real
+ * run then skips those steps and uses what was shown and confirmed.
+ */
+void		 phase_run_set_preview(struct phase_run *, int);
+/* A variable's value in the run (a capture), or NULL. */
+const char	*phase_run_var(const struct phase_run *, const char *name);
+/* 1 when the phase has preview steps. */
+int		 phase_has_preview(const struct phase *);
 /* Start the first step; progress arrives through the callback. */
 int		 phase_run_start(struct phase_run *, char **cause);
 /* Feed every engine event here; returns 1 if it belonged to the run. */

@@ -51,6 +51,12 @@ kill_sessions() {
 	return 0
 }
 if [[ ${1:-} == --kill-sessions ]]; then kill_sessions "$2"; exit 0; fi
+# Between bench rounds: cut NODE after the first round, heal it after the second.
+if [[ ${1:-} == --cut-then-heal ]]; then
+	n=$(cat "$3" 2>/dev/null || echo 0); echo $((n + 1)) > "$3"
+	if (( n == 0 )); then $SIM fault "$2" cut >/dev/null; else $SIM fault "$2" heal >/dev/null; fi
+	exit 0
+fi
 
 run() {  # run CT exec ARGS...; sets RC, OUT, ERR
 	"$CT" "$@" >"$T/out" 2>"$T/err" </dev/null
@@ -89,6 +95,10 @@ check "signal: killed by signal KILL, status 137" \
 
 run exec -w "$W"
 check "usage error: exit 2" test "$RC" = 2
+
+run exec -b -w "$W" -- "echo same; [ \$(hostname) = $N3 ] && { echo diff; exit 2; }; exit 0"
+check "-b: identical output grouped, exit 2" \
+	bash -c "test $RC = 2 && grep -qx '$N3  exit 2' '$T/out' && test \$(grep -c '^same\$' '$T/out') = 2"
 
 # --- JSON --------------------------------------------------------------------
 run exec --json -w "$W" -- "printf 'a\\377\\001'; echo e >&2; exit 4"
@@ -190,5 +200,16 @@ RC=$?
 check "bench: valid JSON" jqt '.up == 4 and (.rounds | length) == 3' "$T/bench.json"
 check "bench: $N3 reconnected, every round ran on every node" \
 	bash -c "test $RC = 0 && jq -e 'all(.rounds[]; .ok == 4)' '$T/bench.json' >/dev/null"
+
+# --- keepalive: a node cut off mid-session is noticed; healed, it comes back ---------------------
+FAULTS+=("$N3:heal")
+CLUSTERTOP_KEEPALIVE=1,3 "$CT" bench --json -t 2 -w "$W" --rounds 3 \
+	--between "SIM_ID=$SIM_ID $0 --cut-then-heal $N3 $T/cut.state" hostname \
+	> "$T/bench.json" 2>"$T/err" </dev/null
+check "keepalive: the cut node failed its round, the others ran" \
+	jqt '.rounds[1].ok == 3 and .rounds[1].failed == 1' "$T/bench.json"
+check "keepalive: healed, the node was reconnected" \
+	jqt '.rounds[0].ok == 4 and .rounds[2].ok == 4' "$T/bench.json"
+FAULTS=()
 
 (( FAILS == 0 ))
