@@ -100,6 +100,7 @@ bench_event(const struct engine_event *ev, void *arg)
 		fprintf(stderr, "clustertop bench: %s\n", ev->text);
 }
 
+/* `clustertop bench`: connect once, then time rounds of COMMAND. */
 int
 cmd_bench_main(int argc, char **argv)
 {

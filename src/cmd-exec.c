@@ -559,6 +559,7 @@ exec_print_gathered(struct exec_ctx *x, const int *ids, size_t n)
 
 /* --- main ---------------------------------------------------------------------- */
 
+/* `clustertop exec`: run COMMAND on the selected nodes. */
 int
 cmd_exec_main(int argc, char **argv)
 {

@@ -49,6 +49,7 @@ struct phase_cli {
 	size_t			 nsteps;
 	const char		*step_name;
 	const struct phase_set	*set;
+	int			 previewing;	/* the run is a preview */
 };
 
 static volatile sig_atomic_t phase_cli_interrupted;
@@ -356,7 +357,8 @@ phase_cli_event(const struct phase_event *ev, void *arg)
 	switch (ev->type) {
 	case PHASE_EV_PHASE_START:
 		if (!c->quiet)
-			printf("\n== phase %d: %s\n", ev->phase, ev->text);
+			printf("\n== %sphase %d: %s\n", c->previewing ?
+			    "preview of " : "", ev->phase, ev->text);
 		c->last_phase = ev->phase;
 		c->nsteps = phase_set_find(c->set, ev->phase)->nsteps;
 		break;
@@ -374,10 +376,12 @@ phase_cli_event(const struct phase_event *ev, void *arg)
 			    ev->text : "?");
 		break;
 	case PHASE_EV_OUTPUT:
-		if (c->live && !c->quiet)
+		if ((c->live || c->previewing) && !c->quiet)
 			phase_cli_live(c, ev->node, ev->data, ev->len);
 		break;
 	case PHASE_EV_PHASE_DONE:
+		if (c->previewing)
+			break;
 		if (!c->quiet && !c->live)
 			phase_cli_grouped(c);
 		phase_cli_summary(c, ev->phase);
@@ -459,6 +463,87 @@ phase_cli_targets(const struct inventory *inv, size_t *n)
 	}
 	*n = inv->nnodes;
 	return (t);
+}
+
+static void
+phase_cli_free_run(struct phase_cli *c)
+{
+	size_t	i;
+
+	if (c->run == NULL)
+		return;
+	if (c->pending != NULL) {
+		for (i = 0; i < phase_run_nnodes(c->run); i++)
+			free(c->pending[i]);
+		free(c->pending);
+		c->pending = NULL;
+	}
+	phase_run_free(c->run);
+	c->run = NULL;
+}
+
+/* Drive c->run to its end; its status, or -1 with *cause if it never ran. */
+static int
+phase_cli_loop(struct phase_cli *c, struct engine *e, char **cause)
+{
+	if (phase_run_start(c->run, cause) != 0)
+		return (-1);
+	while (!phase_run_finished(c->run)) {
+		if (phase_cli_interrupted == 1) {
+			phase_cli_interrupted++;
+			fprintf(stderr, "\nclustertop: interrupted: stopping "
+			    "the running step\n");
+			phase_run_cancel(c->run);
+		} else if (phase_cli_interrupted > 3)
+			break;
+		if (engine_run_once(e, 500) != 0)
+			break;
+	}
+	return (phase_run_status(c->run));
+}
+
+/* Keep what the preview captured: the run uses what was confirmed. */
+static void
+phase_cli_copy_captures(struct phase_cli *c, struct phase_set *set,
+    const int *numbers, size_t n, struct phase_vars *vars)
+{
+	const struct phase	*ph;
+	const char		*v;
+	size_t			 i, k;
+
+	for (i = 0; i < n; i++) {
+		ph = phase_set_find(set, numbers[i]);
+		for (k = 0; k < ph->nsteps; k++) {
+			if (!ph->steps[k].preview || ph->steps[k].capture ==
+			    NULL)
+				continue;
+			v = phase_run_var(c->run, ph->steps[k].capture);
+			if (v != NULL)
+				phase_vars_set(vars, ph->steps[k].capture, v);
+		}
+	}
+}
+
+/* {ct_options}: our ssh options, for clustertop commands that steps run. */
+static void
+phase_cli_options_var(struct phase_cli *c, struct phase_vars *vars)
+{
+	const char	*o[8];
+	size_t		 n = 0;
+
+	if (c->o.ssh_config != NULL) {
+		o[n++] = "-F";
+		o[n++] = c->o.ssh_config;
+	}
+	if (c->o.user != NULL) {
+		o[n++] = "-l";
+		o[n++] = c->o.user;
+	}
+	if (c->o.hostkeys == HOSTKEY_ACCEPT_NEW) {
+		o[n++] = "--strict-host-keys";
+		o[n++] = "accept-new";
+	}
+	phase_vars_set_list(vars, "ct_options", o, n);
 }
 
 /* Ask on the terminal; 1 for yes. */
@@ -616,6 +701,7 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 		    home : "");
 		kh = q;
 	}
+	phase_cli_options_var(c, vars);
 	phase_context_vars(vars, ctargets, nctargets, targets, ntargets, kh);
 
 	/* The dry run. */
@@ -628,30 +714,7 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 			free(plan);
 		}
 	}
-	if (c->dry_run) {
-		printf("\n(dry run: nothing was run)\n");
-		rc = 0;
-		goto out;
-	}
-	if (confirm && !c->yes) {
-		if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
-			fprintf(stderr, "clustertop: phase run: refusing to run "
-			    "without confirmation: there is no terminal to ask "
-			    "on. Read the dry run (--dry-run) and pass -y.\n");
-			goto out;
-		}
-		snprintf(q, sizeof q, "\nRun phase%s %s on the head node and "
-		    "%s (%zu node%s)?", nnumbers > 1 ? "s" : "", spec,
-		    phase_vars_get(vars, "nodes_folded"), ntargets,
-		    ntargets == 1 ? "" : "s");
-		if (!phase_cli_confirm(q)) {
-			fprintf(stderr, "clustertop: not confirmed: nothing "
-			    "was run\n");
-			goto out;
-		}
-	}
-
-	/* The engine, and the run driven by its loop. */
+	/* The engine; the run (and any preview) is driven by its loop. */
 	cliopt_engine_config(&c->o, &cfg);
 	cfg.reconnect = 1;	/* an sshd reload must not lose a node */
 	e = engine_create(&cfg, &cause);
@@ -664,30 +727,64 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 	engine_set_callback(e, phase_cli_engine_event, c);
 	engine_connect(e, -1);
 	c->set = set;
-	c->run = phase_run_create(e, set, numbers, nnumbers, targets,
-	    ntargets, vars);
-	phase_run_set_callback(c->run, phase_cli_event, c);
-
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = phase_cli_sigint;
 	sigaction(SIGINT, &sa, &oldint);
 	sigaction(SIGTERM, &sa, &oldterm);
 	phase_cli_interrupted = 0;
-	if (phase_run_start(c->run, &cause) != 0) {
+
+	/* Read-only preview steps show what the phase would do. */
+	for (i = 0; i < nnumbers; i++) {
+		if (phase_has_preview(phase_set_find(set, numbers[i])))
+			break;
+	}
+	if (i < nnumbers && (c->dry_run || (confirm && !c->yes))) {
+		c->previewing = 1;
+		c->run = phase_run_create(e, set, numbers, nnumbers, targets,
+		    ntargets, vars);
+		phase_run_set_preview(c->run, 1);
+		phase_run_set_callback(c->run, phase_cli_event, c);
+		rc = phase_cli_loop(c, e, &cause);
+		c->previewing = 0;
+		phase_cli_copy_captures(c, set, numbers, nnumbers, vars);
+		phase_cli_free_run(c);
+		if (rc != 0) {
+			fprintf(stderr, "clustertop: the preview failed: "
+			    "nothing was changed\n");
+			goto restore;
+		}
+	}
+	if (c->dry_run) {
+		printf("\n(dry run: nothing was changed)\n");
+		rc = 0;
+		goto restore;
+	}
+	if (confirm && !c->yes) {
+		rc = CT_EXIT_USAGE;
+		if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+			fprintf(stderr, "clustertop: phase run: refusing to run "
+			    "without confirmation: there is no terminal to ask "
+			    "on. Read the dry run (--dry-run) and pass -y.\n");
+			goto restore;
+		}
+		snprintf(q, sizeof q, "\nRun phase%s %s on the head node and "
+		    "%s (%zu node%s)?", nnumbers > 1 ? "s" : "", spec,
+		    phase_vars_get(vars, "nodes_folded"), ntargets,
+		    ntargets == 1 ? "" : "s");
+		if (!phase_cli_confirm(q)) {
+			fprintf(stderr, "clustertop: not confirmed: nothing "
+			    "was run\n");
+			goto restore;
+		}
+	}
+
+	c->run = phase_run_create(e, set, numbers, nnumbers, targets,
+	    ntargets, vars);
+	phase_run_set_callback(c->run, phase_cli_event, c);
+	if (phase_cli_loop(c, e, &cause) == -1) {
 		fprintf(stderr, "clustertop: %s\n", cause);
 		rc = 1;
 		goto restore;
-	}
-	while (!phase_run_finished(c->run)) {
-		if (phase_cli_interrupted == 1) {
-			phase_cli_interrupted++;
-			fprintf(stderr, "\nclustertop: interrupted: stopping "
-			    "the running step\n");
-			phase_run_cancel(c->run);
-		} else if (phase_cli_interrupted > 3)
-			break;
-		if (engine_run_once(e, 500) != 0)
-			break;
 	}
 	rc = phase_run_status(c->run);
 	if (phase_cli_interrupted)
@@ -706,16 +803,7 @@ restore:
 	sigaction(SIGINT, &oldint, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
 out:
-	if (c->run != NULL) {
-		if (c->pending != NULL) {
-			for (i = 0; i < phase_run_nnodes(c->run); i++)
-				free(c->pending[i]);
-			free(c->pending);
-			c->pending = NULL;
-		}
-		phase_run_free(c->run);
-		c->run = NULL;
-	}
+	phase_cli_free_run(c);
 	if (e != NULL)
 		engine_free(e);
 	free(cause);

@@ -52,6 +52,12 @@ extern char	**environ;
 #define PUSH_EXIT_INTERRUPT	130
 #define PUSH_PROGRESS_MS	250	/* progress redraw interval */
 #define PUSH_PROGRESS_NODES	12	/* per-node lines at most */
+/*
+ * A pull's output cap. The engine delivers streamed output only up to its
+ * output cap, so a pull raises it; the stored copy costs memory until the
+ * job ends (see the engine request in the report).
+ */
+#define PUSH_PULL_CAP		(1024UL * 1024 * 1024)
 
 /* Per node, by engine node id. */
 struct push_node {
@@ -532,6 +538,13 @@ push_judge(struct push_ctx *x, const struct push_payload *p, int id)
 			pn->why = strdup(pn->werr);
 			return (1);
 		}
+		if (r->out_truncated) {
+			if (asprintf(&pn->why, "more than %lu MiB: the stream "
+			    "was cut at the engine's output cap",
+			    PUSH_PULL_CAP >> 20) == -1)
+				abort();
+			return (1);
+		}
 		if (pn->fd != -1) {
 			close(pn->fd);
 			pn->fd = -1;
@@ -704,6 +717,8 @@ push_run(int argc, char **argv, int pull_cmd)
 	}
 	cliopt_engine_config(&opt, &cfg);
 	cfg.reconnect = 0;
+	if (x.pull)
+		cfg.output_cap = PUSH_PULL_CAP;
 	if ((x.e = engine_create(&cfg, &cause)) == NULL) {
 		fprintf(stderr, "%s: %s\n", me, cause);
 		free(cause);

@@ -306,6 +306,21 @@ void		 engine_chan_ended(struct echan *);
 void		 engine_node_became_up(struct enode *);
 void		 engine_node_lost(struct enode *, enum node_state, const char *);
 
+struct enode	*engine_node(const struct engine *, int);
+int		 engine_state_is_failure(enum node_state);
+void		*engine_xcalloc(size_t, size_t);
+char		*engine_xstrdup(const char *);
+
+/* engine-job.c */
+void		 engine_job_free(struct ejob *);
+void		 engine_jn_end(struct ejobnode *, enum job_node_state,
+		     enum node_state, const char *);
+void		 engine_jn_kill(struct ejobnode *, enum job_node_state);
+void		 engine_job_audit(struct engine *, struct ejob *, int);
+void		 engine_schedule_job(struct engine *, struct ejob *, uint64_t);
+char		*engine_wrap_command(const char *, const char *);
+void		 engine_new_token(char *);
+
 /* engine-ssh.c */
 int		 engine_ssh_init(struct engine *, char **);
 void		 engine_ssh_free(struct engine *);

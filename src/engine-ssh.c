@@ -34,6 +34,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -1296,6 +1297,19 @@ engine_ssh_io(struct enode *n, uint32_t events)
 	engine_ssh_service(n);
 }
 
+static int
+es_readable(struct enode *n)
+{
+	struct pollfd	pfd;
+
+	if (n->fd < 0)
+		return (0);
+	pfd.fd = n->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN));
+}
+
 /* Deadlines and keepalives, once per tick. */
 void
 engine_ssh_tick(struct enode *n, uint64_t now)
@@ -1305,6 +1319,12 @@ engine_ssh_tick(struct enode *n, uint64_t now)
 	uint64_t	 limit;
 
 	if (n->phase != EC_UP) {
+		if (n->deadline != 0 && now >= n->deadline &&
+		    n->phase != EC_TCP && n->phase != EC_RESOLVING &&
+		    es_readable(n)) {
+			/* An answer is waiting: read it before judging. */
+			return;
+		}
 		if (n->deadline != 0 && now >= n->deadline) {
 			if (asprintf(&msg, "connect timed out after %d s",
 			    (e->cfg.connect_timeout_ms + 999) / 1000) == -1)
@@ -1319,6 +1339,11 @@ engine_ssh_tick(struct enode *n, uint64_t now)
 		n->last_rx = now;
 	}
 	limit = (uint64_t)e->cfg.keepalive_ms * (uint64_t)e->cfg.keepalive_count;
+	if (now - n->last_rx >= limit && es_readable(n)) {
+		/* We were the slow one: the answer is waiting unread. */
+		n->last_rx = now;
+		engine_node_dirty(n);
+	}
 	if (now - n->last_rx >= limit) {
 		if (asprintf(&msg, "no answer to keepalives for %d s",
 		    (int)(limit / 1000)) == -1)

@@ -13,10 +13,10 @@
  * the loop schedules jobs onto free channel slots and lets engine-ssh.c
  * service each dirty node, which is where libssh calls happen.
  *
- * Scheduling: a job node waits until its node is up and has a free job
- * slot (ENGINE_MAX_JOB_CHANNELS of OpenSSH's ten sessions per connection;
- * streams and shells share the rest, one slot stays free for killing).
- * The job's fanout caps how many of its nodes run at once.
+ * Jobs live in engine-job.c; this file schedules them: a job node waits
+ * until its node is up and has a free job slot (ENGINE_MAX_JOB_CHANNELS of
+ * OpenSSH's ten sessions per connection; streams and shells share the
+ * rest, one slot stays free for killing).
  */
 
 #include <sys/epoll.h>
@@ -37,13 +37,11 @@
 
 static void	engine_tick(struct engine *, uint64_t);
 static void	engine_schedule(struct engine *);
-static void	engine_jn_end(struct ejobnode *, enum job_node_state,
-		    enum node_state, const char *);
-static void	engine_job_audit(struct engine *, struct ejob *, int);
 
 /* --- small helpers -------------------------------------------------------- */
 
-static void *
+/* calloc that never returns NULL. */
+void *
 engine_xcalloc(size_t n, size_t size)
 {
 	void	*p;
@@ -53,7 +51,8 @@ engine_xcalloc(size_t n, size_t size)
 	return (p);
 }
 
-static char *
+/* strdup that never returns NULL (NULL stays NULL). */
+char *
 engine_xstrdup(const char *s)
 {
 	char	*p;
@@ -173,7 +172,8 @@ job_node_state_name(enum job_node_state st)
 	return ("unknown");
 }
 
-static int
+/* 1 for the states in which a connect attempt has failed. */
+int
 engine_state_is_failure(enum node_state st)
 {
 	return (st == NODE_UNREACHABLE || st == NODE_AUTH_FAILED ||
@@ -319,26 +319,6 @@ fail:
 }
 
 static void
-engine_job_free(struct ejob *j)
-{
-	size_t	i;
-
-	for (i = 0; i < j->n; i++) {
-		if (j->jn[i].chan != NULL)
-			j->jn[i].chan->jn = NULL;
-		ebuf_free(&j->jn[i].out);
-		ebuf_free(&j->jn[i].err);
-		free(j->jn[i].error);
-		free(j->jn[i].exit_signal);
-	}
-	free(j->jn);
-	free(j->index);
-	free(j->command);
-	free(j->label);
-	free(j);
-}
-
-static void
 engine_stream_free(struct estream *st)
 {
 	if (st->chan != NULL)
@@ -457,7 +437,8 @@ engine_nnodes(const struct engine *e)
 	return (e->nnodes);
 }
 
-static struct enode *
+/* The node with id NODE, or NULL. */
+struct enode *
 engine_node(const struct engine *e, int node)
 {
 	if (node < 0 || (size_t)node >= e->nnodes)
@@ -799,385 +780,6 @@ engine_chan_ended(struct echan *c)
 		break;
 	case ECHAN_KILL:
 		break;
-	}
-}
-
-/* --- jobs ------------------------------------------------------------------ */
-
-static struct ejob *
-engine_find_job(const struct engine *e, uint32_t id)
-{
-	struct ejob	*j;
-
-	TAILQ_FOREACH(j, &e->jobs, entry) {
-		if (j->id == id)
-			return (j);
-	}
-	return (NULL);
-}
-
-/*
- * Wrap a command so that its process group id is reported first on
- * stderr (the marker is removed from the output again). sshd makes the
- * login shell a session and group leader, so $$ is the group to kill.
- * The command follows on its own line, parsed by the same shell as
- * without the wrapper: no second shell, no quoting.
- */
-static char *
-engine_wrap_command(const char *command, const char *token)
-{
-	char	*s;
-
-	if (asprintf(&s, "printf '\\036ct:%s:%%s\\n' \"$$\" >&2\n%s", token,
-	    command) == -1)
-		abort();
-	return (s);
-}
-
-static void
-engine_new_token(char *token)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 r[8];
-	size_t			 i;
-	FILE			*f;
-
-	memset(r, 0, sizeof r);
-	if ((f = fopen("/dev/urandom", "r")) != NULL) {
-		if (fread(r, 1, sizeof r, f) != sizeof r)
-			memset(r, 0, sizeof r);
-		fclose(f);
-	}
-	for (i = 0; i < sizeof r; i++) {
-		r[i] ^= (unsigned char)random();
-		token[i * 2] = hex[r[i] >> 4];
-		token[i * 2 + 1] = hex[r[i] & 15];
-	}
-	token[16] = '\0';
-}
-
-/* Start a job; returns its id, or 0 with *cause set. */
-uint32_t
-engine_job_start(struct engine *e, const struct engine_job_spec *spec,
-    char **cause)
-{
-	struct ejob		*j;
-	struct ejobnode		*jn;
-	struct enode		*n;
-	size_t			 i;
-
-	if (spec->command == NULL || *spec->command == '\0') {
-		*cause = engine_xstrdup("empty command");
-		return (0);
-	}
-	if (spec->nnodes == 0) {
-		*cause = engine_xstrdup("no nodes");
-		return (0);
-	}
-	j = engine_xcalloc(1, sizeof *j);
-	j->nindex = e->nnodes;
-	j->index = engine_xcalloc(e->nnodes, sizeof *j->index);
-	for (i = 0; i < e->nnodes; i++)
-		j->index[i] = -1;
-	for (i = 0; i < spec->nnodes; i++) {
-		if (engine_node(e, spec->nodes[i]) == NULL ||
-		    j->index[spec->nodes[i]] != -1) {
-			if (asprintf(cause, "bad or repeated node id %d",
-			    spec->nodes[i]) == -1)
-				*cause = NULL;
-			free(j->index);
-			free(j);
-			return (0);
-		}
-		j->index[spec->nodes[i]] = (int)i;
-	}
-	j->engine = e;
-	j->id = e->next_id++;
-	j->command = engine_xstrdup(spec->command);
-	j->label = engine_xstrdup(spec->label != NULL ? spec->label : "exec");
-	j->in = spec->stdin_data;
-	j->inlen = spec->stdin_data != NULL ? spec->stdin_len : 0;
-	j->timeout_ms = spec->timeout_ms == 0 ? e->cfg.command_timeout_ms :
-	    spec->timeout_ms;
-	if (j->timeout_ms < 0)
-		j->timeout_ms = 0;
-	j->fanout = spec->fanout > 0 ? spec->fanout : 0;
-	j->stream_output = spec->stream_output;
-	j->n = spec->nnodes;
-	j->jn = engine_xcalloc(j->n, sizeof *j->jn);
-	clock_gettime(CLOCK_REALTIME, &j->start);
-	for (i = 0; i < j->n; i++) {
-		jn = &j->jn[i];
-		jn->job = j;
-		jn->node = spec->nodes[i];
-		jn->st = JN_WAIT;
-		jn->r.state = JOB_NODE_QUEUED;
-		jn->r.node_state = NODE_NEW;
-		jn->r.exit_status = -1;
-		n = e->nodes[jn->node];
-		if (n->state == NODE_NEW)
-			engine_connect(e, n->id);
-	}
-	TAILQ_INSERT_TAIL(&e->jobs, j, entry);
-	engine_job_audit(e, j, 0);
-	e->sched = 1;
-	return (j->id);
-}
-
-static void
-engine_jn_kill(struct ejobnode *jn, enum job_node_state why)
-{
-	if (jn->st != JN_RUNNING || jn->chan == NULL)
-		return;
-	jn->st = JN_KILLING;
-	jn->kill_state = why;
-	jn->kill_until = engine_now() + ENGINE_KILL_GRACE_MS;
-	engine_ssh_chan_kill(jn->chan);
-	engine_node_dirty(jn->chan->node);
-}
-
-/* Cancel a job: kill what runs, never start what waits. */
-void
-engine_job_cancel(struct engine *e, uint32_t id)
-{
-	struct ejob	*j = engine_find_job(e, id);
-	size_t		 i;
-
-	if (j == NULL || j->cancelled)
-		return;
-	j->cancelled = 1;
-	for (i = 0; i < j->n; i++) {
-		if (j->jn[i].st == JN_WAIT)
-			engine_jn_end(&j->jn[i], JOB_NODE_CANCELLED,
-			    e->nodes[j->jn[i].node]->state,
-			    "cancelled before it started");
-		else if (j->jn[i].st == JN_RUNNING)
-			engine_jn_kill(&j->jn[i], JOB_NODE_CANCELLED);
-	}
-}
-
-/* 1 when every node of the job has ended. */
-int
-engine_job_finished(const struct engine *e, uint32_t id)
-{
-	struct ejob	*j = engine_find_job(e, id);
-
-	return (j == NULL || j->nended == j->n);
-}
-
-/* The result of one node of a job, or NULL. */
-const struct engine_job_result *
-engine_job_result(const struct engine *e, uint32_t id, int node)
-{
-	struct ejob	*j = engine_find_job(e, id);
-	struct ejobnode	*jn;
-
-	if (j == NULL || node < 0 || (size_t)node >= j->nindex ||
-	    j->index[node] == -1)
-		return (NULL);
-	jn = &j->jn[j->index[node]];
-	jn->r.out = jn->out.data != NULL ? jn->out.data : "";
-	jn->r.outlen = jn->out.len;
-	jn->r.err = jn->err.data != NULL ? jn->err.data : "";
-	jn->r.errlen = jn->err.len;
-	jn->r.error = jn->error;
-	jn->r.exit_signal = jn->exit_signal;
-	return (&jn->r);
-}
-
-/* Forget a job; an unfinished one is cancelled first. */
-void
-engine_job_release(struct engine *e, uint32_t id)
-{
-	struct ejob	*j = engine_find_job(e, id);
-
-	if (j == NULL)
-		return;
-	if (j->nended != j->n)
-		engine_job_cancel(e, id);
-	j->released = 1;
-}
-
-static void
-engine_jn_end(struct ejobnode *jn, enum job_node_state st,
-    enum node_state ns, const char *error)
-{
-	struct ejob		*j = jn->job;
-	struct engine		*e = j->engine;
-	struct engine_event	 ev;
-
-	if (jn->st == JN_ENDED)
-		return;
-	jn->st = JN_ENDED;
-	jn->r.state = st;
-	jn->r.node_state = ns;
-	free(jn->error);
-	jn->error = engine_xstrdup(error);
-	jn->r.error = jn->error;
-	clock_gettime(CLOCK_REALTIME, &jn->r.end);
-	if (jn->r.start.tv_sec == 0)
-		jn->r.start = jn->r.end;
-	j->nended++;
-
-	memset(&ev, 0, sizeof ev);
-	ev.type = ENGINE_EV_JOB_NODE_DONE;
-	ev.node = jn->node;
-	ev.id = j->id;
-	ev.text = jn->error;
-	engine_emit(e, &ev);
-	if (j->nended == j->n && !j->done_sent) {
-		j->done_sent = 1;
-		engine_job_audit(e, j, 1);
-		memset(&ev, 0, sizeof ev);
-		ev.type = ENGINE_EV_JOB_DONE;
-		ev.node = -1;
-		ev.id = j->id;
-		engine_emit(e, &ev);
-	}
-}
-
-/* Append the job's start (END 0) or outcome (END 1) to the audit log. */
-static void
-engine_job_audit(struct engine *e, struct ejob *j, int end)
-{
-	cJSON		*o, *counts, *codes, *states;
-	const char	**names, **failed;
-	struct ejobnode	*jn;
-	size_t		 i, nfailed = 0;
-	char		*where, key[32];
-	struct timespec	 now;
-	cJSON		*c;
-
-	if (e->audit == NULL)
-		return;
-	names = engine_xcalloc(j->n, sizeof *names);
-	failed = engine_xcalloc(j->n, sizeof *failed);
-	for (i = 0; i < j->n; i++)
-		names[i] = e->nodes[j->jn[i].node]->name;
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "event", end ? "end" : "start");
-	cJSON_AddNumberToObject(o, "job", j->id);
-	cJSON_AddStringToObject(o, "label", j->label);
-	cJSON_AddStringToObject(o, "command", j->command);
-	where = audit_fold_hosts(names, j->n);
-	cJSON_AddStringToObject(o, "where", where != NULL ? where : "");
-	free(where);
-	cJSON_AddNumberToObject(o, "nodes", (double)j->n);
-	if (!end) {
-		if (j->inlen > 0)
-			cJSON_AddNumberToObject(o, "stdin_bytes",
-			    (double)j->inlen);
-		if (j->timeout_ms > 0)
-			cJSON_AddNumberToObject(o, "timeout_s",
-			    j->timeout_ms / 1000.0);
-	} else {
-		counts = cJSON_AddObjectToObject(o, "outcome");
-		codes = cJSON_AddObjectToObject(o, "exit_codes");
-		states = cJSON_AddObjectToObject(o, "node_states");
-		for (i = 0; i < j->n; i++) {
-			jn = &j->jn[i];
-			c = cJSON_GetObjectItem(counts,
-			    job_node_state_name(jn->r.state));
-			if (c == NULL)
-				cJSON_AddNumberToObject(counts,
-				    job_node_state_name(jn->r.state), 1);
-			else
-				cJSON_SetNumberValue(c, c->valuedouble + 1);
-			if (jn->r.state == JOB_NODE_DONE) {
-				if (jn->exit_signal != NULL)
-					snprintf(key, sizeof key, "SIG%s",
-					    jn->exit_signal);
-				else
-					snprintf(key, sizeof key, "%d",
-					    jn->r.exit_status);
-				c = cJSON_GetObjectItem(codes, key);
-				if (c == NULL)
-					cJSON_AddNumberToObject(codes, key, 1);
-				else
-					cJSON_SetNumberValue(c,
-					    c->valuedouble + 1);
-				if (jn->r.exit_status != 0)
-					failed[nfailed++] = names[i];
-			} else {
-				failed[nfailed++] = names[i];
-				if (jn->r.state == JOB_NODE_FAILED) {
-					c = cJSON_GetObjectItem(states,
-					    node_state_name(jn->r.node_state));
-					if (c == NULL)
-						cJSON_AddNumberToObject(states,
-						    node_state_name(
-						    jn->r.node_state), 1);
-					else
-						cJSON_SetNumberValue(c,
-						    c->valuedouble + 1);
-				}
-			}
-		}
-		if (nfailed > 0) {
-			where = audit_fold_hosts(failed, nfailed);
-			cJSON_AddStringToObject(o, "failed_where",
-			    where != NULL ? where : "");
-			free(where);
-		}
-		clock_gettime(CLOCK_REALTIME, &now);
-		cJSON_AddNumberToObject(o, "duration_s",
-		    (double)(now.tv_sec - j->start.tv_sec) +
-		    (now.tv_nsec - j->start.tv_nsec) / 1e9);
-	}
-	free(names);
-	free(failed);
-	audit_write(e->audit, o);
-}
-
-/* Start waiting job nodes whose node is up and has a free slot. */
-static void
-engine_schedule_job(struct engine *e, struct ejob *j, uint64_t now)
-{
-	struct ejobnode	*jn;
-	struct enode	*n;
-	struct echan	*c;
-	size_t		 i;
-	char		*wrapped;
-
-	while (j->cursor < j->n && j->jn[j->cursor].st != JN_WAIT)
-		j->cursor++;
-	for (i = j->cursor; i < j->n; i++) {
-		jn = &j->jn[i];
-		if (jn->st != JN_WAIT)
-			continue;
-		n = e->nodes[jn->node];
-		if (engine_state_is_failure(n->state)) {
-			engine_jn_end(jn, JOB_NODE_FAILED, n->state,
-			    n->error != NULL ? n->error :
-			    node_state_name(n->state));
-			continue;
-		}
-		if (n->state == NODE_RECONNECTING && jn->wait_until == 0)
-			jn->wait_until = now + (uint64_t)e->cfg.connect_timeout_ms;
-		if (n->state != NODE_UP || n->phase != EC_UP)
-			continue;
-		if (j->fanout > 0 && j->nrunning >= (size_t)j->fanout)
-			break;
-		if (n->njobchans >= ENGINE_MAX_JOB_CHANNELS ||
-		    n->nchans >= ENGINE_MAX_CHANNELS - 1)
-			continue;
-		c = engine_ssh_chan_new(n, ECHAN_JOB, NULL);
-		engine_new_token(c->token);
-		wrapped = engine_wrap_command(j->command, c->token);
-		c->command = wrapped;
-		c->in = j->in;
-		c->inlen = j->inlen;
-		c->want_eof = 1;
-		c->jn = jn;
-		jn->chan = c;
-		jn->st = JN_RUNNING;
-		jn->r.state = JOB_NODE_RUNNING;
-		jn->r.node_state = NODE_UP;
-		clock_gettime(CLOCK_REALTIME, &jn->r.start);
-		if (j->timeout_ms > 0)
-			jn->deadline = now + (uint64_t)j->timeout_ms;
-		j->nrunning++;
-		engine_node_dirty(n);
 	}
 }
 

@@ -1878,17 +1878,29 @@ phase_plan_where(const struct phase_step *st, const char *folded, size_t n)
 }
 
 char *
-phase_plan(const struct phase *ph, const struct phase_vars *vars,
+phase_plan(const struct phase *ph, const struct phase_vars *pvars,
     const char *nodes_folded, size_t nnodes, int verbose)
 {
+	static const struct phase_step	 nostep;
 	struct pbuf			 b = { 0 };
 	const struct phase_step		*st;
-	struct phase_vars		*sv;
+	struct phase_vars		*sv, *vars;
 	char				*script, *input, *wrapped, *cause;
 	char				*where, *user, *path;
 	size_t				 i, inputlen;
 	int				 secret;
 
+	/* What a step captures is not known yet: name it in the plan. */
+	vars = phase_step_vars(&nostep, pvars);
+	for (i = 0; i < ph->nsteps; i++) {
+		if (ph->steps[i].capture == NULL ||
+		    phase_vars_has(vars, ph->steps[i].capture))
+			continue;
+		where = phase_xprintf("<{%s} from step %zu>",
+		    ph->steps[i].capture, i + 1);
+		phase_vars_set(vars, ph->steps[i].capture, where);
+		free(where);
+	}
 	pbuf_printf(&b, "phase %d (%s): %s\n", ph->number, ph->name,
 	    ph->title);
 	for (i = 0; i < ph->nsteps; i++) {
@@ -1973,6 +1985,7 @@ phase_plan(const struct phase *ph, const struct phase_vars *vars,
 		free(wrapped);
 		phase_vars_free(sv);
 	}
+	phase_vars_free(vars);
 	return (pbuf_take(&b));
 }
 

@@ -63,6 +63,13 @@ struct tui {
 	uint64_t		 last_draw_ms;
 	uint64_t		 last_tick_ms;
 	char			 theme_name[64];
+
+	/* $CLUSTERTOP_STATS: timings written as JSON at exit (bench). */
+	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
+	uint64_t		 start_ms;
+	unsigned long		 frames, keys_drawn;
+	double			 draw_ms_sum, draw_ms_max;
+	double			 key_ms_sum, key_ms_max;
 };
 
 static int	sig_pipe[2] = { -1, -1 };
@@ -222,8 +229,11 @@ on_tty(int fd, void *arg)
 	(void)fd;
 	t->ui.now_ms = now_ms();
 	/* Drain what is there; a paste of 1000 keys stays bounded. */
-	while (n++ < 1024 && (key = getch()) != ERR)
+	while (n++ < 1024 && (key = getch()) != ERR) {
+		if (t->key_pending_ms == 0 && key != KEY_RESIZE)
+			t->key_pending_ms = t->ui.now_ms;
 		ui_key(&t->ui, key);
+	}
 }
 
 static void
@@ -402,6 +412,63 @@ parse_interval(const char *s, double *out)
 	return (0);
 }
 
+static double
+now_precise_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6);
+}
+
+/* One frame; keep the timings $CLUSTERTOP_STATS asks for. */
+static void
+draw(struct tui *t, uint64_t now)
+{
+	double	start = now_precise_ms(), end, ms;
+
+	cluster_refresh(t->c, now);
+	t->c->flags = 0;
+	ui_draw(&t->ui);
+	t->last_draw_ms = now;
+	end = now_precise_ms();
+	t->frames++;
+	t->draw_ms_sum += end - start;
+	if (end - start > t->draw_ms_max)
+		t->draw_ms_max = end - start;
+	if (t->key_pending_ms != 0) {
+		ms = end - (double)t->key_pending_ms;
+		t->keys_drawn++;
+		t->key_ms_sum += ms;
+		if (ms > t->key_ms_max)
+			t->key_ms_max = ms;
+		t->key_pending_ms = 0;
+	}
+}
+
+static void
+write_stats(struct tui *t)
+{
+	const char	*path = getenv("CLUSTERTOP_STATS");
+	struct timespec	 ts;
+	double		 cpu = 0, wall;
+	FILE		*f;
+
+	if (path == NULL || *path == '\0' || (f = fopen(path, "w")) == NULL)
+		return;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
+		cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	wall = (double)(now_ms() - t->start_ms) / 1000;
+	fprintf(f, "{\"nodes\": %zu, \"wall_s\": %.3f, \"cpu_s\": %.3f, "
+	    "\"frames\": %lu, \"draw_ms_avg\": %.3f, \"draw_ms_max\": %.3f, "
+	    "\"keys\": %lu, \"key_to_frame_ms_avg\": %.3f, "
+	    "\"key_to_frame_ms_max\": %.3f}\n", t->c->n, wall, cpu, t->frames,
+	    t->frames ? t->draw_ms_sum / (double)t->frames : 0, t->draw_ms_max,
+	    t->keys_drawn, t->keys_drawn ? t->key_ms_sum /
+	    (double)t->keys_drawn : 0, t->key_ms_max);
+	fclose(f);
+}
+
 static void
 loop(struct tui *t)
 {
@@ -457,12 +524,8 @@ loop(struct tui *t)
 			want = 1;
 		else if (now >= t->last_draw_ms + TUI_IDLE_FRAME_MS)
 			want = 1;
-		if (want) {
-			cluster_refresh(t->c, now);
-			t->c->flags = 0;
-			ui_draw(ui);
-			t->last_draw_ms = now;
-		}
+		if (want)
+			draw(t, now);
 	}
 }
 
@@ -668,9 +731,11 @@ cmd_tui_main(int argc, char **argv)
 		engine_watch_fd(t.e, slurm_watch_fd(t.sw), on_slurm, &t);
 	engine_connect(t.e, -1);
 
+	t.start_ms = now_ms();
 	loop(&t);
 
 	ui_end();
+	write_stats(&t);
 	signals_restore();
 	if (t.sw != NULL) {
 		engine_unwatch_fd(t.e, slurm_watch_fd(t.sw));

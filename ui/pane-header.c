@@ -155,13 +155,12 @@ build(struct ui *ui, struct hdr *h, int cols)
 	if (s->newest_ms > 0) {
 		age = ui->now_ms > s->newest_ms ?
 		    (double)(ui->now_ms - s->newest_ms) / 1000 : 0;
-		span(g, THEME_LABEL, "sampled ");
+		span(g, THEME_LABEL, "sample ");
 		span(g, age > c->interval_s * 2 ? THEME_WARN : THEME_VALUE,
 		    "%.1fs", age);
-		span(g, THEME_LABEL, " ago %s every %gs", dot, c->interval_s);
+		span(g, THEME_LABEL, " ago");
 	} else
-		span(g, THEME_DIM, "no samples yet %s every %gs", dot,
-		    c->interval_s);
+		span(g, THEME_DIM, "no samples yet");
 
 	/* The meters line. */
 	g = seg_new(h, 1);

@@ -198,6 +198,19 @@ why_text(struct ui *ui, const struct cluster_node *n, char *buf, size_t size)
 	    ui->g->dot, ui_fmt_duration(age, sizeof age, since));
 }
 
+/* A load in at most 5 characters: 0.52, 12.25, 113.9, 2048. */
+static const char *
+fmt_load(char *buf, size_t size, double v)
+{
+	if (v < 99.995)
+		snprintf(buf, size, "%.2f", v);
+	else if (v < 999.95)
+		snprintf(buf, size, "%.1f", v);
+	else
+		snprintf(buf, size, "%.0f", v);
+	return (buf);
+}
+
 static void
 draw_row(struct ui *ui, const struct table *t, int y, int x0, int w,
     struct cluster_node *n, int row)
@@ -248,13 +261,12 @@ draw_row(struct ui *ui, const struct table *t, int y, int x0, int w,
 
 	ncpu = n->m.have_hello && n->m.hello.ncpu > 0 ? n->m.hello.ncpu : 1;
 	f = (float)s->load[0] / (float)ncpu;
-	snprintf(buf, sizeof buf, "%.2f", s->load[0]);
 	cell(t, COL_LOAD1, y, VAL(ui_level_role(theme_level(th,
-	    THEME_METRIC_LOAD, f))), buf);
-	snprintf(buf, sizeof buf, "%.2f", s->load[1]);
-	cell(t, COL_LOAD5, y, stale ? dim : plain, buf);
-	snprintf(buf, sizeof buf, "%.2f", s->load[2]);
-	cell(t, COL_LOAD15, y, stale ? dim : plain, buf);
+	    THEME_METRIC_LOAD, f))), fmt_load(buf, sizeof buf, s->load[0]));
+	cell(t, COL_LOAD5, y, stale ? dim : plain,
+	    fmt_load(buf, sizeof buf, s->load[1]));
+	cell(t, COL_LOAD15, y, stale ? dim : plain,
+	    fmt_load(buf, sizeof buf, s->load[2]));
 
 	if (n->m.cpu_pct >= 0) {
 		snprintf(buf, sizeof buf, n->m.cpu_pct >= 99.95f ? "100" :

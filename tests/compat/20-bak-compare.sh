@@ -166,9 +166,14 @@ printf 'h1: 12345678901234567890: big\nh12345678901234567890: x\nh12345678901234
 "$root/tests/bench/gen-bak-input.sh" 3000 1000 1 >$c.gen1000
 awk 'BEGIN { for (h = 0; h < 64; h++) for (l = 0; l < 20; l++) printf "node%02d: %s line %d\n", (h * 37) % 64, (h % 3 ? "ok" : "failed"), l }' >$c.shuffled
 for len in 4095 4096 4097 8191 8192 100000 1048576; do
-	awk -v len=$len 'BEGIN { s = sprintf("%*s", len, ""); gsub(/ /, "x", s); for (h = 1; h <= 3; h++) print "n" h ": " s; print "n4: " s "y" }' >$c.long$len
+	python3 -c 'import sys
+n = int(sys.argv[1]); s = b"x" * n
+out = b"".join(b"n%d: %s\n" % (h, s) for h in (1, 2, 3)) + b"n4: " + s + b"y\n"
+sys.stdout.buffer.write(out)' $len >$c.long$len
 done
-awk 'BEGIN { s = sprintf("%*s", 20000, ""); gsub(/ /, "ab\\", s); for (h = 1; h <= 4; h++) printf "n%d: %s\nn%d: tail\n", h, s, h }' >$c.longmulti
+python3 -c 'import sys
+s = b"ab\\" * 20000
+sys.stdout.buffer.write(b"".join(b"n%d: %s\nn%d: tail\n" % (h, s, h) for h in range(1, 5)))' >$c.longmulti
 
 for f in basic padding padding2 padding3 padding4 suffix twod mixed suffixes \
     case colons spacing interleaved prefix duplines cr 8bit 8bithost nul \

@@ -17,9 +17,13 @@ SIM_ID=${SIM_ID:-0}
 export SIM_ID
 
 fails=0 checks=0 t_last=${EPOCHREALTIME/./}
-took()   { local t=${EPOCHREALTIME/./}; printf '(%d.%01d s)' $(( (t - t_last) / 1000000 )) $(( (t - t_last) / 100000 % 10 )); t_last=$t; }
-ok()     { checks=$((checks + 1)); echo "ok - $* $(took)"; }
-not_ok() { checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok - $* $(took)"; }
+took() {  # sets $TOOK: time since the previous check
+	local t=${EPOCHREALTIME/./}
+	printf -v TOOK '(%d.%d s)' $(( (t - t_last) / 1000000 )) $(( (t - t_last) / 100000 % 10 ))
+	t_last=$t
+}
+ok()     { took; checks=$((checks + 1)); echo "ok - $* $TOOK"; }
+not_ok() { took; checks=$((checks + 1)); fails=$((fails + 1)); echo "not ok - $* $TOOK"; }
 diag()   { sed 's/^/#   /' | head -n 20; }
 
 json=$("$SIM" env --json) || { echo "not ok - simcluster env --json (is sim $SIM_ID up?)"; exit 1; }
