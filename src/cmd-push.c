@@ -570,6 +570,40 @@ push_judge(struct push_ctx *x, const struct push_payload *p, int id)
 	return (0);
 }
 
+/* The command line that pushes (or pulls) again to the failed nodes. */
+static char *
+push_retry_hint(const struct push_ctx *x, char **args, size_t nargs)
+{
+	struct push_buf	 b;
+	char		*q;
+	size_t		 i;
+
+	memset(&b, 0, sizeof b);
+	push_buf_addstr(&b, x->pull ? "clustertop push --pull" :
+	    "clustertop push");
+	push_buf_addstr(&b, " --retry-failed");
+	if (x->o.recursive)
+		push_buf_addstr(&b, " -r");
+	if (x->o.preserve)
+		push_buf_addstr(&b, " -p");
+	if (x->o.verify)
+		push_buf_addstr(&b, " --verify");
+	for (i = 0; i < nargs; i++) {
+		push_buf_addstr(&b, " ");
+		/* Quote only what needs it, so the usual case reads plainly. */
+		if (args[i][0] != '\0' && strspn(args[i], "abcdefghijklmnopqrstu"
+		    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:@%=") ==
+		    strlen(args[i]))
+			push_buf_addstr(&b, args[i]);
+		else {
+			q = push_quote(args[i]);
+			push_buf_addstr(&b, q);
+			free(q);
+		}
+	}
+	return ((char *)b.data);
+}
+
 /* --- the command ------------------------------------------------------------------- */
 
 static int
@@ -594,7 +628,7 @@ push_run(int argc, char **argv, int pull_cmd)
 	struct timespec		 now;
 	struct push_node	*pn;
 	char			*cause = NULL, *command = NULL, *failed_file;
-	char			*retry = NULL, *wretry = NULL, *folded;
+	char			*retry = NULL, *wretry = NULL, *folded, *hint;
 	char			 b1[32], b2[32];
 	const char		*me, **failed_names = NULL;
 	size_t			 i, nfailed = 0, nsrc;
@@ -820,12 +854,12 @@ push_run(int argc, char **argv, int pull_cmd)
 	push_write_failed(failed_file, failed_names, nfailed);
 	if (nfailed != 0) {
 		folded = hostlist_fold_names(failed_names, nfailed);
+		hint = push_retry_hint(&x, argv, (size_t)argc);
 		fprintf(stderr, "%s: failed on %s (%zu of %zu); the list is in "
-		    "%s\n  to %s those nodes again: clustertop %s%s%s "
-		    "--retry-failed ...\n", me, folded != NULL ? folded : "?",
-		    nfailed, x.nids, failed_file, x.pull ? "pull from" :
-		    "push to", x.pull ? "push --pull" : "push",
-		    x.o.recursive ? " -r" : "", x.o.preserve ? " -p" : "");
+		    "%s\n  to %s those nodes only: %s\n", me, folded != NULL ?
+		    folded : "?", nfailed, x.nids, failed_file, x.pull ?
+		    "pull from" : "push to", hint);
+		free(hint);
 		free(folded);
 	} else if (!quiet && isatty(STDERR_FILENO)) {
 		if (x.pull) {

@@ -964,6 +964,8 @@ hl_term(struct hl_ctx *ctx, const char *s, size_t len, size_t *pos,
 	}
 	*pos = end;
 	if (inbracket || (end < len && s[end] == '[')) {
+		while (end > start && hl_isspace((unsigned char)s[end - 1]))
+			end--;
 		hl_error(ctx, "'%.*s': missing ']'", (int)(end - start),
 		    s + start);
 		return (-1);
@@ -1267,6 +1269,7 @@ struct fold_str {
 struct fold_rs {
 	uint32_t	*v;		/* NULL: the single value in .one */
 	uint32_t	 n;
+	uint32_t	 cap;		/* allocated in v */
 	uint32_t	 one;
 };
 
@@ -1419,6 +1422,7 @@ fold_rs_free(struct fold_rs *rs)
 {
 	free(rs->v);
 	rs->v = NULL;
+	rs->cap = 0;
 }
 
 static int
@@ -1455,13 +1459,54 @@ fold_rs_relation(const struct fold_rs *a, const struct fold_rs *b)
 	return (3);
 }
 
-/* Set A to the union of disjoint A and B. */
+/* Make room for N values in A. */
+static void
+fold_rs_reserve(struct fold_rs *a, uint32_t n)
+{
+	if (a->v == NULL) {
+		a->cap = n < 4 ? 4 : n;
+		a->v = hl_reallocarray(NULL, a->cap, sizeof *a->v);
+		a->v[0] = a->one;
+		return;
+	}
+	if (n <= a->cap)
+		return;
+	while (a->cap < n)
+		a->cap *= 2;
+	a->v = hl_reallocarray(a->v, a->cap, sizeof *a->v);
+}
+
+/*
+ * Set A to the union of disjoint A and B. Merges usually add values after
+ * the last one, or a single value: both are done in place.
+ */
 static void
 fold_rs_union(struct fold_rs *a, const struct fold_rs *b)
 {
-	const uint32_t	*x = fold_rs_values(a), *y = fold_rs_values(b);
-	uint32_t	*v, i = 0, j = 0, k = 0;
+	const uint32_t	*x, *y = fold_rs_values(b);
+	uint32_t	*v, i = 0, j = 0, k = 0, lo, hi, mid;
 
+	if (y[0] > fold_rs_values(a)[a->n - 1]) {
+		fold_rs_reserve(a, a->n + b->n);
+		memcpy(a->v + a->n, y, b->n * sizeof *y);
+		a->n += b->n;
+		return;
+	}
+	if (b->n == 1) {
+		fold_rs_reserve(a, a->n + 1);
+		for (lo = 0, hi = a->n; lo < hi; ) {
+			mid = lo + (hi - lo) / 2;
+			if (a->v[mid] < y[0])
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(a->v + lo + 1, a->v + lo, (a->n - lo) * sizeof *y);
+		a->v[lo] = y[0];
+		a->n++;
+		return;
+	}
+	x = fold_rs_values(a);
 	v = hl_reallocarray(NULL, (size_t)a->n + b->n, sizeof *v);
 	while (i < a->n || j < b->n) {
 		if (j == b->n || (i < a->n && x[i] < y[j]))
@@ -1471,7 +1516,7 @@ fold_rs_union(struct fold_rs *a, const struct fold_rs *b)
 	}
 	fold_rs_free(a);
 	a->v = v;
-	a->n = k;
+	a->n = a->cap = k;
 }
 
 /* Dimensions of the pattern being merged, for fold_vec_cmp. */
@@ -1568,7 +1613,7 @@ fold_merge(struct fold_vec **vl, size_t *np, const struct fold_dim *dims,
 {
 	struct fold_sort fs = { dims, ndim };
 	struct fold_vec	*item1;
-	size_t		 n = *np, index1, index2, i;
+	size_t		 n = *np, index1, index2, i, k;
 	int		 full = 0, chg = 1;
 	uint32_t	 d;
 
@@ -1577,25 +1622,30 @@ fold_merge(struct fold_vec **vl, size_t *np, const struct fold_dim *dims,
 		for (i = 0; i < n; i++)
 			vl[i]->pos = i;
 		qsort_r(vl, n, sizeof *vl, fold_vec_cmp, &fs);
-		index1 = 0;
-		while (index1 + 1 < n) {
-			item1 = vl[index1];
-			index2 = index1 + 1;
-			index1++;
-			while (index2 < n) {
+		/*
+		 * Merged vectors become NULL until the end of the pass, which
+		 * walks the list exactly as nodeset's list.pop() version.
+		 */
+		for (index1 = 0; index1 < n; index1++) {
+			if ((item1 = vl[index1]) == NULL)
+				continue;
+			for (index2 = index1 + 1; index2 < n; index2++) {
+				if (vl[index2] == NULL)
+					continue;
 				if (fold_try_merge(item1, vl[index2], ndim)) {
 					chg = 1;
 					for (d = 0; d < ndim; d++)
 						fold_rs_free(&vl[index2]->d[d]);
-					memmove(&vl[index2], &vl[index2 + 1],
-					    (n - index2 - 1) * sizeof *vl);
-					n--;
+					vl[index2] = NULL;
 				} else if (!full)
 					break;
-				else
-					index2++;
 			}
 		}
+		for (i = k = 0; i < n; i++) {
+			if (vl[i] != NULL)
+				vl[k++] = vl[i];
+		}
+		n = k;
 		if (!chg && !full && n <= FOLD_FULL_PASS_MAX)
 			chg = full = 1;
 	}
@@ -1668,7 +1718,7 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 		/* Univariate: one vector, the varying dimension in full. */
 		rs = hl_reallocarray(NULL, p->ndim, sizeof *rs);
 		for (d = 0; d < p->ndim; d++) {
-			rs[d].n = dims[d].n;
+			rs[d].n = rs[d].cap = dims[d].n;
 			rs[d].one = 0;
 			rs[d].v = NULL;
 			if (dims[d].n > 1) {
@@ -1708,6 +1758,7 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 		for (d = 0; d < p->ndim; d++) {
 			vecs[i].d[d].v = NULL;
 			vecs[i].d[d].n = 1;
+			vecs[i].d[d].cap = 0;
 			vecs[i].d[d].one = rank[(size_t)i * p->ndim + d];
 		}
 		vl[i] = &vecs[i];
@@ -1748,6 +1799,8 @@ hostlist_fold_names(const char *const *in, size_t n)
 	const char		 *s;
 	int			  idx;
 
+	if (n == 0)
+		return (hl_strndup("", 0));
 	memset(&out, 0, sizeof out);
 	memset(&key, 0, sizeof key);
 	patmap = hostlist_create();
@@ -2125,6 +2178,8 @@ hostlist_fold_dshbak(const char *const *in, size_t n)
 	const char		 *sfx;
 	int			  idx;
 
+	if (n == 0)
+		return (hl_strndup("", 0));
 	memset(&out, 0, sizeof out);
 	uniq = hostlist_create();
 	sfxmap = hostlist_create();

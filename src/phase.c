@@ -2831,14 +2831,18 @@ phase_run_head_start(struct phase_run *r, const char *wrapped,
 	if (pid == -1)
 		goto fail;
 	if (pid == 0) {
-		setpgid(0, 0);
+		/*
+		 * A session of its own: no controlling terminal, so nothing it
+		 * runs (ssh, sudo) can prompt on the TUI's screen, and the
+		 * whole group can be killed at a deadline.
+		 */
+		setsid();
 		dup2(in, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		execl("/bin/sh", "sh", "-c", wrapped, (char *)NULL);
 		_exit(127);
 	}
-	setpgid(pid, pid);
 	close(in);
 	close(po[1]);
 	close(pe[1]);

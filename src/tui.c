@@ -60,6 +60,7 @@ struct tui {
 	uint32_t		*streams;	/* per cluster index; 0 none */
 	char			*metrics_cmd;
 	int			 quit;
+	int			 tty_empty;	/* readable, yet no key: EOF? */
 	uint64_t		 last_draw_ms;
 	uint64_t		 last_tick_ms;
 	char			 theme_name[64];
@@ -226,14 +227,23 @@ on_tty(int fd, void *arg)
 	struct tui	*t = arg;
 	int		 key, n = 0;
 
-	(void)fd;
 	t->ui.now_ms = now_ms();
 	/* Drain what is there; a paste of 1000 keys stays bounded. */
-	while (n++ < 1024 && (key = getch()) != ERR) {
+	while (n < 1024 && (key = getch()) != ERR) {
+		n++;
 		if (t->key_pending_ms == 0 && key != KEY_RESIZE)
 			t->key_pending_ms = t->ui.now_ms;
 		ui_key(&t->ui, key);
 	}
+	/*
+	 * Readable again and again with nothing to read: the terminal is
+	 * gone (EOF without SIGHUP). Do not spin; leave.
+	 */
+	if (fd >= 0 && n == 0) {
+		if (++t->tty_empty > 200)
+			t->quit = 1;
+	} else
+		t->tty_empty = 0;
 }
 
 static void

@@ -7,6 +7,7 @@
  */
 
 #include <curses.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,7 +18,7 @@ static const char *const metric_names[UI_NHEAT] = {
 };
 
 /* Grid geometry of the last frame, for keys and the mouse. */
-static int	grid_cw = 2, grid_per = 1, grid_y, grid_x, grid_h;
+static int	grid_cw = 2, grid_stride = 2, grid_per = 1, grid_y, grid_x, grid_h;
 
 /* Heat level 0-4 of a node, or -1 without data (drawn as heat-down). */
 static int
@@ -154,6 +155,7 @@ heatmap_draw(struct ui *ui, const struct ui_rect *r)
 	struct cluster_node	*n;
 	size_t			 i, row, crow;
 	int			 label_w = 0, cw, per, rows, h, gx, y, x, lvl;
+	int			 want, stride;
 	int			 col, len;
 	unsigned long		 attr;
 	const char		*glyph;
@@ -179,8 +181,22 @@ heatmap_draw(struct ui *ui, const struct ui_rect *r)
 	ui_layout_grid(c->nview, r->w - 2, h, label_w, &cw, &per, &rows);
 	if (label_w > 0 && label_w > (r->w - 2) / 3)
 		label_w = 0;
+	/*
+	 * Few nodes: a squarer block (rows of a multiple of 8 nodes, about
+	 * twice as wide as high on screen) reads better than one long line.
+	 */
+	want = (int)ceil(sqrt(4.0 * (double)c->nview));
+	want = want < 8 ? 8 : (want + 7) / 8 * 8;
+	if (want < per && (c->nview + (size_t)want - 1) / (size_t)want <=
+	    (size_t)h) {
+		per = want;
+		rows = (int)((c->nview + (size_t)per - 1) / (size_t)per);
+	}
+	/* Room to spare: a blank column between cells. */
+	stride = cw == 2 && per * 3 <= r->w - 2 - label_w ? 3 : cw;
 	gx = r->x + 1 + label_w;
 	grid_cw = cw;
+	grid_stride = stride;
 	grid_per = per;
 	grid_y = r->y + 2;
 	grid_x = gx;
@@ -202,7 +218,7 @@ heatmap_draw(struct ui *ui, const struct ui_rect *r)
 			if (i >= c->nview)
 				break;
 			n = &c->nodes[c->view[i]];
-			x = gx + col * cw;
+			x = gx + col * stride;
 			lvl = heat_level(ui, n);
 			attr = ui_attr(lvl < 0 ? THEME_HEAT_DOWN :
 			    (enum theme_role)(THEME_HEAT_0 + lvl), UI_PLAIN);
@@ -289,10 +305,10 @@ heatmap_mouse(struct ui *ui, const struct ui_rect *r, int y, int x,
 		return (1);
 	}
 	if (y < grid_y || y >= grid_y + grid_h || x < grid_x ||
-	    x >= grid_x + grid_per * grid_cw)
+	    x >= grid_x + grid_per * grid_stride)
 		return (0);
 	i = (ui->heat_top + (size_t)(y - grid_y)) * (size_t)grid_per +
-	    (size_t)((x - grid_x) / grid_cw);
+	    (size_t)((x - grid_x) / grid_stride);
 	if (i >= c->nview)
 		return (1);
 	ui->cursor = (long)c->view[i];

@@ -82,10 +82,14 @@ table_layout(struct ui *ui, const struct ui_rect *r, struct table *t)
 	COL(COL_MEM, 11, 11, 40);
 	COL(COL_UPTIME, 7, 7, 35);
 	COL(COL_SLURM, 6, 7, 60);
-	COL(COL_HIST, 12, 60, 45);
+	COL(COL_HIST, 12, 40, 45);
 #undef COL
 	for (k = 0; k < COL_DISK; k++) {
 		t->title[k] = cols_fixed[k].title;
+		if (k == COL_HIST)
+			t->title[k] = ui->spark == METRICS_SERIES_LOAD ?
+			    "LOAD HISTORY" : ui->spark == METRICS_SERIES_MEM ?
+			    "MEM HISTORY" : "CPU HISTORY";
 		t->right[k] = cols_fixed[k].right;
 		t->sort[k] = cols_fixed[k].sort;
 	}
@@ -302,10 +306,21 @@ draw_row(struct ui *ui, const struct table *t, int y, int x0, int w,
 	    ui_fmt_duration(buf, sizeof buf, s->uptime));
 
 	if (t->w[COL_HIST] > 0) {
-		nh = metrics_node_history(&n->m, METRICS_SERIES_CPU, hist,
+		nh = metrics_node_history(&n->m, ui->spark, hist,
 		    METRICS_HIST);
+		/* Load: scaled to the CPUs, or the highest load shown. */
+		f = 100;
+		if (ui->spark == METRICS_SERIES_LOAD) {
+			size_t	from = nh > (size_t)t->w[COL_HIST] ?
+			    nh - (size_t)t->w[COL_HIST] : 0;
+			f = (float)ncpu;
+			for (; from < nh; from++) {
+				if (hist[from] > f)
+					f = hist[from];
+			}
+		}
 		ui_sparkline(ui, y, t->x[COL_HIST], t->w[COL_HIST],
-		    VAL(THEME_SPARK), hist, nh, 100);
+		    VAL(THEME_SPARK), hist, nh, f);
 	}
 #undef VAL
 }

@@ -188,6 +188,17 @@ key_heat_metric(struct ui *ui)
 }
 
 static void
+key_spark(struct ui *ui)
+{
+	static const char *const names[METRICS_NSERIES] = {
+		"CPU %", "load", "memory %"
+	};
+
+	ui->spark = (enum metrics_series)((ui->spark + 1) % METRICS_NSERIES);
+	ui_message(ui, 0, "history column: %s", names[ui->spark]);
+}
+
+static void
 not_yet(struct ui *ui, const char *what)
 {
 	ui_message(ui, 0, "%s: not in this build yet", what);
@@ -230,6 +241,7 @@ const struct ui_binding ui_bindings[] = {
 	{ 'W', NULL, NULL, key_sort_slurm },
 	{ 'm', "m", "heat map: next metric (cpu load mem disk state)",
 	  key_heat_metric },
+	{ 'H', "H", "history column: CPU, load, memory", key_spark },
 	{ 'r', "r", "reconnect the selected nodes (or this one)",
 	  key_reconnect },
 	{ 'T', "T", "next colour theme", key_theme },

@@ -481,8 +481,9 @@ draw_status(struct ui *ui, const struct ui_rect *r)
 		    THEME_ERROR : THEME_MESSAGE, UI_PLAIN), ui->message);
 		return;
 	}
-	n = snprintf(left, sizeof left, "%s %s %zu/%zu shown",
-	    ui->view->name, ui->g->dot, c->nview, c->n);
+	n = snprintf(left, sizeof left, "%s %s %zu/%zu shown %s every %gs",
+	    ui->view->name, ui->g->dot, c->nview, c->n, ui->g->dot,
+	    c->interval_s);
 	if (c->sum.nselected > 0 && n > 0 && (size_t)n < sizeof left)
 		n += snprintf(left + n, sizeof left - (size_t)n,
 		    " %s %zu selected", ui->g->dot, c->sum.nselected);

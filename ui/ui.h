@@ -179,6 +179,7 @@ struct ui {
 	size_t		 top;		/* first table row shown */
 	size_t		 heat_top;	/* first heat-map row shown */
 	enum ui_heat_metric heat;
+	enum metrics_series spark;	/* the table's history column */
 	size_t		 help_top;
 
 	struct ui_prompt prompt;

@@ -23,7 +23,7 @@ else
 fi
 check "header counts $n/$n up" tui_wait "nodes $n/$n up" 20
 check "header shows Slurm state counts" tui_wait "slurm [0-9]+ idle" 50
-check "header shows the sample age" tui_wait "sampled [0-9.]+s ago" 10
+check "header shows the sample age" tui_wait "sample [0-9.]+s ago" 10
 for node in "${nodes[@]}"; do
 	tui_screen | grep -Eq "^ +[^ ]* *$node +up " || not_ok "row of $node"
 done

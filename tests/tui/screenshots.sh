@@ -43,18 +43,51 @@ poll() {
 	return 1
 }
 
+# The 16 basic colours as truecolor (xterm's palette): aha renders SGR
+# 30-37, 90-97 and 38;5;0-15 with CSS filters that also tint the
+# background, so they are rewritten to 38;2;R;G;B first.
+ansi16() {
+	perl -pe '
+	    BEGIN { @c = ([0,0,0],[205,0,0],[0,205,0],[205,205,0],[0,0,238],
+		[205,0,205],[0,205,205],[229,229,229],[127,127,127],[255,0,0],
+		[0,255,0],[255,255,0],[92,92,255],[255,0,255],[0,255,255],
+		[255,255,255]); }
+	    sub rgb { my ($w, $i) = @_; return "$w;2;" . join(";", @{$c[$i]}); }
+	    sub conv {
+		my @p = split /;/, $_[0]; my @o;
+		while (@p) {
+		    my $x = shift @p;
+		    if (($x == 38 || $x == 48) && @p && $p[0] == 5) {
+			shift @p; my $n = shift @p;
+			push @o, $n < 16 ? rgb($x, $n) : "$x;5;$n";
+		    } elsif (($x == 38 || $x == 48) && @p && $p[0] == 2) {
+			push @o, join(";", $x, splice(@p, 0, 4));
+		    } elsif ($x >= 30 && $x <= 37) { push @o, rgb(38, $x - 30);
+		    } elsif ($x >= 90 && $x <= 97) { push @o, rgb(38, $x - 82);
+		    } elsif ($x >= 40 && $x <= 47) { push @o, rgb(48, $x - 40);
+		    } elsif ($x >= 100 && $x <= 107) { push @o, rgb(48, $x - 92);
+		    } else { push @o, $x; }
+		}
+		return join(";", @o);
+	    }
+	    s/\e\[([0-9;]*)m/"\e[" . conv($1) . "m"/ge;'
+}
+
 # shoot NAME: the current screen to $out/NAME.png.
 shoot() {
 	local name=$1 cols rows w h
 	cols=$($tmux_ display -p '#{window_width}')
 	rows=$($tmux_ display -p '#{window_height}')
-	$tmux_ capture-pane -e -p > "$work/$name.ansi"
-	aha --black --title "clustertop" < "$work/$name.ansi" |
-	    sed 's|<body[^>]*>|<body style="margin:0;padding:10px 12px;background:#0c0c0c;color:#d0d0d0">|;
-		 s|<pre>|<pre style="margin:0;font-family:'"'"'DejaVu Sans Mono'"'"',monospace;font-size:14px;line-height:17px">|' \
+	# -N keeps trailing blanks: they carry the theme's background.
+	$tmux_ capture-pane -e -N -p > "$work/$name.ansi"
+	# DejaVu Sans Mono at 13.287 px advances exactly 8 px a column, so
+	# block characters meet without seams.
+	ansi16 < "$work/$name.ansi" | aha --title "clustertop" |
+	    sed 's|<body[^>]*>|<body style="margin:0;padding:10px 12px;background:#101010;color:#d0d0d0">|;
+		 s|<pre>|<pre style="margin:0;font-family:'"'"'DejaVu Sans Mono'"'"',monospace;font-size:13.287px;line-height:15px">|' \
 	    > "$work/$name.html"
-	w=$((cols * 843 / 100 + 26))	# DejaVu Sans Mono 14px: 8.43 px/col
-	h=$((rows * 17 + 22))
+	w=$((cols * 8 + 24))
+	h=$((rows * 15 + 20))
 	"$browser" --headless --no-sandbox --disable-gpu --disable-quic \
 	    --no-first-run --disable-background-networking \
 	    --disable-component-update --disable-sync \
@@ -93,9 +126,10 @@ for n in ${SHOT_SIZES:-8 64}; do
 	# Slurm: a job on some nodes, two drained.
 	k=$(( n / 3 > 2 ? n / 3 : 2 ))
 	jobid=$(sbatch --parsable -N "$k" -o /dev/null --wrap 'sleep 900' 2>/dev/null)
+	# On screen even at 64 nodes (the table shows about 45 rows).
 	scontrol update nodename="${nodes[n - 2]}" state=drain reason="disk check" 2>/dev/null
-	scontrol update nodename="${nodes[n / 2]}" state=drain reason="ib errors" 2>/dev/null
-	down=${nodes[n - 3]}
+	scontrol update nodename="${nodes[n < 16 ? 2 : 9]}" state=drain reason="ib errors" 2>/dev/null
+	down=${nodes[4]}
 
 	rows=$((n + 7))
 	[ $rows -gt 52 ] && rows=52
