@@ -743,6 +743,7 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 		c->run = phase_run_create(e, set, numbers, nnumbers, targets,
 		    ntargets, vars);
 		phase_run_set_preview(c->run, 1);
+		phase_run_set_audit(c->run, cfg.audit_log);
 		phase_run_set_callback(c->run, phase_cli_event, c);
 		rc = phase_cli_loop(c, e, &cause);
 		c->previewing = 0;
@@ -780,6 +781,7 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 
 	c->run = phase_run_create(e, set, numbers, nnumbers, targets,
 	    ntargets, vars);
+	phase_run_set_audit(c->run, cfg.audit_log);
 	phase_run_set_callback(c->run, phase_cli_event, c);
 	if (phase_cli_loop(c, e, &cause) == -1) {
 		fprintf(stderr, "clustertop: %s\n", cause);

@@ -130,6 +130,7 @@ struct enode {
 	enum econnect	 phase;
 	int		 was_up;	/* ever reached NODE_UP this attempt */
 	unsigned int	 gen;		/* connect attempt, for stale replies */
+	int		 reconnect_wanted; /* engine_reconnect from a callback */
 	enum node_state	 closing;	/* while engine_node_lost closes */
 	const char	*closing_why;
 

@@ -328,8 +328,9 @@ engine_ssh_free(struct engine *e)
 	}
 	free(e->keys);
 	free(e->sshdir);
-	ssh_set_log_callback(NULL);
-	ssh_set_log_userdata(NULL);
+	/* Keep the callback (libssh would print to stderr): just go quiet. */
+	if (ssh_get_log_userdata() == e)
+		ssh_set_log_userdata(NULL);
 	if (r == NULL)
 		return;
 	if (!r->started) {

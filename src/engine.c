@@ -512,6 +512,19 @@ engine_connect(struct engine *e, int node)
 		engine_queue_connect(e->nodes[node]);
 }
 
+static void
+engine_do_reconnect(struct enode *n)
+{
+	n->reconnect_wanted = 0;
+	if (n->phase == EC_QUEUED)
+		return;
+	if (n->phase != EC_IDLE)
+		engine_node_lost(n, NODE_RECONNECTING, "reconnect requested");
+	n->retry_at = 0;
+	n->backoff_ms = 0;
+	engine_queue_connect(n);
+}
+
 /* Forget a node's session and connect again now. */
 void
 engine_reconnect(struct engine *e, int node)
@@ -520,13 +533,13 @@ engine_reconnect(struct engine *e, int node)
 
 	if (n == NULL)
 		return;
-	if (n->phase == EC_QUEUED)
+	if (e->in_cb > 0) {
+		/* Maybe inside libssh: close the session after this turn. */
+		n->reconnect_wanted = 1;
+		engine_node_dirty(n);
 		return;
-	if (n->phase != EC_IDLE)
-		engine_node_lost(n, NODE_RECONNECTING, "reconnect requested");
-	n->retry_at = 0;
-	n->backoff_ms = 0;
-	engine_queue_connect(n);
+	}
+	engine_do_reconnect(n);
 }
 
 static void
@@ -1089,7 +1102,10 @@ engine_settle(struct engine *e)
 		while ((n = TAILQ_FIRST(&e->dirty)) != NULL) {
 			TAILQ_REMOVE(&e->dirty, n, dirty_entry);
 			n->dirty = 0;
-			engine_ssh_service(n);
+			if (n->reconnect_wanted)
+				engine_do_reconnect(n);
+			else
+				engine_ssh_service(n);
 		}
 	}
 }

@@ -551,7 +551,9 @@ gather_key_equal(const struct gather_host *a, const struct gather_host *b)
 	for (i = 0; i < 2; i++) {
 		if (a->s[i].node != b->s[i].node ||
 		    a->s[i].truncated != b->s[i].truncated ||
-		    a->s[i].taillen != b->s[i].taillen ||
+		    a->s[i].taillen != b->s[i].taillen)
+			return (0);
+		if (a->s[i].taillen > 0 &&
 		    memcmp(a->s[i].tail, b->s[i].tail, a->s[i].taillen) != 0)
 			return (0);
 	}

@@ -2329,6 +2329,7 @@ struct phase_run {
 	int			 finished;
 	int			 failed_any;
 	int			 preview;	/* only "preview" steps run */
+	int			 no_audit;
 
 	/* The node part running now. */
 	uint32_t		 job;
@@ -3246,7 +3247,6 @@ phase_run_create(struct engine *e, const struct phase_set *set,
 	struct phase_run	*r;
 	struct pvar		*src, *dst;
 	size_t			 i, k;
-	char			*cause = NULL;
 
 	r = phase_xmalloc(sizeof *r);
 	memset(r, 0, sizeof *r);
@@ -3304,9 +3304,21 @@ phase_run_create(struct engine *e, const struct phase_set *set,
 		    (size_t)r->nodes[i].eid < r->neidmap)
 			r->eidmap[r->nodes[i].eid] = (int)i;
 	}
-	r->audit = audit_open(NULL, &cause);
-	free(cause);
 	return (r);
+}
+
+void
+phase_run_set_audit(struct phase_run *r, const char *path)
+{
+	char	*cause = NULL;
+
+	audit_close(r->audit);
+	r->audit = NULL;
+	r->no_audit = path != NULL && (*path == '\0' || strcmp(path, "-") == 0);
+	if (path != NULL && !r->no_audit) {
+		r->audit = audit_open(path, &cause);
+		free(cause);
+	}
 }
 
 void
@@ -3356,6 +3368,16 @@ phase_run_start(struct phase_run *r, char **cause)
 		return (-1);
 	}
 	r->started = 1;
+	if (r->audit == NULL && !r->no_audit) {
+		/* As the engine: "" or "-" means no audit log. */
+		const char *env = getenv("CLUSTERTOP_AUDIT_LOG");
+		if (env == NULL || (*env != '\0' && strcmp(env, "-") != 0)) {
+			/* Like the engine: a log that can't open is no reason to stop. */
+			char *why = NULL;
+			r->audit = audit_open(NULL, &why);
+			free(why);
+		}
+	}
 	phase_run_advance(r);
 	return (0);
 }

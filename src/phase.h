@@ -282,6 +282,12 @@ void		 phase_run_set_callback(struct phase_run *, phase_event_cb,
  * run then skips those steps and uses what was shown and confirmed.
  */
 void		 phase_run_set_preview(struct phase_run *, int);
+/*
+ * The audit log for the run's own records (head steps, phase start and
+ * end; node jobs are logged by the engine): give the engine's path. NULL:
+ * $CLUSTERTOP_AUDIT_LOG or the default; "" or "-": none.
+ */
+void		 phase_run_set_audit(struct phase_run *, const char *path);
 /* A variable's value in the run (a capture), or NULL. */
 const char	*phase_run_var(const struct phase_run *, const char *name);
 /* 1 when the phase has preview steps. */

@@ -48,14 +48,16 @@
  * One file. $1 "dir" or "auto", $2 DEST without trailing slashes, $3 the
  * source's name, $4 DEST's parent, $5 DEST's last component, $6 the size,
  * $7 the octal mode, $8 mtime and $9 atime for touch -t (or -), ${10} the
- * SHA-256 (or -), ${11} flags (p: preserve).
+ * SHA-256 (or -), ${11} flags (p: preserve). The mode is octal with -p;
+ * without, a symbolic mode that grants the source's bits minus the node's
+ * umask in one chmod (push_chmod_mode).
  */
 static const char push_file_script[] =
 "if [ \"$1\" = dir ] || [ -d \"$2\" ]; then d=$2 n=$3; else d=$4 n=$5; fi\n"
 "f=$d/$n\n"
 "case $n in ''|.|..) echo \"clustertop: $f: not a file name\" >&2; exit 1;; esac\n"
 "if [ -d \"$f\" ]; then echo \"clustertop: $f: is a directory\" >&2; exit 1; fi\n"
-"mkdir -p -- \"$d\" || exit 1\n"
+"[ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 1\n"
 "t=$d/.$n.ct-tmp.$$\n"
 "[ ${#n} -le 200 ] || t=$d/.ct-tmp.$$\n"
 "trap 'rm -f -- \"$t\"; exit 1' HUP INT TERM PIPE\n"
@@ -67,8 +69,7 @@ static const char push_file_script[] =
 "\th=$(sha256sum <\"$t\") && h=${h%% *} && echo \"sha256 $h\" && [ \"$h\" = \"${10}\" ] ||\n"
 "\t{ echo \"clustertop: $f: SHA-256 mismatch after transfer\" >&2; x; }\n"
 "fi\n"
-"case ${11} in *p*) m=$7;; *) u=$(umask); m=$(printf %o $((0$7 & ~0$u)));; esac\n"
-"chmod -- \"$m\" \"$t\" || x\n"
+"chmod -- \"$7\" \"$t\" || x\n"
 "if [ \"$8\" != - ]; then\n"
 "\tTZ=UTC0 touch -a -t \"$9\" -- \"$t\" && TZ=UTC0 touch -m -t \"$8\" -- \"$t\" || x\n"
 "fi\n"
@@ -328,6 +329,34 @@ push_touch_time(time_t t, char buf[16])
 
 /* --- the remote commands ------------------------------------------------------ */
 
+/*
+ * The chmod mode for a pushed file: with -p the exact octal mode; without,
+ * "a=,+rwx,g-w,o-wx" style: a who-less "+" is masked by the umask (POSIX
+ * chmod), so the file gets the source's bits minus the node's umask, as a
+ * new file from cp would, without asking the shell for its umask.
+ */
+void
+push_chmod_mode(mode_t mode, int preserve, char *buf, size_t size)
+{
+	static const char	*who = "ugo";
+	size_t			 len;
+	int			 c, bits;
+
+	if (preserve) {
+		snprintf(buf, size, "%o", (unsigned)(mode & 07777));
+		return;
+	}
+	len = (size_t)snprintf(buf, size, "a=,+rwx");
+	for (c = 0; c < 3 && len < size; c++) {
+		bits = (int)(mode >> (6 - 3 * c)) & 7;
+		if (bits == 7)
+			continue;
+		len += (size_t)snprintf(buf + len, size - len, ",%c-%s%s%s",
+		    who[c], bits & 4 ? "" : "r", bits & 2 ? "" : "w",
+		    bits & 1 ? "" : "x");
+	}
+}
+
 /* Start `sh -c SCRIPT ct-push` in B. */
 static void
 push_command_start(struct push_buf *b, const char *script)
@@ -361,8 +390,7 @@ push_command(const struct push_payload *p, const char *dest,
 		push_buf_add_arg(&b, pname);
 		snprintf(num, sizeof num, "%zu", p->len);
 		push_buf_add_arg(&b, num);
-		snprintf(num, sizeof num, "%o", (unsigned)(p->mode &
-		    (o->preserve ? 07777 : 0777)));
+		push_chmod_mode(p->mode, o->preserve, num, sizeof num);
 		push_buf_add_arg(&b, num);
 		if (o->preserve) {
 			push_touch_time(p->mtime, mt);

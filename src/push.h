@@ -97,6 +97,12 @@ char		*push_basename(const char *path);
 
 /* --- the remote commands (pure) --------------------------------------------- */
 
+/*
+ * The chmod argument for a file of MODE: octal with PRESERVE, else a
+ * symbolic mode that the node's umask masks ("a=,+rwx,g-w,o-wx").
+ */
+void		 push_chmod_mode(mode_t mode, int preserve, char *buf,
+		     size_t size);
 /* Format T as touch -t's [[CC]YY]MMDDhhmm.SS in UTC into BUF (16 bytes). */
 void		 push_touch_time(time_t t, char buf[16]);
 

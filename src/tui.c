@@ -568,7 +568,7 @@ cmd_tui_main(int argc, char **argv)
 	char			*cause = NULL, *name, mounts_buf[1024];
 	double			 interval = 2;
 	size_t			 nmounts, i;
-	int			*ids, ch, rc, ascii = 0, print_cmd = 0, colour;
+	int			*ids, ch, rc, ascii = 0, print_cmd = 0;
 	int			 want_colour;
 
 	setlocale(LC_ALL, "");
@@ -729,8 +729,6 @@ cmd_tui_main(int argc, char **argv)
 		if (msg[0] != '\0')
 			ui_message(&t.ui, 0, "%s", msg);
 	}
-	colour = t.ui.colour;
-	(void)colour;
 	t.ui.utf8 = !ascii && codeset != NULL && strcmp(codeset, "UTF-8") == 0;
 	signals_setup();
 

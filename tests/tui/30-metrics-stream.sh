@@ -20,10 +20,12 @@ sshn() {
 "$CLUSTERTOP" --metrics-command --interval 0.5 --mounts /scratch,/tmp \
     > "$TUI_LOG/loop.sh" || not_ok "--metrics-command"
 sshn 'cat > /tmp/ct-loop.sh' < "$TUI_LOG/loop.sh"
-# 6 s at 0.5 s: about 12 samples; df runs every 20th (every ~10 s).
+# 12 samples at 0.5 s (df runs every 20th): counted, not timed, so a busy
+# machine only makes it slower. head exits after the 13th line and the
+# loop dies of SIGPIPE at its next printf.
 res=$(sshn 'command -v strace >/dev/null || { echo nostrace; exit; }
-	timeout 6 strace -f -qq -e trace=clone,clone3,fork,vfork \
-	    -o /tmp/ct-loop.st sh /tmp/ct-loop.sh > /tmp/ct-loop.out
+	timeout 300 strace -f -qq -e trace=clone,clone3,fork,vfork \
+	    -o /tmp/ct-loop.st sh /tmp/ct-loop.sh | head -n 13 > /tmp/ct-loop.out
 	s=$(grep -c "^@ctm1 S " /tmp/ct-loop.out)
 	f=$(grep -cE "(clone|clone3|fork|vfork)\(" /tmp/ct-loop.st)
 	h=$(grep -c "^@ctm1 H " /tmp/ct-loop.out)
@@ -34,17 +36,17 @@ if [ "$res" = nostrace ]; then
 else
 	read -r samples forks hello <<<"$res"
 	echo "# $samples samples, $forks forks (strace -f), interval 0.5 s"
-	check "the loop printed one hello and samples ($samples)" \
-	    test "${hello:-0}" -eq 1 -a "${samples:-0}" -ge 5
-	# One sleep per sample (plus the one in flight when timeout hit)
+	check "the loop printed one hello and 12 samples ($samples)" \
+	    test "${hello:-0}" -eq 1 -a "${samples:-0}" -eq 12
+	# One sleep per sample (plus the one running when the reader left)
 	# and one df per 20 samples.
 	limit=$(( samples + 1 + (samples + 19) / 20 ))
 	check "forks per sample <= 2 ($forks forks for $samples samples, limit $limit)" \
-	    test "${forks:-999}" -le "$limit" -a "${forks:-999}" -le $((2 * samples + 2))
+	    test "${forks:-999}" -le "$limit"
 fi
 
 # Each line parses: run the same loop without strace, feed it back.
-out=$(sshn 'timeout 2.2 sh /tmp/ct-loop.sh; rm -f /tmp/ct-loop.sh /tmp/ct-loop.out')
+out=$(sshn 'timeout 300 sh /tmp/ct-loop.sh | head -n 4; rm -f /tmp/ct-loop.sh /tmp/ct-loop.out')
 check "the loop's lines carry the marker" \
     test "$(printf '%s\n' "$out" | grep -vc '^@ctm1 [HS] ')" -eq 0
 if printf '%s\n' "$out" | grep -Eq '\|[0-9]+ [0-9]+ [0-9]+ /(\||$)'; then

@@ -14,13 +14,14 @@
 # kernel, so load, CPU and memory are the same on every row: that is the
 # sim, not the dashboard.
 #
-# Environment: SHOT_SIM_ID (default 9), SHOT_SIZES (default "8 64").
+# Environment: SHOT_SIM_ID (default 19: an instance of its own, taken down
+# at the end), SHOT_SIZES (default "8 64").
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-${CLUSTERTOP:-$root/build/clustertop}}
 case $bin in /*) ;; *) bin=$root/$bin ;; esac
 out=$root/screenshots
-export SIM_ID=${SHOT_SIM_ID:-9}
+export SIM_ID=${SHOT_SIM_ID:-19}
 sim=$root/tests/sim/simcluster
 work=$(mktemp -d /tmp/ct-shots.XXXXXX)
 tmux_="tmux -L ctshot$$ -f /dev/null"

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "engine.h"
 #include "phase.h"
 
 static char	tmpdir[256];
@@ -627,6 +628,164 @@ test_state(void **state)
 	free(got);
 }
 
+/* --- the runner, on the head only (no nodes: no network) ------------------------ */
+
+struct events {
+	int	phase_start, phase_done, done, steps;
+	char	log[4096];
+};
+
+static void
+runner_event(const struct phase_event *ev, void *arg)
+{
+	struct events	*e = arg;
+	size_t		 n = strlen(e->log);
+
+	switch (ev->type) {
+	case PHASE_EV_PHASE_START:
+		e->phase_start++;
+		break;
+	case PHASE_EV_STEP_START:
+		e->steps++;
+		break;
+	case PHASE_EV_PHASE_DONE:
+		e->phase_done++;
+		break;
+	case PHASE_EV_DONE:
+		e->done++;
+		break;
+	case PHASE_EV_NODE:
+		snprintf(e->log + n, sizeof e->log - n, "%d:%s ", ev->node,
+		    phase_node_state_name(ev->state));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+engine_forward(const struct engine_event *ev, void *arg)
+{
+	struct phase_run	**r = arg;
+
+	if (*r != NULL)
+		phase_run_engine_event(*r, ev);
+}
+
+/* Run phase NUMBER of SET with VARS on the head; returns the run (done). */
+static struct phase_run *
+run_head(struct engine *e, struct phase_run **slot, struct phase_set *set,
+    int number, struct phase_vars *vars, int preview, struct events *ev)
+{
+	char	*cause = NULL;
+	int	 i;
+
+	memset(ev, 0, sizeof *ev);
+	*slot = phase_run_create(e, set, &number, 1, NULL, 0, vars);
+	phase_run_set_preview(*slot, preview);
+	phase_run_set_callback(*slot, runner_event, ev);
+	assert_int_equal(phase_run_start(*slot, &cause), 0);
+	for (i = 0; i < 3000 && !phase_run_finished(*slot); i++)
+		engine_run_once(e, 10);
+	assert_true(phase_run_finished(*slot));
+	return (*slot);
+}
+
+static void
+test_runner(void **state)
+{
+	struct engine_config	 cfg;
+	struct engine		*e;
+	struct phase_run	*r = NULL;
+	struct phase_set	*set;
+	struct phase_vars	*v;
+	struct events		 ev;
+	const char		*out;
+	char			*cause = NULL, *f, *json;
+
+	f = xprintf("%s/runner-file", tmpdir);
+	json = xprintf("{\"variables\":{\"f\":\"%s\"},\"phases\":["
+	    "{\"number\":1,\"name\":\"a\",\"steps\":["
+	    "{\"name\":\"count\",\"where\":\"head\",\"preview\":true,"
+	    "\"command\":\"echo 'would do: 3 things'\",\"capture\":\"n\","
+	    "\"capture_regex\":\"do: ([0-9]+)\"},"
+	    "{\"name\":\"write\",\"where\":\"head\",\"kind\":\"file\","
+	    "\"path\":\"{f}\",\"content\":\"n={n}\\n\"},"
+	    "{\"name\":\"check\",\"where\":\"head\",\"test\":true,"
+	    "\"command\":\"cat {f}\",\"success\":{\"expect\":\"^n=3$\"}}]},"
+	    "{\"number\":2,\"name\":\"b\",\"steps\":["
+	    "{\"name\":\"fails\",\"where\":\"head\",\"command\":"
+	    "\"echo oops >&2; exit 3\"},"
+	    "{\"name\":\"never\",\"where\":\"head\",\"command\":\"touch {f}.x\"}]},"
+	    "{\"number\":3,\"name\":\"c\",\"steps\":["
+	    "{\"name\":\"slow\",\"where\":\"head\",\"timeout\":1,"
+	    "\"command\":\"sleep 30\"}]}]}", f);
+	set = parse_ok(json);
+	free(json);
+	setenv("CLUSTERTOP_AUDIT_LOG", "", 1);
+	setenv("CLUSTERTOP_STATE_DIR", tmpdir, 1);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.audit_log = "";
+	e = engine_create(&cfg, &cause);
+	if (e == NULL)
+		fail_msg("engine_create: %s", cause);
+	engine_set_callback(e, engine_forward, &r);
+	v = phase_vars_create();
+	phase_vars_defaults(v, set);
+
+	/* Preview: only the preview step runs; its capture is kept. */
+	run_head(e, &r, set, 1, v, 1, &ev);
+	assert_string_equal(phase_run_var(r, "n"), "3");
+	assert_int_equal(access(f, F_OK), -1);
+	phase_vars_set(v, "n", phase_run_var(r, "n"));
+	phase_run_free(r);
+	r = NULL;
+
+	/* The run: the previewed step is skipped, the file written, passed. */
+	run_head(e, &r, set, 1, v, 0, &ev);
+	assert_int_equal(phase_run_status(r), 0);
+	assert_int_equal(phase_run_node_state(r, 0), PHASE_NODE_CHANGED);
+	out = phase_run_node_output(r, 0, NULL);
+	assert_non_null(strstr(out, "(previewed: {n} = \"3\")"));
+	assert_non_null(strstr(out, "n=3"));
+	assert_int_equal(ev.phase_start, 1);
+	assert_int_equal(ev.phase_done, 1);
+	assert_int_equal(ev.done, 1);
+	phase_run_free(r);
+	r = NULL;
+
+	/* Again: nothing changes. */
+	run_head(e, &r, set, 1, v, 0, &ev);
+	assert_int_equal(phase_run_node_state(r, 0), PHASE_NODE_PASSED);
+	phase_run_free(r);
+	r = NULL;
+
+	/* A failing head step stops the phase, with stderr as the reason. */
+	run_head(e, &r, set, 2, v, 0, &ev);
+	assert_int_equal(phase_run_status(r), 1);
+	assert_int_equal(phase_run_node_state(r, 0), PHASE_NODE_FAILED);
+	assert_non_null(strstr(phase_run_node_error(r, 0),
+	    "step 1 (fails): exit status 3: oops"));
+	assert_int_equal(ev.steps, 1);
+	phase_run_free(r);
+	r = NULL;
+	json = xprintf("%s.x", f);
+	assert_int_equal(access(json, F_OK), -1);
+	free(json);
+
+	/* A deadline kills the step. */
+	run_head(e, &r, set, 3, v, 0, &ev);
+	assert_int_equal(phase_run_node_state(r, 0), PHASE_NODE_FAILED);
+	assert_non_null(strstr(phase_run_node_error(r, 0), "timed out"));
+	phase_run_free(r);
+	r = NULL;
+
+	phase_vars_free(v);
+	engine_free(e);
+	phase_set_free(set);
+	free(f);
+}
+
 static int
 setup(void **state)
 {
@@ -664,6 +823,7 @@ main(void)
 		cmocka_unit_test(test_known_hosts),
 		cmocka_unit_test(test_context_vars),
 		cmocka_unit_test(test_state),
+		cmocka_unit_test(test_runner),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

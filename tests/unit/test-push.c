@@ -289,6 +289,24 @@ test_split_dest(void **state)
 }
 
 static void
+test_chmod_mode(void **state)
+{
+	char	buf[64];
+
+	(void)state;
+	push_chmod_mode(0754, 0, buf, sizeof buf);
+	assert_string_equal(buf, "a=,+rwx,g-w,o-wx");
+	push_chmod_mode(0777, 0, buf, sizeof buf);
+	assert_string_equal(buf, "a=,+rwx");
+	push_chmod_mode(0400, 0, buf, sizeof buf);
+	assert_string_equal(buf, "a=,+rwx,u-wx,g-rwx,o-rwx");
+	push_chmod_mode(04755, 1, buf, sizeof buf);
+	assert_string_equal(buf, "4755");
+	push_chmod_mode(04755, 0, buf, sizeof buf);
+	assert_string_equal(buf, "a=,+rwx,g-w,o-w");
+}
+
+static void
 test_touch_time(void **state)
 {
 	char	buf[16];
@@ -518,11 +536,16 @@ test_file_script_semantics(void **state)
 	free(out);
 	/* Replace an existing file; mode without -p is mode & ~umask. */
 	assert_int_equal(sh("mkdir -p sem/r && echo old > sem/r/file"), 0);
-	old = umask(077);
+	snprintf(path, sizeof path, "%s/sem/r/file", tmpdir);
+	old = umask(027);
+	assert_int_equal(push_mem("file", "sem/r/", "new\n", 4, 4, &o, NULL),
+	    0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	umask(077);
 	assert_int_equal(push_mem("file", "sem/r/", "new\n", 4, 4, &o, NULL),
 	    0);
 	umask(old);
-	snprintf(path, sizeof path, "%s/sem/r/file", tmpdir);
 	got = read_file(path, &len);
 	assert_string_equal(got, "new\n");
 	free(got);
@@ -843,6 +866,7 @@ main(void)
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_roundtrip),
 		cmocka_unit_test(test_split_dest),
+		cmocka_unit_test(test_chmod_mode),
 		cmocka_unit_test(test_touch_time),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_parse_sha256),
