@@ -115,6 +115,7 @@ install: all
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/clustertop
 	install -m 0644 docs/clustertop.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 themes/*.theme $(DESTDIR)$(PREFIX)/share/clustertop/themes/
+	install -m 0644 src/phases.json $(DESTDIR)$(PREFIX)/share/clustertop/
 
 clean:
 	rm -rf build

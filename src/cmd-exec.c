@@ -12,7 +12,8 @@
  * when a node could not be reached (unreachable, auth-failed,
  * host-key-mismatch, connect timeout, channel refused); else 254 when a
  * command timed out (-u) and was killed; else the largest remote exit
- * status (a signal counts as 128+N); 130 when interrupted; 2 usage.
+ * status (a signal counts as 128+N); 130 when interrupted; 141 when
+ * stdout went away (the remote commands are killed); 2 usage.
  */
 
 #include <sys/stat.h>
@@ -86,7 +87,7 @@ exec_usage(FILE *f)
 	    cliopt_usage());
 }
 
-/* --- small pieces shared with bench ------------------------------------------ */
+/* --- small pieces shared with bench ------------------------------------ */
 
 /* Map a signal name ("KILL") to its number, 0 if unknown. */
 int
@@ -392,7 +393,7 @@ exec_read_stdin(char **data, size_t *len, char **cause)
 	return (0);
 }
 
-/* --- output -------------------------------------------------------------------- */
+/* --- output ------------------------------------------------------------ */
 
 static void
 exec_line_add(struct exec_line *l, const char *p, size_t len)
@@ -557,7 +558,7 @@ exec_print_gathered(struct exec_ctx *x, const int *ids, size_t n)
 	}
 }
 
-/* --- main ---------------------------------------------------------------------- */
+/* --- main -------------------------------------------------------------- */
 
 /* `clustertop exec`: run COMMAND on the selected nodes. */
 int
@@ -580,7 +581,7 @@ cmd_exec_main(int argc, char **argv)
 	char			*cause = NULL, *command = NULL, *in = NULL;
 	size_t			 inlen = 0, i, clen;
 	int			 ch, rc, status = 0, nostdin = 0, *ids = NULL;
-	int			 cancelled = 0;
+	int			 cancelled = 0, broken = 0;
 	const char		*v;
 
 	memset(&x, 0, sizeof x);
@@ -722,7 +723,16 @@ cmd_exec_main(int argc, char **argv)
 			status = EXEC_EXIT_INTERRUPT;
 			goto out;
 		}
-		fflush(stdout);
+		if (fflush(stdout) == EOF && !cancelled) {
+			/* stdout is gone (| head): stop the remote commands. */
+			engine_job_cancel(x.e, x.job);
+			cancelled = 1;
+			broken = 1;
+		}
+	}
+	if (broken) {
+		status = 141;
+		goto out;
 	}
 	if (x.gather)
 		exec_print_gathered(&x, ids, x.nnodes);

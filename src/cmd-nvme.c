@@ -253,6 +253,22 @@ nvme_print_plans(struct nvme_ctx *x)
 			total += nvme_plan_count(&x->nodes[i].plan, NVME_WIPE);
 		}
 	}
+	/* Nodes with nothing to do at all: one line. */
+	for (k = 0, i = 0; i < x->n; i++) {
+		if (texts[i] != NULL && x->nodes[i].plan.ndevs != 0 &&
+		    nvme_plan_count(&x->nodes[i].plan, NVME_NOTHING) ==
+		    x->nodes[i].plan.ndevs) {
+			done[i] = 1;
+			names[k++] = x->nodes[i].name;
+		}
+	}
+	if (k != 0) {
+		folded = hostlist_fold_names(names, k);
+		printf("%s: nothing to do (instance store already clean: no "
+		    "signatures, no partitions, not in LVM)\n", folded != NULL ?
+		    folded : "?");
+		free(folded);
+	}
 	for (i = 0; i < x->n; i++) {
 		if (texts[i] == NULL || done[i])
 			continue;
@@ -643,6 +659,13 @@ cmd_nvme_main(int argc, char **argv)
 		printf("nvme: dry run: %zu device%s would be wiped; to wipe: "
 		    "clustertop nvme wipe -y --confirm %zu ...\n", total,
 		    total == 1 ? "" : "s", total);
+		goto out;
+	}
+	if (!yes) {
+		fprintf(stderr, "clustertop nvme: not wiping: to wipe the %zu "
+		    "device%s above, add -y --confirm %zu\n", total,
+		    total == 1 ? "" : "s", total);
+		status = CT_EXIT_USAGE;
 		goto out;
 	}
 	if ((size_t)confirm != total) {

@@ -102,7 +102,6 @@ struct echan {
 	struct ejobnode	*jn;		/* ECHAN_JOB */
 	struct estream	*st;		/* ECHAN_STREAM */
 	struct eshell	*sh;		/* ECHAN_SHELL */
-	struct echan	*target;	/* ECHAN_KILL: the channel it kills */
 	struct echan	*killer;	/* the kill channel aimed at this one */
 
 	TAILQ_ENTRY(echan) entry;

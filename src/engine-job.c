@@ -42,7 +42,7 @@ engine_job_free(struct ejob *j)
 	free(j);
 }
 
-/* --- jobs ------------------------------------------------------------------ */
+/* --- jobs -------------------------------------------------------------- */
 
 static struct ejob *
 engine_find_job(const struct engine *e, uint32_t id)

@@ -70,7 +70,7 @@ struct eresolver {
 static void	engine_ssh_fail(struct enode *, enum node_state, const char *);
 static void	engine_ssh_tcp_start(struct enode *);
 
-/* --- helpers ---------------------------------------------------------------- */
+/* --- helpers ----------------------------------------------------------- */
 
 static char *
 es_strdup(const char *s)
@@ -129,7 +129,7 @@ es_log_callback(int priority, const char *function, const char *buffer,
 	engine_log(e, -1, "libssh: %s", buffer);
 }
 
-/* --- resolver thread -------------------------------------------------------- */
+/* --- resolver thread --------------------------------------------------- */
 
 static void *
 es_resolver_main(void *arg)
@@ -283,7 +283,7 @@ engine_ssh_resolved(struct engine *e)
 	}
 }
 
-/* --- init and free ---------------------------------------------------------- */
+/* --- init and free ----------------------------------------------------- */
 
 /* Set up libssh logging, the ssh directory and the resolver. */
 int
@@ -372,7 +372,7 @@ engine_ssh_free(struct engine *e)
 	free(r);
 }
 
-/* --- keys --------------------------------------------------------------------- */
+/* --- keys -------------------------------------------------------------- */
 
 /* The key at PATH, loaded once and shared; NULL if it can't be used. */
 static ssh_key
@@ -426,7 +426,7 @@ es_identity(struct enode *n, int i, char *buf, size_t len)
 	return (NULL);
 }
 
-/* --- epoll --------------------------------------------------------------------- */
+/* --- epoll ------------------------------------------------------------- */
 
 /* Re-arm the node's epoll interest from libssh's pending output. */
 void
@@ -455,7 +455,7 @@ engine_ssh_update_events(struct enode *n)
 	n->ep_events = want;
 }
 
-/* --- channels ------------------------------------------------------------------- */
+/* --- channels ---------------------------------------------------------- */
 
 static void
 es_chan_free(struct echan *c)
@@ -842,7 +842,7 @@ es_kills(struct enode *n)
 	}
 }
 
-/* --- connect ----------------------------------------------------------------------- */
+/* --- connect ----------------------------------------------------------- */
 
 /* A connect attempt failed, or an up session was lost. */
 static void
@@ -1195,7 +1195,7 @@ es_auth(struct enode *n)
 	}
 }
 
-/* --- the node's service step ------------------------------------------------------ */
+/* --- the node's service step ------------------------------------------- */
 
 static int
 es_session_dead(struct enode *n)

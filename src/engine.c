@@ -38,7 +38,7 @@
 static void	engine_tick(struct engine *, uint64_t);
 static void	engine_schedule(struct engine *);
 
-/* --- small helpers -------------------------------------------------------- */
+/* --- small helpers ----------------------------------------------------- */
 
 /* calloc that never returns NULL. */
 void *
@@ -248,7 +248,7 @@ engine_node_set_state(struct enode *n, enum node_state st, const char *text)
 	engine_emit(n->e, &ev);
 }
 
-/* --- lifetime ------------------------------------------------------------- */
+/* --- lifetime ---------------------------------------------------------- */
 
 static void
 engine_raise_nofile(void)
@@ -402,7 +402,7 @@ engine_set_callback(struct engine *e, engine_event_cb cb, void *arg)
 	e->cbarg = arg;
 }
 
-/* --- nodes ------------------------------------------------------------------ */
+/* --- nodes ------------------------------------------------------------- */
 
 /* Add a node; returns its id. */
 int
@@ -615,7 +615,7 @@ engine_node_lost(struct enode *n, enum node_state st, const char *why)
 	e->sched = 1;
 }
 
-/* --- channel data and ends (from engine-ssh.c) ---------------------------- */
+/* --- channel data and ends (from engine-ssh.c) ------------------------- */
 
 static void
 engine_stream_line(struct estream *st, struct engine *e, const char *p,
@@ -846,7 +846,7 @@ engine_schedule(struct engine *e)
 	}
 }
 
-/* --- streams and shells ------------------------------------------------------ */
+/* --- streams and shells ------------------------------------------------ */
 
 /* Run COMMAND on NODE for the life of the session; returns a stream id. */
 uint32_t
@@ -966,7 +966,7 @@ engine_shell_close(struct engine *e, uint32_t id)
 	}
 }
 
-/* --- other fds --------------------------------------------------------------- */
+/* --- other fds --------------------------------------------------------- */
 
 /* Watch another fd in the same loop. */
 int
@@ -1007,7 +1007,7 @@ engine_unwatch_fd(struct engine *e, int fd)
 	}
 }
 
-/* --- the loop ---------------------------------------------------------------- */
+/* --- the loop ---------------------------------------------------------- */
 
 /* 1 while any node is connecting or any job is unfinished. */
 int

@@ -126,6 +126,15 @@ gather_reallocarray(void *old, size_t n, size_t size)
 	return (p);
 }
 
+/* Make room for element N of an array that grows one element at a time. */
+static void *
+gather_grow(void *p, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return (p);
+	return (gather_reallocarray(p, n == 0 ? 1 : n * 2, size));
+}
+
 static void *
 gather_calloc(size_t n, size_t size)
 {
@@ -193,7 +202,7 @@ gather_seg(struct gather *g, const char *p, size_t len)
 		g->arena = gather_reallocarray(g->arena, g->arenacap, 1);
 	}
 	memcpy(g->arena + g->arenalen, p, len);
-	g->segs = gather_reallocarray(g->segs, g->nsegs + 1, sizeof *g->segs);
+	g->segs = gather_grow(g->segs, g->nsegs, sizeof *g->segs);
 	s = &g->segs[g->nsegs];
 	s->hash = hash;
 	s->off = g->arenalen;
@@ -244,7 +253,7 @@ gather_child(struct gather *g, uint32_t parent, uint32_t seg)
 		fprintf(stderr, "clustertop: gather: too much output\n");
 		abort();
 	}
-	g->nodes = gather_reallocarray(g->nodes, g->nnodes + 1,
+	g->nodes = gather_grow(g->nodes, g->nnodes,
 	    sizeof *g->nodes);
 	n = &g->nodes[g->nnodes];
 	n->parent = parent;
@@ -352,7 +361,7 @@ gather_host(struct gather *g, const char *name)
 
 	if ((idx = hostlist_find(g->names, name)) == -1) {
 		hostlist_push(g->names, name);
-		g->h = gather_reallocarray(g->h, g->nh + 1, sizeof *g->h);
+		g->h = gather_grow(g->h, g->nh, sizeof *g->h);
 		h = &g->h[g->nh++];
 		memset(h, 0, sizeof *h);
 		h->name = hostlist_get(g->names, g->nh - 1);

@@ -106,6 +106,15 @@ hl_reallocarray(void *old, size_t n, size_t size)
 	return (p);
 }
 
+/* Make room for element N of an array that grows one element at a time. */
+static void *
+hl_grow(void *p, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return (p);
+	return (hl_reallocarray(p, n == 0 ? 1 : n * 2, size));
+}
+
 static char *
 hl_strndup(const char *s, size_t len)
 {
@@ -588,7 +597,7 @@ hl_parse_axis(struct hl_ctx *ctx, const char *s, size_t len,
 			    (int)len, s);
 			return (-1);
 		}
-		ax->ranges = hl_reallocarray(ax->ranges, ax->nranges + 1,
+		ax->ranges = hl_grow(ax->ranges, ax->nranges,
 		    sizeof *ax->ranges);
 		r = &ax->ranges[ax->nranges];
 		if (hl_parse_range(ctx, s + b, e - b, r) != 0)
@@ -661,7 +670,7 @@ hl_expand(struct hl_ctx *ctx, const char *p, size_t len,
 			hl_error(ctx, "'%.*s': missing ']'", (int)len, p);
 			goto out;
 		}
-		axes = hl_reallocarray(axes, naxes + 1, sizeof *axes);
+		axes = hl_grow(axes, naxes, sizeof *axes);
 		ax = &axes[naxes++];
 		memset(ax, 0, sizeof *ax);
 		ax->lit = lit;
@@ -1190,6 +1199,17 @@ hostlist_natural_cmp(const char *a, const char *b)
 	return (c < 0 ? -1 : c > 0);
 }
 
+/* Number of significant digits in the digit run S[0..LEN). */
+static size_t
+hl_significant(const char *s, size_t len)
+{
+	while (len > 0 && *s == '0') {
+		s++;
+		len--;
+	}
+	return (len);
+}
+
 /* Length of the trailing digit run of S[0..LEN). */
 static size_t
 hl_trailing_digits(const char *s, size_t len)
@@ -1355,17 +1375,20 @@ fold_rs_print(struct hl_buf *b, const struct fold_dim *dim,
     const uint32_t *v, uint32_t n)
 {
 	const struct fold_str	*first, *last, *e;
-	uint32_t		 i;
+	uint32_t		 i, run;
 	int			 padded;
 
 	for (i = 0; i < n; ) {
 		first = last = &dim->strs[v[i]];
 		padded = fold_is_padded(first);
-		for (i++; i < n; i++) {
+		for (i++, run = 1; i < n; i++, run++) {
 			e = &dim->strs[v[i]];
 			if (padded ? e->len != first->len : fold_is_padded(e))
 				break;
 			if (!hl_digits_succ(last->s, last->len, e->s, e->len))
+				break;
+			/* Keep the output valid input: no range > 65536. */
+			if (run == HOSTLIST_RANGE_MAX)
 				break;
 			last = e;
 		}
@@ -1834,6 +1857,16 @@ hostlist_fold_names(const char *const *in, size_t n)
 			while (k < len && hl_isdigit((unsigned char)s[k]))
 				k++;
 			runs[nruns].len = (uint32_t)(k - runs[nruns].off);
+			if (hl_significant(s + runs[nruns].off,
+			    runs[nruns].len) > 18) {
+				/*
+				 * Too big for a range bound: keep it as text,
+				 * so that the folded list still parses.
+				 */
+				buf_add(&key, s + runs[nruns].off,
+				    runs[nruns].len);
+				continue;
+			}
 			nruns++;
 			if (nholes == cap) {
 				cap *= 2;
@@ -1850,7 +1883,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 		}
 		if ((idx = hostlist_findn(patmap, key.s, key.len)) == -1) {
 			hostlist_pushn(patmap, key.s, key.len);
-			pats = hl_reallocarray(pats, npats + 1, sizeof *pats);
+			pats = hl_grow(pats, npats, sizeof *pats);
 			p = hl_malloc(sizeof *p);
 			memset(p, 0, sizeof *p);
 			p->key = hl_strndup(key.s, key.len);
@@ -2061,7 +2094,7 @@ dsh_fold_group(struct dsh_group *g)
 		buf_addc(&k, nlen == 0 ? 'b' : 'n');
 		if ((idx = hostlist_findn(prefixes, k.s, k.len)) == -1) {
 			hostlist_pushn(prefixes, k.s, k.len);
-			pre = hl_reallocarray(pre, npre + 1, sizeof *pre);
+			pre = hl_grow(pre, npre, sizeof *pre);
 			px = &pre[npre];
 			memset(px, 0, sizeof *px);
 			px->p = s;
@@ -2071,7 +2104,7 @@ dsh_fold_group(struct dsh_group *g)
 		}
 		px = &pre[idx];
 		if (nlen == 0) {
-			px->elems = hl_reallocarray(px->elems, px->nelems + 1,
+			px->elems = hl_grow(px->elems, px->nelems,
 			    sizeof *px->elems);
 			px->elems[px->nelems].a = num;
 			px->elems[px->nelems].alen = 0;
@@ -2097,7 +2130,7 @@ dsh_fold_group(struct dsh_group *g)
 			el->blen = nlen;
 			j = regel[found];
 		} else {
-			px->elems = hl_reallocarray(px->elems, px->nelems + 1,
+			px->elems = hl_grow(px->elems, px->nelems,
 			    sizeof *px->elems);
 			el = &px->elems[px->nelems];
 			el->a = num;
@@ -2117,9 +2150,9 @@ dsh_fold_group(struct dsh_group *g)
 		if ((found = hostlist_findn(reg, k.s, k.len)) == -1) {
 			hostlist_pushn(reg, k.s, k.len);
 			found = (int)hostlist_count(reg) - 1;
-			regpre = hl_reallocarray(regpre, (size_t)found + 1,
+			regpre = hl_grow(regpre, (size_t)found,
 			    sizeof *regpre);
-			regel = hl_reallocarray(regel, (size_t)found + 1,
+			regel = hl_grow(regel, (size_t)found,
 			    sizeof *regel);
 		}
 		regpre[found] = (size_t)idx;
@@ -2200,7 +2233,7 @@ hostlist_fold_dshbak(const char *const *in, size_t n)
 		sfx = names[i] + len - sl;
 		if ((idx = hostlist_findn(sfxmap, sfx, sl)) == -1) {
 			hostlist_pushn(sfxmap, sfx, sl);
-			groups = hl_reallocarray(groups, ngroups + 1,
+			groups = hl_grow(groups, ngroups,
 			    sizeof *groups);
 			g = &groups[ngroups];
 			memset(g, 0, sizeof *g);
@@ -2209,7 +2242,7 @@ hostlist_fold_dshbak(const char *const *in, size_t n)
 			idx = (int)ngroups++;
 		}
 		g = &groups[idx];
-		g->names = hl_reallocarray(g->names, g->nnames + 1,
+		g->names = hl_grow(g->names, g->nnames,
 		    sizeof *g->names);
 		g->names[g->nnames++] = names[i];
 	}

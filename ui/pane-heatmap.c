@@ -19,6 +19,7 @@ static const char *const metric_names[UI_NHEAT] = {
 
 /* Grid geometry of the last frame, for keys and the mouse. */
 static int	grid_cw = 2, grid_stride = 2, grid_per = 1, grid_y, grid_x, grid_h;
+static int	grid_rstride = 1;	/* 2: a blank line between rows */
 
 /* Heat level 0-4 of a node, or -1 without data (drawn as heat-down). */
 static int
@@ -75,6 +76,21 @@ heat_level(struct ui *ui, const struct cluster_node *n)
 	return (i < 0 ? 0 : i > 4 ? 4 : i);
 }
 
+/* The colour of a node's state in the state heat map. */
+static enum theme_role
+state_role(const struct cluster_node *n)
+{
+	enum cluster_health	h = cluster_health(n);
+
+	if (n->slurm == CLUSTER_SLURM_DOWN || n->slurm == CLUSTER_SLURM_DRAIN)
+		return (ui_slurm_role(n->slurm));
+	if (h != CLUSTER_HEALTH_UP)
+		return (ui_health_role(h));
+	if (n->slurm == CLUSTER_SLURM_NONE)
+		return (THEME_NODE_UP);
+	return (ui_slurm_role(n->slurm));
+}
+
 static void
 draw_legend(struct ui *ui, int y, int x, int w)
 {
@@ -97,9 +113,22 @@ draw_legend(struct ui *ui, int y, int x, int w)
 	used += ui_put(y, x + used, w - used, ui_attr(THEME_LABEL, UI_PLAIN),
 	    "   ");
 	for (i = 0; i < 5 && used < w; i++) {
-		used += ui_put(y, x + used, w - used, ui_attr(THEME_HEAT_0 + i,
-		    UI_PLAIN), ui->colour && !ui->theme.monochrome ? "  " :
-		    ui->g->shade[i]);
+		if (ui->heat == UI_HEAT_STATE && ui->colour &&
+		    !ui->theme.monochrome) {
+			static const enum theme_role roles[5] = {
+				THEME_SLURM_IDLE, THEME_SLURM_ALLOC,
+				THEME_NODE_CONNECTING, THEME_SLURM_DRAIN,
+				THEME_SLURM_DOWN
+			};
+			char	two[16];
+			snprintf(two, sizeof two, "%s%s", ui->g->bar_full,
+			    ui->g->bar_full);
+			used += ui_put(y, x + used, w - used,
+			    ui_attr(roles[i], UI_PLAIN), two);
+		} else
+			used += ui_put(y, x + used, w - used,
+			    ui_attr(THEME_HEAT_0 + i, UI_PLAIN), ui->colour &&
+			    !ui->theme.monochrome ? "  " : ui->g->shade[i]);
 		used += ui_putf(y, x + used, w - used,
 		    ui_attr(THEME_LABEL, UI_PLAIN), " %s  ", names[i]);
 	}
@@ -155,7 +184,7 @@ heatmap_draw(struct ui *ui, const struct ui_rect *r)
 	struct cluster_node	*n;
 	size_t			 i, row, crow;
 	int			 label_w = 0, cw, per, rows, h, gx, y, x, lvl;
-	int			 want, stride;
+	int			 want, stride, rstride, colour;
 	int			 col, len;
 	unsigned long		 attr;
 	const char		*glyph;
@@ -194,21 +223,25 @@ heatmap_draw(struct ui *ui, const struct ui_rect *r)
 	}
 	/* Room to spare: a blank column between cells. */
 	stride = cw == 2 && per * 3 <= r->w - 2 - label_w ? 3 : cw;
+	/* Room to spare: a blank line between rows too. */
+	rstride = rows * 2 - 1 <= h ? 2 : 1;
 	gx = r->x + 1 + label_w;
 	grid_cw = cw;
 	grid_stride = stride;
+	grid_rstride = rstride;
 	grid_per = per;
 	grid_y = r->y + 2;
 	grid_x = gx;
-	grid_h = h;
+	grid_h = h / rstride > 0 ? h / rstride : 1;
 
 	ui_cursor_node(ui);
 	crow = ui_cursor_row(ui) / (size_t)per;
-	ui->heat_top = ui_layout_scroll(crow, ui->heat_top, (size_t)rows, h);
+	ui->heat_top = ui_layout_scroll(crow, ui->heat_top, (size_t)rows,
+	    grid_h);
 
 	for (row = ui->heat_top; row < (size_t)rows &&
-	    row < ui->heat_top + (size_t)h; row++) {
-		y = grid_y + (int)(row - ui->heat_top);
+	    row < ui->heat_top + (size_t)grid_h; row++) {
+		y = grid_y + (int)(row - ui->heat_top) * rstride;
 		if (label_w > 0)
 			ui_put(y, r->x + 1, label_w - 1,
 			    ui_attr(THEME_LABEL, UI_PLAIN),
@@ -222,10 +255,16 @@ heatmap_draw(struct ui *ui, const struct ui_rect *r)
 			lvl = heat_level(ui, n);
 			attr = ui_attr(lvl < 0 ? THEME_HEAT_DOWN :
 			    (enum theme_role)(THEME_HEAT_0 + lvl), UI_PLAIN);
-			if (ui->colour && !ui->theme.monochrome)
+			colour = ui->colour && !ui->theme.monochrome;
+			if (colour)
 				glyph = " ";
 			else
 				glyph = lvl < 0 ? " " : ui->g->shade[lvl];
+			if (lvl >= 0 && ui->heat == UI_HEAT_STATE && colour) {
+				/* States are categories: their own colours. */
+				attr = ui_attr(state_role(n), UI_PLAIN);
+				glyph = ui->g->bar_full;
+			}
 			if (lvl < 0)
 				glyph = cluster_health(n) ==
 				    CLUSTER_HEALTH_CONNECTING ? ui->g->dot : "x";
@@ -304,10 +343,11 @@ heatmap_mouse(struct ui *ui, const struct ui_rect *r, int y, int x,
 		    (button == 4 ? -grid_per : grid_per));
 		return (1);
 	}
-	if (y < grid_y || y >= grid_y + grid_h || x < grid_x ||
-	    x >= grid_x + grid_per * grid_stride)
+	if (y < grid_y || y >= grid_y + grid_h * grid_rstride || x < grid_x ||
+	    x >= grid_x + grid_per * grid_stride || (y - grid_y) % grid_rstride)
 		return (0);
-	i = (ui->heat_top + (size_t)(y - grid_y)) * (size_t)grid_per +
+	i = (ui->heat_top + (size_t)((y - grid_y) / grid_rstride)) *
+	    (size_t)grid_per +
 	    (size_t)((x - grid_x) / grid_stride);
 	if (i >= c->nview)
 		return (1);

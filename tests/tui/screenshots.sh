@@ -37,7 +37,7 @@ mkdir -p "$out"
 poll() {
 	local i
 	for ((i = 0; i < ${2:-150}; i++)); do
-		$tmux_ capture-pane -p | grep -Eq -- "$1" && return 0
+		$tmux_ capture-pane -p 2>/dev/null | grep -Eq -- "$1" && return 0
 		sleep 0.2
 	done
 	echo "screenshots: timed out waiting for /$1/" >&2
@@ -136,8 +136,13 @@ for n in ${SHOT_SIZES:-8 64}; do
 	[ $rows -gt 52 ] && rows=52
 	[ $rows -lt 22 ] && rows=22
 	$tmux_ kill-server 2>/dev/null
-	$tmux_ -2 new-session -d -x 150 -y "$rows" \
-	    "TERM=tmux-256color $bin --interval 1 --mounts /mnt; sleep 600"
+	# A busy machine can lose a tmux server as it starts: try again.
+	for ((i = 0; i < 5; i++)); do
+		$tmux_ -2 new-session -d -x 150 -y "$rows" \
+		    "TERM=tmux-256color $bin --interval 1 --mounts /mnt; sleep 600" \
+		    2>/dev/null && $tmux_ has-session 2>/dev/null && break
+		sleep 1
+	done
 	poll "nodes $n/$n up" 300 || die "nodes did not come up"
 	poll "alloc" 100
 	# The unreachable node: sshd and its session gone.
