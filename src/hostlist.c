@@ -1308,10 +1308,12 @@ struct fold_dim {
 };
 
 struct fold_pattern {
-	char		*key;		/* "node%s-ib": sorts patterns */
+	char		*key;		/* "node%s-ib" ('%' as "%%"): sorts */
 	size_t		 keylen;
+	char		*text;		/* "node-ib": the text around numbers */
+	size_t		 textlen;
 	uint32_t	 ndim;
-	uint32_t	*holes;		/* offsets of the "%s" in key */
+	uint32_t	*holes;		/* where each number goes in text */
 	uint32_t	*members;	/* names of this pattern */
 	uint32_t	 nmembers;
 };
@@ -1420,8 +1422,8 @@ fold_print_vec(struct hl_buf *out, const struct fold_pattern *p,
 	if (out->len > 0)
 		buf_addc(out, ',');
 	for (d = 0; d < p->ndim; d++) {
-		buf_add(out, p->key + at, p->holes[d] - at);
-		at = p->holes[d] + 2;
+		buf_add(out, p->text + at, p->holes[d] - at);
+		at = p->holes[d];
 		if (rs[d].n > 1) {
 			memset(&tmp, 0, sizeof tmp);
 			buf_addc(&tmp, '[');
@@ -1437,7 +1439,7 @@ fold_print_vec(struct hl_buf *out, const struct fold_pattern *p,
 			buf_add(out, e->s, e->len);
 		}
 	}
-	buf_add(out, p->key + at, p->keylen - at);
+	buf_add(out, p->text + at, p->textlen - at);
 }
 
 static void
@@ -1815,7 +1817,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 	struct fold_pattern	**pats = NULL, **sorted, *p;
 	struct fold_name	 *names;
 	struct fold_run		 *runs = NULL;
-	struct hl_buf		  out, key;
+	struct hl_buf		  out, key, text;
 	size_t			  nruns = 0, capruns = 0, npats = 0, i, k, len;
 	size_t			  nnames = 0;
 	uint32_t		 *fill, holes[64], *hp, nholes, cap;
@@ -1826,6 +1828,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 		return (hl_strndup("", 0));
 	memset(&out, 0, sizeof out);
 	memset(&key, 0, sizeof key);
+	memset(&text, 0, sizeof text);
 	patmap = hostlist_create();
 	uniq = hostlist_create();
 	names = hl_reallocarray(NULL, n, sizeof *names);
@@ -1835,8 +1838,9 @@ hostlist_fold_names(const char *const *in, size_t n)
 		len = strlen(s);
 		if (!hostlist_pushn(uniq, s, len))
 			continue;
-		key.len = 0;
+		key.len = text.len = 0;
 		buf_add(&key, "", 0);
+		buf_add(&text, "", 0);
 		nholes = 0;
 		cap = 64;
 		hp = holes;
@@ -1844,7 +1848,11 @@ hostlist_fold_names(const char *const *in, size_t n)
 		names[nnames].run0 = (uint32_t)nruns;
 		for (k = 0; k < len; ) {
 			if (!hl_isdigit((unsigned char)s[k])) {
+				/* "%%" keeps "a%s" apart from "a1"'s "a%s". */
+				if (s[k] == '%')
+					buf_addc(&key, '%');
 				buf_addc(&key, s[k]);
+				buf_addc(&text, s[k]);
 				k++;
 				continue;
 			}
@@ -1865,6 +1873,8 @@ hostlist_fold_names(const char *const *in, size_t n)
 				 */
 				buf_add(&key, s + runs[nruns].off,
 				    runs[nruns].len);
+				buf_add(&text, s + runs[nruns].off,
+				    runs[nruns].len);
 				continue;
 			}
 			nruns++;
@@ -1878,7 +1888,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 					hp = hl_reallocarray(hp, cap,
 					    sizeof *hp);
 			}
-			hp[nholes++] = (uint32_t)key.len;
+			hp[nholes++] = (uint32_t)text.len;
 			buf_add(&key, "%s", 2);
 		}
 		if ((idx = hostlist_findn(patmap, key.s, key.len)) == -1) {
@@ -1888,6 +1898,8 @@ hostlist_fold_names(const char *const *in, size_t n)
 			memset(p, 0, sizeof *p);
 			p->key = hl_strndup(key.s, key.len);
 			p->keylen = key.len;
+			p->text = hl_strndup(text.s, text.len);
+			p->textlen = text.len;
 			p->ndim = nholes;
 			p->holes = hl_reallocarray(NULL, nholes,
 			    sizeof *p->holes);
@@ -1923,6 +1935,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 
 	for (i = 0; i < npats; i++) {
 		free(pats[i]->key);
+		free(pats[i]->text);
 		free(pats[i]->holes);
 		free(pats[i]->members);
 		free(pats[i]);
@@ -1932,6 +1945,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 	free(runs);
 	free(names);
 	free(key.s);
+	free(text.s);
 	hostlist_free(patmap);
 	hostlist_free(uniq);
 	return (buf_take(&out));

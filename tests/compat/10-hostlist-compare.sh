@@ -195,7 +195,7 @@ out=$(printf 'a\nb\n' | "$ct" hosts -f - c)
 "$ct" hosts -q x >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && ok "hosts: bad option exits 2" || notok "hosts: bad option exits $rc"
 err=$("$ct" hosts 'n[3-1]' 2>&1 >/dev/null); rc=$?
-[ $rc -eq 2 ] && [ "$err" = "clustertop: hosts: n[3-1]: reversed range '3-1'" ] &&
+[ $rc -eq 2 ] && [ "$err" = "clustertop: hosts: 'n[3-1]': reversed range '3-1'" ] &&
     ok "hosts: error message and status 2" || notok "hosts: error '$err' rc=$rc"
 out=$("$ct" hosts -f '')
 [ -z "$out" ] && ok "hosts -f '': an empty line, like nodeset -f ''" || notok "hosts -f '' gave '$out'"

@@ -41,7 +41,7 @@ notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok - $*"; }
 # Canonical form of dshbak -c output: blocks sorted, each header's
 # comma-separated pieces (outside brackets) sorted.
 canon() {
-	python3 -c '
+	/usr/bin/python3 -c '
 import sys
 data = sys.stdin.buffer.read()
 sep = b"-" * 16 + b"\n"
@@ -71,7 +71,7 @@ sys.stdout.buffer.write(b"\x00".join(sorted(blocks)))
 # the suffix groups in hash order), or when two blocks start at hosts with
 # the same trailing number (sortn leaves ties in hash order).
 dshbak_stable() {
-	python3 - "$1" "$2" <<'PY'
+	/usr/bin/python3 - "$1" "$2" <<'PY'
 import re, sys
 path, mode = sys.argv[1], sys.argv[2]
 lines = {}
@@ -105,7 +105,7 @@ compare() {
 	[ "$mode" = "-c" ] && opt=-c
 	"$ct" bak $opt <"$in" >"$tmp/ours" 2>"$tmp/ours.err"
 	stable=$(dshbak_stable "$in" "$mode")
-	for s in 0 1 2 3 4 5 6 7; do
+	for s in 0 1 2; do
 		PERL_HASH_SEED=$s PERL_PERTURB_KEYS=0 dshbak $opt <"$in" \
 		    >"$tmp/theirs.$s" 2>/dev/null
 		if [ -z "$first" ]; then
@@ -166,12 +166,12 @@ printf 'h1: 12345678901234567890: big\nh12345678901234567890: x\nh12345678901234
 "$root/tests/bench/gen-bak-input.sh" 3000 1000 1 >$c.gen1000
 awk 'BEGIN { for (h = 0; h < 64; h++) for (l = 0; l < 20; l++) printf "node%02d: %s line %d\n", (h * 37) % 64, (h % 3 ? "ok" : "failed"), l }' >$c.shuffled
 for len in 4095 4096 4097 8191 8192 100000 1048576; do
-	python3 -c 'import sys
+	/usr/bin/python3 -c 'import sys
 n = int(sys.argv[1]); s = b"x" * n
 out = b"".join(b"n%d: %s\n" % (h, s) for h in (1, 2, 3)) + b"n4: " + s + b"y\n"
 sys.stdout.buffer.write(out)' $len >$c.long$len
 done
-python3 -c 'import sys
+/usr/bin/python3 -c 'import sys
 s = b"ab\\" * 20000
 sys.stdout.buffer.write(b"".join(b"n%d: %s\nn%d: tail\n" % (h, s, h) for h in range(1, 5)))' >$c.longmulti
 

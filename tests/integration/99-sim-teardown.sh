@@ -34,6 +34,18 @@ fi
 for f in "$state"/run/*.pid; do [[ -r $f ]] && pids+=$'\n'$(cat "$f"); done
 pids=$(grep -E '^[0-9]+$' <<<"$pids" | sort -un)
 
+# A process is identified by its pid AND its start time: pids are reused
+# quickly on a busy machine.
+declare -A started
+starttime() {  # PID -> start time (clock ticks since boot), or nothing
+	local st
+	read -r st 2>/dev/null < "/proc/$1/stat" || return 1
+	st=${st##*) }
+	read -r -a st <<<"$st"
+	echo "${st[19]}"
+}
+for p in $pids $munged; do started[$p]=$(starttime "$p"); done
+
 if out=$("$SIM" down 2>&1); then
 	ok "simcluster down"
 else
@@ -63,10 +75,11 @@ elif [[ -n $munged ]]; then
 fi
 left=""
 for p in $pids; do
-	if [[ -r /proc/$p/stat ]]; then
-		st=$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)   # zombies have exited
-		[[ $st != Z && $st != X ]] && left+=" $p($(cat /proc/$p/comm 2>/dev/null))"
-	fi
+	[[ -n ${started[$p]:-} ]] || continue            # was not running before down
+	[[ $(starttime "$p") == "${started[$p]}" ]] || continue   # gone, or pid reused
+	read -r st 2>/dev/null < "/proc/$p/stat" || continue
+	st=${st##*) }
+	[[ ${st:0:1} != Z && ${st:0:1} != X ]] && left+=" $p($(cat "/proc/$p/comm" 2>/dev/null))"
 done
 [[ -z $left ]] && ok "no daemon of the sim alive ($(echo $pids | wc -w) recorded pids checked)" ||
 	not_ok "processes left:$left"

@@ -549,6 +549,8 @@ test_fold_more(void **state)
 	    "n[01-10,100]");
 	check_fold("n98 n99 n100 n101", "n[98-101]");
 	check_fold("x0 x", "x,x0");
+	/* A literal "%s" is not a number (found by the fuzzer). */
+	check_fold("node%s node1 node2 a%sb1 a%%b1", "a%%b1,a%sb1,node%s,node[1-2]");
 	check_fold("n999999999999999998 n999999999999999999",
 	    "n[999999999999999998-999999999999999999]");
 	check_fold("n00000000000000000000000001 n00000000000000000000000002",
