@@ -39,10 +39,7 @@ bak_isspace(unsigned char c)
 	    c == '\f' || c == '\v');
 }
 
-/*
- * Handle one input line LINE[0..LEN), which ends with '\n'. The byte that
- * ends the tag is overwritten with a NUL.
- */
+/* Handle one input line LINE[0..LEN), which ends with its only '\n'. */
 static void
 bak_line(struct gather *g, char *line, size_t len)
 {
@@ -79,8 +76,8 @@ bak_line(struct gather *g, char *line, size_t len)
 	data = r + 1;
 	if (data < end && *data == ' ')
 		data++;
-	*q = '\0';
-	gather_append(g, tag, GATHER_STDOUT, data, (size_t)(end - data) + 1);
+	gather_append_line(g, tag, (size_t)(q - tag), GATHER_STDOUT, data,
+	    (size_t)(end - data) + 1);
 	return;
 
 untagged:
@@ -110,6 +107,7 @@ cmd_bak_main(int argc, char **argv)
 	int				 ch, coalesce = 0, rc = 0;
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "ch", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -119,11 +117,19 @@ cmd_bak_main(int argc, char **argv)
 			bak_usage(stdout);
 			return (0);
 		default:
+			if (optopt != 0)
+				fprintf(stderr, "clustertop: bak: unknown "
+				    "option -%c\n", optopt);
+			else
+				fprintf(stderr, "clustertop: bak: unknown "
+				    "option %s\n", argv[optind - 1]);
 			bak_usage(stderr);
 			return (CT_EXIT_USAGE);
 		}
 	}
 	if (optind != argc) {
+		fprintf(stderr, "clustertop: bak: unexpected argument %s "
+		    "(input is read from stdin)\n", argv[optind]);
 		bak_usage(stderr);
 		return (CT_EXIT_USAGE);
 	}

@@ -32,6 +32,17 @@ cmd_hosts_usage(FILE *f)
 	    "\"-\" or no EXPR reads expressions from standard input.\n");
 }
 
+static void
+cmd_hosts_unknown(const char *arg, int opt)
+{
+	if (opt == 'x')
+		fprintf(stderr, "clustertop: hosts: -x needs an expression\n");
+	else if (opt != 0)
+		fprintf(stderr, "clustertop: hosts: unknown option -%c\n", opt);
+	else
+		fprintf(stderr, "clustertop: hosts: unknown option %s\n", arg);
+}
+
 static int
 cmd_hosts_add(struct hostlist *hl, const char *expr, int exclude)
 {
@@ -67,6 +78,7 @@ cmd_hosts_main(int argc, char **argv)
 	int				 ch, mode = 'e', rc = CT_EXIT_USAGE;
 
 	optind = 1;
+	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+cefhx:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -87,6 +99,7 @@ cmd_hosts_main(int argc, char **argv)
 			free(excl);
 			return (0);
 		default:
+			cmd_hosts_unknown(argv[optind - 1], optopt);
 			cmd_hosts_usage(stderr);
 			free(excl);
 			return (CT_EXIT_USAGE);

@@ -352,15 +352,15 @@ gather_label(struct gather *g, const char *s)
 	return (hostlist_get(g->labels, (size_t)idx));
 }
 
-/* Find or make HOST; it becomes active with no result. */
+/* Find or make host NAME[0..LEN); it becomes active with no result. */
 static struct gather_host *
-gather_host(struct gather *g, const char *name)
+gather_hostn(struct gather *g, const char *name, size_t len)
 {
 	struct gather_host	*h;
 	int			 idx;
 
-	if ((idx = hostlist_find(g->names, name)) == -1) {
-		hostlist_push(g->names, name);
+	if ((idx = hostlist_findn(g->names, name, len)) == -1) {
+		hostlist_pushn(g->names, name, len);
 		g->h = gather_grow(g->h, g->nh, sizeof *g->h);
 		h = &g->h[g->nh++];
 		memset(h, 0, sizeof *h);
@@ -377,6 +377,12 @@ gather_host(struct gather *g, const char *name)
 	}
 	g->generation++;
 	return (h);
+}
+
+static struct gather_host *
+gather_host(struct gather *g, const char *name)
+{
+	return (gather_hostn(g, name, strlen(name)));
 }
 
 /* Create an empty gather. */
@@ -484,6 +490,24 @@ gather_append(struct gather *g, const char *host, int stream, const void *p,
 
 	h = gather_host(g, host);
 	gather_stream_add(g, &h->s[stream == GATHER_STDERR ? 1 : 0], p, len);
+}
+
+/* Append one complete line to the stream of host HOST[0..HOSTLEN). */
+void
+gather_append_line(struct gather *g, const char *host, size_t hostlen,
+    int stream, const void *line, size_t len)
+{
+	struct gather_host	*h;
+	struct gather_stream	*st;
+
+	h = gather_hostn(g, host, hostlen);
+	st = &h->s[stream == GATHER_STDERR ? 1 : 0];
+	if (st->taillen != 0 || len > GATHER_SEGMAX || g->limit != 0) {
+		gather_stream_add(g, st, line, len);
+		return;
+	}
+	st->len += len;
+	st->node = gather_child(g, st->node, gather_seg(g, line, len));
 }
 
 /* Forget HOST's result. */

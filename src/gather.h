@@ -81,6 +81,13 @@ void		 gather_set_state(struct gather *, const char *host,
  */
 void		 gather_append(struct gather *, const char *host, int stream,
 		     const void *, size_t);
+/*
+ * Append one complete line (LEN bytes ending with its only '\n') to the
+ * stream of the host named HOST[0..HOSTLEN): the same as gather_append,
+ * but faster, for readers that have already split their input into lines.
+ */
+void		 gather_append_line(struct gather *, const char *host,
+		     size_t hostlen, int stream, const void *line, size_t len);
 /* Forget HOST's result. */
 void		 gather_remove(struct gather *, const char *host);
 /*

@@ -385,6 +385,23 @@ hl_compact(struct hostlist *hl, const unsigned char *keep)
 		hl_table_rebuild(hl, hl->tmask + 1);
 }
 
+/* Remove one literal name (no parsing); returns 1 if it was there. */
+int
+hostlist_delete(struct hostlist *hl, const char *name)
+{
+	unsigned char	*keep;
+	int		 idx;
+
+	if ((idx = hostlist_find(hl, name)) == -1)
+		return (0);
+	keep = hl_malloc(hl->n);
+	memset(keep, 1, hl->n);
+	keep[idx] = 0;
+	hl_compact(hl, keep);
+	free(keep);
+	return (1);
+}
+
 /* Apply OP between ACC and TERM, leaving the result in ACC. */
 static int
 hl_apply(struct hl_ctx *ctx, enum hl_op op, struct hostlist *acc,

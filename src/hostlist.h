@@ -53,6 +53,9 @@ int		 hostlist_push(struct hostlist *, const char *name);
 /* Same, for a name of LEN bytes that need not be NUL-terminated. */
 int		 hostlist_pushn(struct hostlist *, const char *name, size_t len);
 
+/* Remove one literal name (no parsing); returns 1 if it was there. */
+int		 hostlist_delete(struct hostlist *, const char *name);
+
 /* Return the number of hosts. */
 size_t		 hostlist_count(const struct hostlist *);
 /* Return host I in user order; the string lives as long as the list. */

@@ -36,7 +36,7 @@ time_rounds() {
 	local i t0 t1
 	for ((i = 0; i < n; i++)); do
 		t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
-		echo "$t1 - $t0" | bc -l
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
 	done | median
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "n/a"; else printf "%.3f", a / b }'; }
@@ -45,7 +45,7 @@ has_cmd() { "$bin" "$1" --help >/dev/null 2>&1 || ! "$bin" "$1" 2>&1 | grep -q '
 echo "bench: booting a $nodes-node simulated cluster (SIM_ID=$SIM_ID)"
 t0=$(now)
 tests/sim/simcluster up -n "$nodes" >"$work/sim-up.log" 2>&1 || { tail "$work/sim-up.log"; exit 1; }
-sim_up_s=$(echo "$(now) - $t0" | bc -l)
+sim_up_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
 eval "$(tests/sim/simcluster env)"
 hostfile=$(tests/sim/simcluster env --json | jq -r .files.hostfile)
 sshcfg=$(tests/sim/simcluster env --json | jq -r .files.ssh_config)
@@ -79,7 +79,7 @@ add clustertop_exec_cold_s "$ct_cold"
 add clustertop_exec_max_rss_kb "$ct_rss_kb"
 if has_cmd bench; then
 	"$bin" bench -w "^$hostfile" --rounds $((rounds * 2)) --json hostname >"$work/ctbench.json" 2>"$work/ctbench.err"
-	ct_warm=$(jq -r '[.rounds[]] | sort | .[length/2|floor]' "$work/ctbench.json" 2>/dev/null || echo nan)
+	ct_warm=$(jq -r '[.rounds[] | if type == "object" then .seconds else . end] | sort | .[length/2|floor]' "$work/ctbench.json" 2>/dev/null || echo nan)
 fi
 add clustertop_warm_round_s "$ct_warm"
 

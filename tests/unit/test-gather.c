@@ -290,6 +290,48 @@ test_streaming_equals_whole(void **state)
 }
 
 static void
+test_append_line(void **state)
+{
+	struct gather			*g;
+	const struct gather_group	*gg;
+	char				 big[5000];
+
+	(void)state;
+	g = gather_create();
+	/* The host name is the first HOSTLEN bytes only. */
+	gather_append_line(g, "n1: junk", 2, GATHER_STDOUT, "a\n", 2);
+	gather_append_line(g, "n1", 2, GATHER_STDOUT, "b\n", 2);
+	gather_append(g, "n2", GATHER_STDOUT, "a\nb\n", 4);
+	/* After an unfinished tail, lines still join correctly. */
+	gather_append(g, "n3", GATHER_STDOUT, "a", 1);
+	gather_append_line(g, "n3", 2, GATHER_STDOUT, "\n", 1);
+	gather_append_line(g, "n3", 2, GATHER_STDOUT, "b\n", 2);
+	assert_int_equal(gather_ngroups(g), 1);
+	gg = gather_group(g, 0);
+	assert_string_equal(gg->hosts, "n[1-3]");
+	assert_string_equal(gg->out, "a\nb\n");
+
+	/* Lines longer than a segment, and stderr. */
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\n';
+	gather_append_line(g, "n4", 2, GATHER_STDERR, big, sizeof big);
+	gather_append(g, "n5", GATHER_STDERR, big, sizeof big);
+	assert_int_equal(gather_ngroups(g), 2);
+	gg = gather_group(g, 1);
+	assert_string_equal(gg->hosts, "n[4-5]");
+	assert_int_equal(gg->errlen, sizeof big);
+	assert_int_equal(gg->outlen, 0);
+
+	/* With a limit, the line is cut like any other append. */
+	gather_set_limit(g, 3);
+	gather_append_line(g, "n6", 2, GATHER_STDOUT, "abcdef\n", 7);
+	gather_ngroups(g);
+	assert_int_equal(gather_group(g, (size_t)gather_host_group(g,
+	    "n6"))->outlen, 3);
+	gather_free(g);
+}
+
+static void
 test_live_replacement(void **state)
 {
 	struct gather			*g;
@@ -557,6 +599,7 @@ main(void)
 		cmocka_unit_test(test_key_fields),
 		cmocka_unit_test(test_interning),
 		cmocka_unit_test(test_streaming_equals_whole),
+		cmocka_unit_test(test_append_line),
 		cmocka_unit_test(test_live_replacement),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_print_default),

@@ -362,9 +362,20 @@ test_remove(void **state)
 	assert_non_null(cause);
 	free(cause);
 	assert_int_equal(hostlist_count(hl), 6);
+	/* Literal removal: no parsing. */
+	assert_int_equal(hostlist_push(hl, "odd[1]"), 1);
+	assert_int_equal(hostlist_delete(hl, "odd[1]"), 1);
+	assert_int_equal(hostlist_delete(hl, "odd[1]"), 0);
+	assert_int_equal(hostlist_delete(hl, "node5"), 1);
+	assert_int_equal(hostlist_count(hl), 5);
+	assert_string_equal(hostlist_get(hl, 0), "node1");
+	assert_string_equal(hostlist_get(hl, 1), "node6");
+	assert_int_equal(hostlist_find(hl, "node10"), 4);
+	assert_int_equal(hostlist_push(hl, "node5"), 1);
+	assert_int_equal(hostlist_delete(hl, "node5"), 1);
 	/* Removed names can come back, at the end. */
 	assert_int_equal(hostlist_push(hl, "node3"), 1);
-	assert_int_equal(hostlist_find(hl, "node3"), 6);
+	assert_int_equal(hostlist_find(hl, "node3"), 5);
 	hostlist_free(hl);
 }
 
