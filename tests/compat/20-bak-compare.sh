@@ -105,7 +105,7 @@ compare() {
 	[ "$mode" = "-c" ] && opt=-c
 	"$ct" bak $opt <"$in" >"$tmp/ours" 2>"$tmp/ours.err"
 	stable=$(dshbak_stable "$in" "$mode")
-	for s in 0 1 2; do
+	for s in 0 1 2 3; do
 		PERL_HASH_SEED=$s PERL_PERTURB_KEYS=0 dshbak $opt <"$in" \
 		    >"$tmp/theirs.$s" 2>/dev/null
 		if [ -z "$first" ]; then

@@ -9,8 +9,8 @@
  *    and so does the dshbak-style fold whenever it parses at all;
  *  - hostlist_remove of the expression empties the list;
  *  - natural and dshbak orders are antisymmetric;
- *  - gather: the input streamed in odd-sized pieces groups with the same
- *    input set whole.
+ *  - gather: the input streamed in odd-sized pieces, or line by line,
+ *    groups with the same input set whole.
  * ^file and @group read from a scratch directory made at start-up (an
  * input naming a path with '/' is skipped, so nothing else is read); the
  * expansion limit is lowered to keep each run fast.
@@ -111,7 +111,19 @@ check_gather(const uint8_t *data, size_t size)
 			step = 1;
 	}
 	gather_append(g, "pieces", GATHER_STDERR, data, size / 2);
-	if (gather_ngroups(g) != 1 || gather_group(g, 0)->nhosts != 2 ||
+	/* The same bytes as lines, the way `clustertop bak` adds them. */
+	for (at = 0; at < size; at += n) {
+		const uint8_t *nl = memchr(data + at, '\n', size - at);
+
+		n = nl == NULL ? size - at : (size_t)(nl - (data + at)) + 1;
+		if (nl == NULL)
+			gather_append(g, "lines", GATHER_STDOUT, data + at, n);
+		else
+			gather_append_line(g, "linesXX", 5, GATHER_STDOUT,
+			    data + at, n);
+	}
+	gather_append(g, "lines", GATHER_STDERR, data, size / 2);
+	if (gather_ngroups(g) != 1 || gather_group(g, 0)->nhosts != 3 ||
 	    gather_group(g, 0)->outlen != size ||
 	    memcmp(gather_group(g, 0)->out, data, size) != 0)
 		abort();
