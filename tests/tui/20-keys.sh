@@ -35,7 +35,7 @@ tui_keys N
 # Filter: host list, substring, state, invalid, cleared by Esc.
 tui_keys / "${nodes[0]%[0-9][0-9]}[01-03]" Enter
 check "filter by host list shows 3 rows" tui_wait_count "$row" 3 30
-check "status line shows the filter" tui_wait "filter ${nodes[0]%[0-9][0-9]}\[01-03\]" 10
+check "status line shows the filter" tui_wait "filter ${nodes[0]%[0-9][0-9]}\[01-03\]" 30
 tui_keys Escape
 check "Esc clears the filter" tui_wait_count "$row" "$n" 30
 tui_keys / "${nodes[1]: -2}" Enter
