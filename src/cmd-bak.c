@@ -15,7 +15,7 @@
  *  - a last line with no newline is kept (dshbak drops it);
  *  - a name without digits never joins a range (dshbak folds "foo,foo1"
  *    into the nonsense "foo[-1]").
- * Input is read in large blocks and stored interned (gather.c), so memory
+ * Input is read in 128 KiB blocks and stored interned (gather.c), so memory
  * grows with the distinct output, not with the number of hosts.
  */
 
@@ -29,7 +29,7 @@
 #include "cmd.h"
 #include "gather.h"
 
-#define BAK_READ_SIZE	(1 << 20)
+#define BAK_READ_SIZE	(1 << 17)	/* fits in L2: faster than 1 MiB */
 
 /* Perl's \s on a byte string. */
 static int

@@ -271,6 +271,25 @@ found:
 	return (slot - 1);
 }
 
+/*
+ * Return the node for NODE followed by the segment P[0..LEN). When hosts
+ * print the same lines, the node's cached child is the answer: one memcmp,
+ * no hashing.
+ */
+static uint32_t
+gather_next(struct gather *g, uint32_t node, const char *p, size_t len)
+{
+	const struct gather_node	*n = &g->nodes[node];
+	const struct gather_seg		*s;
+
+	if (n->child_seg != GATHER_NONE) {
+		s = &g->segs[n->child_seg];
+		if (s->len == len && memcmp(g->arena + s->off, p, len) == 0)
+			return (n->child);
+	}
+	return (gather_child(g, node, gather_seg(g, p, len)));
+}
+
 /* --- streams and hosts ------------------------------------------------- */
 
 static void
@@ -306,7 +325,6 @@ gather_stream_add(struct gather *g, struct gather_stream *st, const char *p,
 {
 	const char	*nl;
 	size_t		 n;
-	uint32_t	 seg;
 
 	if (g->limit != 0 && st->len + len > g->limit) {
 		if (len > 0)
@@ -326,13 +344,13 @@ gather_stream_add(struct gather *g, struct gather_stream *st, const char *p,
 			return;
 		}
 		if (st->taillen == 0)
-			seg = gather_seg(g, p, n);
+			st->node = gather_next(g, st->node, p, n);
 		else {
 			gather_tail_add(st, p, n);
-			seg = gather_seg(g, st->tail, st->taillen);
+			st->node = gather_next(g, st->node, st->tail,
+			    st->taillen);
 			st->taillen = 0;
 		}
-		st->node = gather_child(g, st->node, seg);
 		p += n;
 		len -= n;
 	}
@@ -502,12 +520,15 @@ gather_append_line(struct gather *g, const char *host, size_t hostlen,
 
 	h = gather_hostn(g, host, hostlen);
 	st = &h->s[stream == GATHER_STDERR ? 1 : 0];
-	if (st->taillen != 0 || len > GATHER_SEGMAX || g->limit != 0) {
+	if (len == 0)
+		return;
+	if (st->taillen != 0 || len > GATHER_SEGMAX || g->limit != 0 ||
+	    ((const char *)line)[len - 1] != '\n') {
 		gather_stream_add(g, st, line, len);
 		return;
 	}
 	st->len += len;
-	st->node = gather_child(g, st->node, gather_seg(g, line, len));
+	st->node = gather_next(g, st->node, line, len);
 }
 
 /* Forget HOST's result. */

@@ -212,8 +212,16 @@ hostlist_hash(const void *p, size_t len)
 		len -= 8;
 	}
 	if (len > 0) {
-		w = 0;
-		memcpy(&w, s, len);
+		/* 1-7 bytes, without a variable-length memcpy call. */
+		if (len >= 4) {
+			uint32_t lo, hi;
+
+			memcpy(&lo, s, 4);
+			memcpy(&hi, s + len - 4, 4);
+			w = (uint64_t)lo | (uint64_t)hi << 32;
+		} else
+			w = (uint64_t)s[0] | (uint64_t)s[len / 2] << 8 |
+			    (uint64_t)s[len - 1] << 16;
 		h = (h ^ w) * 0x94d049bb133111ebULL;
 		h ^= h >> 29;
 	}
