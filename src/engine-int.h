@@ -139,6 +139,7 @@ struct enode {
 	char		*known_hosts;	/* user known_hosts file */
 	char		*global_known_hosts;
 	char		*identity;	/* config IdentityFile, or NULL */
+	char		*hostkey;	/* "type base64" verified at the last connect */
 
 	ssh_session	 s;
 	ssh_event	 ev;

@@ -1137,6 +1137,20 @@ es_hostkey(struct enode *n)
 		msg = es_strdup("cannot read known_hosts");
 		break;
 	}
+	if (msg == NULL) {
+		/* Verified: keep it for clients (phase 4's known_hosts). */
+		char	*b64 = NULL;
+		const char *type = ssh_key_type_to_char(ssh_key_type(key));
+
+		free(n->hostkey);
+		n->hostkey = NULL;
+		if (type != NULL &&
+		    ssh_pki_export_pubkey_base64(key, &b64) == SSH_OK &&
+		    asprintf(&n->hostkey, "%s %s", type, b64) == -1)
+			n->hostkey = NULL;
+		if (b64 != NULL)
+			ssh_string_free_char(b64);
+	}
 	ssh_key_free(key);
 	if (fp != NULL)
 		ssh_string_free_char(fp);

@@ -378,6 +378,7 @@ engine_free(struct engine *e)
 		free(e->nodes[i]->known_hosts);
 		free(e->nodes[i]->global_known_hosts);
 		free(e->nodes[i]->identity);
+		free(e->nodes[i]->hostkey);
 		free(e->nodes[i]->addrs);
 		free(e->nodes[i]);
 	}
@@ -471,6 +472,15 @@ engine_node_error(const struct engine *e, int node)
 	struct enode	*n = engine_node(e, node);
 
 	return (n == NULL ? NULL : n->error);
+}
+
+/* The host key verified at the node's last connect, or NULL. */
+const char *
+engine_node_hostkey(const struct engine *e, int node)
+{
+	struct enode	*n = engine_node(e, node);
+
+	return (n == NULL ? NULL : n->hostkey);
 }
 
 /* Find a node id by name, or -1. */

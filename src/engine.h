@@ -82,6 +82,12 @@ const char	*engine_node_name(const struct engine *, int node);
 enum node_state	 engine_node_state(const struct engine *, int node);
 /* Last error text for the node ("Connection refused", ...), or NULL. */
 const char	*engine_node_error(const struct engine *, int node);
+/*
+ * The host key ("ssh-ed25519 AAAA...") the node's session presented and
+ * that was checked against known_hosts at its last connect, or NULL when
+ * no connect got that far. Phase 4 writes these to the nodes' known_hosts.
+ */
+const char	*engine_node_hostkey(const struct engine *, int node);
 /* Find a node id by name, or -1. */
 int		 engine_find_node(const struct engine *, const char *name);
 

@@ -2287,6 +2287,83 @@ phase_context_vars(struct phase_vars *vars, const struct phase_target *cluster,
 	phase_admin_vars(vars);
 }
 
+/*
+ * {known_hosts_entries} from the engine's own sessions: for every cluster
+ * node the engine holds a verified host key for, that key (the one
+ * clustertop itself checked when it connected); the other nodes keep the
+ * lines the known_hosts file gave. Nothing changes when a node has neither.
+ * Returns the number of nodes whose key came from the engine.
+ */
+size_t
+phase_vars_engine_hostkeys(struct phase_vars *vars, struct engine *e)
+{
+	const struct pvar	*cn, *he, *old;
+	struct phase_target	*miss;
+	struct pbuf		 b = { 0 };
+	const char		*key, *addr, *tab;
+	char			*rest, *cause = NULL, *oldtext;
+	size_t			 i, k, nmiss = 0, nkeys = 0;
+
+	cn = pvar_findn(vars, "cluster_nodes", strlen("cluster_nodes"));
+	he = pvar_findn(vars, "hosts_entries", strlen("hosts_entries"));
+	old = pvar_findn(vars, "known_hosts_entries",
+	    strlen("known_hosts_entries"));
+	if (e == NULL || cn == NULL || cn->nitems == 0)
+		return (0);
+	miss = phase_xmalloc(cn->nitems * sizeof *miss);
+	for (i = 0; i < cn->nitems; i++) {
+		/* The address from "ADDR<tab>NAME" of {hosts_entries}. */
+		addr = NULL;
+		for (k = 0; he != NULL && he->error == NULL &&
+		    k < he->nitems; k++) {
+			tab = strchr(he->items[k], '\t');
+			if (tab != NULL && strcmp(tab + 1, cn->items[i]) == 0) {
+				addr = he->items[k];
+				break;
+			}
+		}
+		key = engine_node_hostkey(e, engine_find_node(e,
+		    cn->items[i]));
+		if (key == NULL) {
+			miss[nmiss].name = cn->items[i];
+			miss[nmiss++].addr = NULL;
+			continue;
+		}
+		pbuf_add(&b, cn->items[i]);
+		if (addr != NULL) {
+			tab = strchr(addr, '\t');
+			pbuf_add(&b, ",");
+			pbuf_addn(&b, addr, tab - addr);
+		}
+		pbuf_printf(&b, " %s\n", key);
+		nkeys++;
+	}
+	if (nkeys == 0) {
+		free(miss);
+		free(b.s);
+		return (0);
+	}
+	if (nmiss > 0) {
+		oldtext = old != NULL && old->error == NULL &&
+		    old->nitems > 0 ? old->items[0] : NULL;
+		rest = phase_known_hosts_entries(oldtext != NULL ? oldtext : "",
+		    miss, nmiss, &cause);
+		if (rest == NULL) {
+			/* Keep the file's lines (or their error) as they are. */
+			free(cause);
+			free(miss);
+			free(b.s);
+			return (0);
+		}
+		pbuf_add(&b, rest);
+		free(rest);
+	}
+	free(miss);
+	phase_vars_set(vars, "known_hosts_entries", b.s != NULL ? b.s : "");
+	free(b.s);
+	return (nkeys);
+}
+
 /* --- the runner ---------------------------------------------------------------- */
 
 #define PHASE_OUT_CAP	(256 * 1024)	/* output kept per node and phase */
@@ -2810,6 +2887,21 @@ phase_run_head_timer(int fd, void *arg)
 	phase_run_head_close(r, &r->tfd);
 }
 
+/* Does one of the step's templates mention WHAT? */
+static int
+phase_step_uses(const struct phase_step *st, const char *what)
+{
+	const char	*t[5] = { st->check, st->command, st->input,
+	    st->content, st->path };
+	size_t		 i;
+
+	for (i = 0; i < 5; i++) {
+		if (t[i] != NULL && strstr(t[i], what) != NULL)
+			return (1);
+	}
+	return (0);
+}
+
 /* Start the head part of the current step. Returns 0, or -1 (failed). */
 static int
 phase_run_head_start(struct phase_run *r, const char *wrapped,
@@ -2998,6 +3090,8 @@ phase_run_part_start(struct phase_run *r)
 		free(header);
 		return (0);
 	}
+	if (r->engine != NULL && phase_step_uses(st, "{known_hosts_entries"))
+		phase_vars_engine_hostkeys(r->vars, r->engine);
 	if (phase_step_script(st, r->vars, &script, &input, &inputlen,
 	    &wrapped, &cause) != 0) {
 		/* A template that cannot be expanded fails where it would run. */
@@ -3596,6 +3690,20 @@ phase_state_save(int number, char *const *names, size_t n)
 	free(tmp);
 	free(path);
 	return (rc);
+}
+
+time_t
+phase_state_time(int number)
+{
+	struct stat	 sb;
+	char		*path;
+	time_t		 t = 0;
+
+	path = phase_state_path(number);
+	if (path != NULL && stat(path, &sb) == 0)
+		t = sb.st_mtime;
+	free(path);
+	return (t);
 }
 
 int

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct engine;
 struct engine_event;
@@ -218,6 +219,13 @@ void		 phase_context_vars(struct phase_vars *,
 		     const struct phase_target *cluster, size_t ncluster,
 		     const struct phase_target *targets, size_t ntargets,
 		     const char *known_hosts);
+/*
+ * Put the host keys the engine verified itself (engine_node_hostkey) into
+ * {known_hosts_entries}, keeping the file's lines for nodes without one.
+ * The runner does this before a step that uses the variable. Returns the
+ * number of nodes whose key came from the engine.
+ */
+size_t		 phase_vars_engine_hostkeys(struct phase_vars *, struct engine *);
 /* "name,addr type key" lines for NODES from known_hosts TEXT; NULL + *cause. */
 char		*phase_known_hosts_entries(const char *text,
 		     const struct phase_target *nodes, size_t n, char **cause);
@@ -324,6 +332,8 @@ size_t		 phase_run_failed(const struct phase_run *, char ***names);
 
 /* Record the nodes that failed phase NUMBER (an empty list clears it). */
 int		 phase_state_save(int number, char *const *names, size_t n);
+/* When phase NUMBER last ended (the state file's time), or 0. */
+time_t		 phase_state_time(int number);
 /* The nodes that failed the last run of phase NUMBER; -1 if unknown. */
 int		 phase_state_load(int number, char ***names, size_t *n);
 

@@ -41,6 +41,7 @@
 #include "engine.h"
 #include "inventory.h"
 #include "metrics.h"
+#include "phasetui.h"
 #include "theme.h"
 #include "ui.h"
 
@@ -64,6 +65,7 @@ struct tui {
 	uint64_t		 last_draw_ms;
 	uint64_t		 last_tick_ms;
 	char			 theme_name[64];
+	struct ptui		*pt;		/* the phases screen (p, t) */
 
 	/* $CLUSTERTOP_STATS: timings written as JSON at exit (bench). */
 	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
@@ -200,6 +202,11 @@ on_engine_event(const struct engine_event *ev, void *arg)
 	long		 i = node_index(t, ev->node);
 	uint64_t	 now = now_ms();
 
+	/* A phase run's jobs (their nodes still update the table below). */
+	if (ptui_engine_event(t->pt, ev)) {
+		t->c->flags |= CLUSTER_CHANGED_DATA;
+		return;
+	}
 	if (i < 0)
 		return;
 	switch (ev->type) {
@@ -518,9 +525,22 @@ loop(struct tui *t)
 		case UI_ACTION_THEME_NEXT:
 			do_next_theme(t);
 			break;
+		case UI_ACTION_PHASES:
+			ptui_request(t->pt);
+			break;
 		case UI_ACTION_REDRAW:
 		case UI_ACTION_NONE:
 			break;
+		}
+		/* Phase progress: at the data frame rate, messages at once. */
+		if (t->pt != NULL && t->pt->changed) {
+			t->pt->changed = 0;
+			t->c->flags |= CLUSTER_CHANGED_DATA;
+			if (t->pt->msg[0] != '\0') {
+				ui_message(ui, t->pt->msg_error, "%s",
+				    t->pt->msg);
+				t->pt->msg[0] = '\0';
+			}
 		}
 		if (now >= t->last_tick_ms + TUI_TICK_MS) {
 			cluster_tick(t->c, now);
@@ -730,6 +750,18 @@ cmd_tui_main(int argc, char **argv)
 			ui_message(&t.ui, 0, "%s", msg);
 	}
 	t.ui.utf8 = !ascii && codeset != NULL && strcmp(codeset, "UTF-8") == 0;
+	{
+		struct ptui_options	po;
+
+		memset(&po, 0, sizeof po);
+		po.ssh_config = opt.ssh_config;
+		po.user = opt.user;
+		po.accept_new = opt.hostkeys == HOSTKEY_ACCEPT_NEW;
+		po.known_hosts = opt.known_hosts;
+		po.audit_log = cfg.audit_log;
+		t.pt = ptui_create(t.e, t.c, &po);
+		t.ui.phases = t.pt;
+	}
 	signals_setup();
 
 	engine_set_callback(t.e, on_engine_event, &t);
@@ -751,6 +783,7 @@ cmd_tui_main(int argc, char **argv)
 	}
 	engine_unwatch_fd(t.e, STDIN_FILENO);
 	engine_unwatch_fd(t.e, sig_pipe[0]);
+	ptui_free(t.pt);
 	engine_free(t.e);
 	cluster_free(t.c);
 	inventory_free(inv);

@@ -206,10 +206,10 @@ not_yet(struct ui *ui, const char *what)
 
 static void key_console(struct ui *ui) { not_yet(ui, "command console"); }
 static void key_broadcast(struct ui *ui) { not_yet(ui, "broadcast"); }
-static void key_phases(struct ui *ui) { not_yet(ui, "phases"); }
+static void key_phases(struct ui *ui) { pane_phases_open(ui, 0); }
 static void key_push(struct ui *ui) { not_yet(ui, "push"); }
 static void key_nvme(struct ui *ui) { not_yet(ui, "storage (nvme)"); }
-static void key_tests(struct ui *ui) { not_yet(ui, "tests"); }
+static void key_tests(struct ui *ui) { pane_phases_open(ui, 1); }
 
 const struct ui_binding ui_bindings[] = {
 	{ '?', "?", "help (this screen)", key_help },

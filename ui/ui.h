@@ -119,7 +119,8 @@ enum ui_action {
 	UI_ACTION_QUIT,
 	UI_ACTION_RECONNECT,	/* the selected nodes, else the cursor's */
 	UI_ACTION_THEME_NEXT,	/* load the next theme in the search path */
-	UI_ACTION_REDRAW	/* clear the terminal and draw everything */
+	UI_ACTION_REDRAW,	/* clear the terminal and draw everything */
+	UI_ACTION_PHASES	/* the phases screen has a request (ptui) */
 };
 
 enum ui_prompt_for {
@@ -138,6 +139,7 @@ enum ui_heat_metric {
 };
 
 struct ui;
+struct ptui;
 
 /* A view: how it draws and which keys it takes before the global ones. */
 struct pane_kind {
@@ -182,6 +184,8 @@ struct ui {
 	enum metrics_series spark;	/* the table's history column */
 	size_t		 help_top;
 
+	struct ptui	*phases;	/* the phases model (src/phasetui.h) */
+
 	struct ui_prompt prompt;
 	char		 message[256];
 	int		 message_error;
@@ -203,6 +207,7 @@ extern const struct pane_kind pane_nodes_kind;
 extern const struct pane_kind pane_heatmap_kind;
 extern const struct pane_kind pane_detail_kind;
 extern const struct pane_kind pane_help_kind;
+extern const struct pane_kind pane_phases_kind;	/* p and t */
 extern const struct pane_kind *const ui_panes[];	/* Tab cycles these */
 
 /* Start curses on the terminal (after setlocale). Returns 0 or -1. */
@@ -280,6 +285,11 @@ int		 ui_keys_dispatch(struct ui *, int key);
 void		 ui_keys_prompt(struct ui *, enum ui_prompt_result);
 /* Open the detail view of the cursor node. */
 void		 ui_keys_detail(struct ui *);
+
+/* --- pane-phases.c ------------------------------------------------------------ */
+
+/* Open the phases screen (p) or the tests menu (t). */
+void		 pane_phases_open(struct ui *, int tests);
 
 /* --- pane-header.c ------------------------------------------------------------ */
 
