@@ -582,11 +582,27 @@ ptui_plan(struct ptui *pt, int phase, int failed)
 static void
 ptui_start(struct ptui *pt)
 {
-	char	*cause = NULL;
+	char		*cause = NULL;
+	size_t		 i;
+	int		 id;
+	enum node_state	 st;
 
 	if (pt->run != NULL) {
 		phase_run_free(pt->run);
 		pt->run = NULL;
+	}
+	/*
+	 * A node that is down now (its sshd came back after the failure being
+	 * re-run) is tried again at once rather than after the dashboard's
+	 * reconnect back-off: the job waits for nodes that are connecting.
+	 */
+	for (i = 0; i < pt->ntargets; i++) {
+		id = engine_find_node(pt->e, pt->targets[i].name);
+		if (id < 0)
+			continue;
+		st = engine_node_state(pt->e, id);
+		if (st != NODE_UP && st != NODE_CONNECTING && st != NODE_NEW)
+			engine_reconnect(pt->e, id);
 	}
 	pt->run = phase_run_create(pt->e, pt->set, pt->numbers, pt->nnumbers,
 	    pt->targets, pt->ntargets, pt->vars);

@@ -240,10 +240,10 @@ draw_list(struct ui *ui, const struct ui_rect *r)
 	ui_put(y, x, 2, ui_attr(THEME_COLUMN, UI_PLAIN), " #");
 	ui_put(y, x + 4, 12, ui_attr(THEME_COLUMN, UI_PLAIN), "PHASE");
 	ui_put(y, x + 17, 10, ui_attr(THEME_COLUMN, UI_PLAIN), "STATE");
-	ui_put(y, x + 28, 34, ui_attr(THEME_COLUMN, UI_PLAIN),
+	ui_put(y, x + 28, 40, ui_attr(THEME_COLUMN, UI_PLAIN),
 	    "NODES (LAST RUN)");
-	ui_put(y, x + 63, 19, ui_attr(THEME_COLUMN, UI_PLAIN), "LAST RUN");
-	ui_put(y, x + 83, w - 83, ui_attr(THEME_COLUMN, UI_PLAIN), "WHAT");
+	ui_put(y, x + 69, 19, ui_attr(THEME_COLUMN, UI_PLAIN), "LAST RUN");
+	ui_put(y, x + 89, w - 89, ui_attr(THEME_COLUMN, UI_PLAIN), "WHAT");
 	y++;
 	for (i = 0; i < pt->nph && y < r->y + r->h - 3; i++, y++) {
 		p = &pt->ph[i];
@@ -277,9 +277,9 @@ draw_list(struct ui *ui, const struct ui_rect *r)
 		    p->name);
 		ui_put(y, x + 17, 10, ui_attr(status_role(p->status), v),
 		    state);
-		ui_put(y, x + 28, 34, ui_attr(THEME_DEFAULT, v), counts);
-		ui_put(y, x + 63, 19, ui_attr(THEME_DEFAULT, v), when);
-		ui_put(y, x + 83, w - 83, ui_attr(THEME_DIM, v), p->title);
+		ui_put(y, x + 28, 40, ui_attr(THEME_DEFAULT, v), counts);
+		ui_put(y, x + 69, 19, ui_attr(THEME_DEFAULT, v), when);
+		ui_put(y, x + 89, w - 89, ui_attr(THEME_DIM, v), p->title);
 	}
 	y++;
 	if (pt->running && pt->cur_phase >= 0 && y < r->y + r->h - 1)
