@@ -541,7 +541,7 @@ ptui_plan(struct ptui *pt, int phase, int failed)
 
 	if (ptui_prepare(pt, phase, failed) != 0)
 		return;
-	snprintf(head, sizeof head, "DRY RUN%s: nothing has run yet. "
+	snprintf(head, sizeof head, "DRY RUN%s: nothing has run yet.\n"
 	    "These commands will run on %s:\n\n", failed ?
 	    " (the nodes that failed last time)" : "", pt->where);
 	ptui_append(pt, head, strlen(head));

@@ -19,6 +19,10 @@ static const char *const extra[][2] = {
 	{ "STATE", "up, stale (no sample for 2 intervals), connect," },
 	{ "", "reconn, unreach, timeout, auth, hostkey" },
 	{ "themes", "--theme NAME or T; NO_COLOR=1 for none" },
+	{ "", "" },
+	{ "phases", "1-9 or Enter: dry run; Enter or y on it runs," },
+	{ "", "n or Esc does not; A all; f failed nodes only;" },
+	{ "", "o last output; g grouped/per node; x stop" },
 };
 
 static int

@@ -248,10 +248,11 @@ const struct ui_binding ui_bindings[] = {
 	{ CTRL('l'), "^L", "redraw the screen", key_redraw },
 	{ ':', ":", "command console", key_console },
 	{ 'b', "b", "broadcast typing", key_broadcast },
-	{ 'p', "p", "setup phases", key_phases },
+	{ 'p', "p", "setup phases: dry run, confirm, run, results",
+	  key_phases },
 	{ 'P', "P", "push files", key_push },
 	{ 'n', "n", "storage (NVMe)", key_nvme },
-	{ 't', "t", "tests (MPI, Slurm)", key_tests },
+	{ 't', "t", "tests: MPI (m), Slurm (s)", key_tests },
 	{ 0, NULL, NULL, NULL }
 };
 

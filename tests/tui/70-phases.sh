@@ -24,6 +24,15 @@ admin_home=$(getent passwd "$admin" | cut -d: -f6)
 export CLUSTERTOP_STATE_DIR=$TUI_LOG/state
 export CLUSTERTOP_ADMIN_USER=$admin
 t_start=$(date +%s)
+if [[ -n ${PHASES_TUI_ALL:-} ]]; then
+	# As 50-phases.sh: a short package list (the default one downloads a
+	# lot), and a file system on one node's instance store for phase 6.
+	jq '.variables.packages = ["tree", "htop", "psmisc"]' \
+	    "$root/src/phases.json" > "$TUI_LOG/phases.json"
+	export CLUSTERTOP_PHASES=$TUI_LOG/phases.json
+	dev=$("$sim" exec "${nodes[1]}" head -n 1 /etc/clustertop/instance-store.list)
+	mkfs.ext4 -q -F "$dev" >/dev/null 2>&1 || echo "# could not mkfs $dev"
+fi
 
 # --- the head's files: saved now, put back at the end ------------------------
 head_files=(/etc/hosts /etc/pdsh/machines /etc/pdsh/rcmd_default
@@ -186,17 +195,25 @@ check "Slurm test: a job on every node, and one across all" \
 
 # --- optional: every phase with A --------------------------------------------------
 if [[ -n ${PHASES_TUI_ALL:-} ]]; then
-	tui_keys Escape p
+	tui_keys Escape
 	tui_wait "Setup phases" 20
 	tui_keys A
-	check "A opens the dry run of all phases" \
+	check "A opens the dry run of all phases, after phase 6's preview" \
 	    tui_wait "Enter or y: RUN all [0-9]+ phases" 300
+	for i in $(seq 1 80); do tui_keys NPage; done
+	check "the dry run ends with phase 6's device plan, kept for the run" \
+	    tui_wait "kept as \\{nvme_devices\\} = \"1\"" 20
+	t0=$(date +%s)
 	tui_keys Enter
 	tui_wait "^ all [0-9]+ phases (finished|stopped)" 18000
-	line=$(tui_screen | grep -E "^ all [0-9]+ phases" | head -1)
-	echo "# A: $line"
+	line=$(tui_screen | grep -E "^ all [0-9]+ phases" | head -1 | sed 's/ *$//')
+	echo "# A took $(( $(date +%s) - t0 )) s: $line"
+	check "A: all nine phases ran without a failure" \
+	    grep -q "finished in [0-9.]* s\$" <<<"$line"
+	check "phase 6 wiped $dev" eval '! wipefs -n "$dev" 2>/dev/null | grep -q ext4'
 	tui_keys Escape
-	check "A: every phase done" tui_wait_count "^ +[1-9]  [a-z]+ +done" 9 20
+	check "A: the list shows every phase done" \
+	    tui_wait_count "^ +[1-9]  [a-z]+ +done" 9 20
 fi
 
 # --- the audit log ------------------------------------------------------------------
