@@ -294,6 +294,7 @@ ptui_event(const struct phase_event *ev, void *arg)
 	struct ptui_phase	*p;
 	const struct phase	*ph;
 	int			 idx;
+	size_t			 i;
 	uint64_t		 now = ptui_now_ms();
 
 	pt->changed = 1;
@@ -330,6 +331,14 @@ ptui_event(const struct phase_event *ev, void *arg)
 		p->last = time(NULL);
 		p->seconds = (double)(now - pt->phase_started_ms) / 1000;
 		ptui_keep_result(pt, p);
+		/* g then shows the first failed node's output. */
+		for (i = 0; i < phase_run_nnodes(pt->run); i++) {
+			if (phase_run_node_state(pt->run, i) ==
+			    PHASE_NODE_FAILED) {
+				pt->node_cursor = i;
+				break;
+			}
+		}
 		/* The result replaces the live nodes: grouped like dshbak. */
 		pt->shown = (size_t)idx;
 		pt->grouped = 1;
