@@ -202,7 +202,7 @@ ptui_load(struct ptui *pt)
 	return (0);
 }
 
-/* --- results ------------------------------------------------------------------ */
+/* --- results -------------------------------------------------------------- */
 
 void
 ptui_summary(const struct phase_run *r, char *buf, size_t len, size_t *counts)
@@ -427,7 +427,7 @@ ptui_engine_event(struct ptui *pt, const struct engine_event *ev)
 	return (0);
 }
 
-/* --- plans and runs ------------------------------------------------------------ */
+/* --- plans and runs ------------------------------------------------------- */
 
 /* {ct_options}: the dashboard's ssh options, for nested clustertop commands. */
 static void

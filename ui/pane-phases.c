@@ -58,7 +58,7 @@ phases_leave(struct ui *ui)
 	ui_set_view(ui, phases_back != NULL ? phases_back : &pane_nodes_kind);
 }
 
-/* --- drawing helpers --------------------------------------------------------- */
+/* --- drawing helpers ------------------------------------------------------ */
 
 static enum theme_role
 state_role(enum phase_node_state st)
@@ -195,7 +195,7 @@ hint(struct ui *ui, const struct ui_rect *r, const char *text)
 	    UI_PLAIN), text);
 }
 
-/* --- the list ---------------------------------------------------------------- */
+/* --- the list ------------------------------------------------------------- */
 
 static void
 counts_text(char *buf, size_t size, const size_t *count)
@@ -215,12 +215,19 @@ counts_text(char *buf, size_t size, const size_t *count)
 	}
 }
 
+/* The width left for a column at OFF of at most WANT, in W columns. */
+static int
+fit(int w, int off, int want)
+{
+	return (w - off < want ? w - off : want);
+}
+
 static void
 draw_list(struct ui *ui, const struct ui_rect *r)
 {
 	struct ptui		*pt = ui->phases;
 	struct ptui_phase	*p;
-	unsigned long		 def = ui_attr(THEME_DEFAULT, UI_PLAIN);
+	unsigned long		 def = ui_attr(THEME_DEFAULT, UI_PLAIN), col;
 	char			 counts[128], when[64], state[48];
 	size_t			 i, sel = 0, live[PTUI_NSTATES];
 	int			 y = r->y, x = r->x + 1, w = r->w - 2;
@@ -236,14 +243,14 @@ draw_list(struct ui *ui, const struct ui_rect *r)
 	if (sel > 0)
 		ui_putf(y, x + w - 14, 14, def, "%zu selected", sel);
 	y += 2;
-	ui_fill(y, r->x, r->w, ui_attr(THEME_COLUMN, UI_PLAIN));
-	ui_put(y, x, 2, ui_attr(THEME_COLUMN, UI_PLAIN), " #");
-	ui_put(y, x + 4, 12, ui_attr(THEME_COLUMN, UI_PLAIN), "PHASE");
-	ui_put(y, x + 17, 10, ui_attr(THEME_COLUMN, UI_PLAIN), "STATE");
-	ui_put(y, x + 28, 40, ui_attr(THEME_COLUMN, UI_PLAIN),
-	    "NODES (LAST RUN)");
-	ui_put(y, x + 69, 19, ui_attr(THEME_COLUMN, UI_PLAIN), "LAST RUN");
-	ui_put(y, x + 89, w - 89, ui_attr(THEME_COLUMN, UI_PLAIN), "WHAT");
+	col = ui_attr(THEME_COLUMN, UI_PLAIN);
+	ui_fill(y, r->x, r->w, col);
+	ui_put(y, x, 2, col, " #");
+	ui_put(y, x + 4, fit(w, 4, 12), col, "PHASE");
+	ui_put(y, x + 17, fit(w, 17, 11), col, "STATE");
+	ui_put(y, x + 29, fit(w, 29, 39), col, "NODES (LAST RUN)");
+	ui_put(y, x + 69, fit(w, 69, 19), col, "LAST RUN");
+	ui_put(y, x + 89, fit(w, 89, w), col, "WHAT");
 	y++;
 	for (i = 0; i < pt->nph && y < r->y + r->h - 3; i++, y++) {
 		p = &pt->ph[i];
@@ -273,13 +280,16 @@ draw_list(struct ui *ui, const struct ui_rect *r)
 		snprintf(state, sizeof state, "%s", ptui_status_name(p->status));
 		ui_putf(y, x, 2, ui_attr(THEME_DEFAULT, v) | A_BOLD, "%2d",
 		    p->number);
-		ui_put(y, x + 4, 12, ui_attr(THEME_DEFAULT, v) | A_BOLD,
-		    p->name);
-		ui_put(y, x + 17, 10, ui_attr(status_role(p->status), v),
-		    state);
-		ui_put(y, x + 28, 40, ui_attr(THEME_DEFAULT, v), counts);
-		ui_put(y, x + 69, 19, ui_attr(THEME_DEFAULT, v), when);
-		ui_put(y, x + 89, w - 89, ui_attr(THEME_DIM, v), p->title);
+		ui_put(y, x + 4, fit(w, 4, 12), ui_attr(THEME_DEFAULT, v) |
+		    A_BOLD, p->name);
+		ui_put(y, x + 17, fit(w, 17, 11), ui_attr(status_role(
+		    p->status), v), state);
+		ui_put(y, x + 29, fit(w, 29, 39), ui_attr(THEME_DEFAULT, v),
+		    counts);
+		ui_put(y, x + 69, fit(w, 69, 19), ui_attr(THEME_DEFAULT, v),
+		    when);
+		ui_put(y, x + 89, fit(w, 89, w), ui_attr(THEME_DIM, v),
+		    p->title);
 	}
 	y++;
 	if (pt->running && pt->cur_phase >= 0 && y < r->y + r->h - 1)
@@ -292,7 +302,7 @@ draw_list(struct ui *ui, const struct ui_rect *r)
 	    "f failed nodes   o output   t tests   x stop   Esc back");
 }
 
-/* --- the dry run ---------------------------------------------------------------- */
+/* --- the dry run ---------------------------------------------------------- */
 
 static void
 draw_plan(struct ui *ui, const struct ui_rect *r)
@@ -331,7 +341,7 @@ draw_plan(struct ui *ui, const struct ui_rect *r)
 	    UI_PLAIN) | A_BOLD, buf);
 }
 
-/* --- the run ---------------------------------------------------------------------- */
+/* --- the run -------------------------------------------------------------- */
 
 static void
 draw_counts(struct ui *ui, int y, int x, int w, const size_t *count)
@@ -482,7 +492,7 @@ draw_run(struct ui *ui, const struct ui_rect *r)
 	    "scroll   f re-run the failed nodes   Esc list");
 }
 
-/* --- the tests menu -------------------------------------------------------------- */
+/* --- the tests menu ------------------------------------------------------- */
 
 static void
 draw_tests(struct ui *ui, const struct ui_rect *r)
@@ -539,7 +549,7 @@ phases_draw(struct ui *ui, const struct ui_rect *r)
 	}
 }
 
-/* --- keys --------------------------------------------------------------------------- */
+/* --- keys ----------------------------------------------------------------- */
 
 static int
 key_scroll(size_t *top, int key, int page)
