@@ -116,21 +116,56 @@ clean_line(char *dst, size_t size, const char *s, size_t len)
 	dst[o] = '\0';
 }
 
+/* Byte offset of column COL in S (one column per code point). */
 static size_t
-count_lines(const char *s, size_t len)
+col_offset(const char *s, int col)
 {
-	size_t	i, n = 0;
+	size_t	o = 0;
 
-	for (i = 0; i < len; i++)
-		n += s[i] == '\n';
-	if (len > 0 && s[len - 1] != '\n')
-		n++;
+	while (s[o] != '\0' && col > 0) {
+		o++;
+		while (((unsigned char)s[o] & 0xc0) == 0x80)
+			o++;
+		col--;
+	}
+	return (o);
+}
+
+/* Rows one line of text takes at width W: long lines wrap. */
+static size_t
+line_rows(const char *p, size_t len, int w)
+{
+	char	buf[1024];
+	int	cols;
+
+	if (w <= 0)
+		return (1);
+	clean_line(buf, sizeof buf, p, len);
+	cols = ui_width(buf);
+	return (cols <= w ? 1 : (size_t)((cols + w - 1) / w));
+}
+
+/* Rows S (LEN bytes) takes at width W. */
+static size_t
+count_lines(const char *s, size_t len, int w)
+{
+	const char	*p = s, *end = s + len, *nl;
+	size_t		 n = 0;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		n += line_rows(p, (size_t)(nl - p), w);
+		p = nl + 1;
+	}
 	return (n);
 }
 
 /*
- * Draw lines TOP.. of S (LEN bytes) in H rows from Y; lines starting with
- * "== " or "!! " are highlighted. Returns the rows used.
+ * Draw rows TOP.. of S (LEN bytes) in H rows from Y, long lines wrapped
+ * (a command must be seen whole); lines starting with "== " or "!! " are
+ * highlighted. Returns the rows used.
  */
 static int
 draw_text(const char *s, size_t len, size_t top, int y, int x, int h, int w,
@@ -138,24 +173,36 @@ draw_text(const char *s, size_t len, size_t top, int y, int x, int h, int w,
 {
 	const char	*p = s, *end = s + len, *nl;
 	char		 buf[1024];
-	size_t		 line = 0;
-	int		 row = 0;
+	size_t		 rowno = 0, off;
+	int		 row = 0, cols, k, nrows;
 	unsigned long	 a;
 
+	if (w <= 0)
+		return (0);
 	while (p < end && row < h) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		if (line++ >= top) {
-			clean_line(buf, sizeof buf, p, (size_t)(nl - p));
-			a = attr;
-			if (strncmp(buf, "!! ", 3) == 0)
-				a = ui_attr(THEME_CRIT, UI_PLAIN) | A_BOLD;
-			else if (strncmp(buf, "== ", 3) == 0 ||
-			    strncmp(buf, "phase ", 6) == 0 ||
-			    strncmp(buf, "step ", 5) == 0)
-				a = ui_attr(THEME_TITLE, UI_PLAIN);
-			ui_put(y + row, x, w, a, buf);
+		clean_line(buf, sizeof buf, p, (size_t)(nl - p));
+		cols = ui_width(buf);
+		nrows = cols <= w ? 1 : (cols + w - 1) / w;
+		if (rowno + (size_t)nrows <= top) {
+			rowno += (size_t)nrows;
+			p = nl + 1;
+			continue;
+		}
+		a = attr;
+		if (strncmp(buf, "!! ", 3) == 0)
+			a = ui_attr(THEME_CRIT, UI_PLAIN) | A_BOLD;
+		else if (strncmp(buf, "== ", 3) == 0 ||
+		    strncmp(buf, "phase ", 6) == 0 ||
+		    strncmp(buf, "step ", 5) == 0)
+			a = ui_attr(THEME_TITLE, UI_PLAIN);
+		for (k = 0; k < nrows && row < h; k++, rowno++) {
+			if (rowno < top)
+				continue;
+			off = col_offset(buf, k * w);
+			ui_put(y + row, x, w, a, buf + off);
 			row++;
 		}
 		p = nl + 1;
@@ -310,7 +357,7 @@ draw_plan(struct ui *ui, const struct ui_rect *r)
 	struct ptui	*pt = ui->phases;
 	size_t		 len = pt->plan != NULL ? strlen(pt->plan) : 0;
 	size_t		 total = count_lines(pt->plan != NULL ? pt->plan : "",
-			    len);
+			    len, r->w - 2);
 	int		 h = r->h - 1;
 	char		 buf[512];
 
@@ -407,7 +454,7 @@ draw_nodes(struct ui *ui, const struct ui_rect *r, int y)
 	y++;
 	outh = r->y + r->h - 1 - y;
 	out = phase_run_node_output(run, i, &len);
-	total = count_lines(out, len);
+	total = count_lines(out, len, w);
 	if (pt->out_top > total)
 		pt->out_top = total;
 	/* out_top counts lines back from the end: live output stays in view. */
@@ -450,7 +497,7 @@ draw_grouped(struct ui *ui, const struct ui_rect *r, int y)
 			    A_BOLD, "---------------- %s%s  %s", g->hosts, n,
 			    g->state != NULL ? g->state : "");
 		}
-		nl = count_lines(g->out, g->outlen);
+		nl = count_lines(g->out, g->outlen, w);
 		if (line + nl <= pt->out_top) {
 			line += nl;
 			continue;
