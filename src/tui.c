@@ -66,6 +66,7 @@ struct tui {
 	uint64_t		 last_tick_ms;
 	char			 theme_name[64];
 	struct ptui		*pt;		/* the phases screen (p, t) */
+	uint64_t		 quit_asked_ms;	/* q during a phase run */
 
 	/* $CLUSTERTOP_STATS: timings written as JSON at exit (bench). */
 	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
@@ -517,6 +518,14 @@ loop(struct tui *t)
 		ui_tick(ui, now);
 		switch (ui_take_action(ui)) {
 		case UI_ACTION_QUIT:
+			/* A stray q must not cut a phase run short unasked. */
+			if (t->pt != NULL && t->pt->running &&
+			    now > t->quit_asked_ms + 5000) {
+				t->quit_asked_ms = now;
+				ui_message(ui, 1, "a phase run is in progress: "
+				    "q again stops it and quits");
+				break;
+			}
 			t->quit = 1;
 			continue;
 		case UI_ACTION_RECONNECT:

@@ -177,6 +177,9 @@ check "t opens the tests menu" tui_wait "m  MPI test" 30
 tui_keys m
 check "the MPI test runs at once (no dry run)" \
     tui_wait "^ phase 8 \\(mpi\\)|^ phase 8 finished" 50
+tui_keys q
+check "q during a run asks first (the run goes on)" \
+    tui_wait "a phase run is in progress: q again stops it and quits" 20
 tui_wait "^ phase 8 finished" 900
 s=$(summary 8)
 check "MPI test passed ($s)" grep -q "passed head,${folded//[/\\[}" <<<"$s"
