@@ -2316,9 +2316,12 @@ phase_vars_engine_hostkeys(struct phase_vars *vars, struct engine *e)
 		addr = NULL;
 		for (k = 0; he != NULL && he->error == NULL &&
 		    k < he->nitems; k++) {
-			tab = strchr(he->items[k], '\t');
+			/* Same order as the nodes when all have one: try I first. */
+			const char *item = he->items[k == 0 && i < he->nitems ?
+			    i : k == i ? 0 : k];
+			tab = strchr(item, '\t');
 			if (tab != NULL && strcmp(tab + 1, cn->items[i]) == 0) {
-				addr = he->items[k];
+				addr = item;
 				break;
 			}
 		}
