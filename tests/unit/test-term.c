@@ -196,6 +196,7 @@ test_paste_held(void **state)
 	assert_string_equal(take(b->nodes[0].term), "");
 	broadcast_paste(b, 1);
 	assert_string_equal(take(b->nodes[1].term), "rm a\rrm b\r");
+	assert_string_equal(take(b->nodes[0].term), "rm a\rrm b\r");
 	/* ... or dropped on no. */
 	for (s = "x\ny"; *s != '\0'; s++)
 		broadcast_byte(b, (unsigned char)*s);
