@@ -415,7 +415,7 @@ broadcast_group(struct broadcast *b)
 	if (h == NULL || b->groups == NULL || names == NULL)
 		abort();
 	for (i = 0; i < b->n; i++)
-		h[i] = term_hash(b->nodes[i].term);
+		h[i] = term_hash(b->nodes[i].term, b->nodes[i].name);
 	/* Quadratic in the worst case; sessions are the selection. */
 	for (i = 0; i < b->n; i++) {
 		for (j = 0; j < b->ngroups; j++) {

@@ -814,6 +814,7 @@ engine_schedule(struct engine *e)
 	struct eshell	*sh;
 	struct enode	*n;
 	struct echan	*c;
+	struct engine_event ev;
 	uint64_t	 now = engine_now();
 
 	e->sched = 0;
@@ -844,6 +845,13 @@ engine_schedule(struct engine *e)
 			sh->closed = 1;
 			engine_log(e, n->id, "shell %u: node %s", sh->id,
 			    node_state_name(n->state));
+			/* Tell the client, or it waits for the shell forever. */
+			memset(&ev, 0, sizeof ev);
+			ev.type = ENGINE_EV_SHELL_CLOSED;
+			ev.node = sh->node;
+			ev.id = sh->id;
+			ev.text = node_state_name(n->state);
+			engine_emit(e, &ev);
 			continue;
 		}
 		if (n->phase != EC_UP || n->nchans >= ENGINE_MAX_CHANNELS - 1)

@@ -372,30 +372,69 @@ term_fnv(uint64_t h, const void *p, size_t len)
 	return (h);
 }
 
-uint64_t
-term_hash(struct term *t)
+/*
+ * Hash one row. Runs of cells spelling MASK (the node's own name, as in
+ * a prompt "root@node03:~#") hash as one token, so that screens that
+ * differ only by the name of their node count as equal. *CCOL, the
+ * cursor column on this row, moves left by what the masks before it took.
+ */
+static uint64_t
+term_hash_row(const struct term *t, int row, const char *mask, size_t mlen,
+    uint64_t h, int *ccol)
 {
 	struct term_cell	c;
-	int			r, k, v[5];
-	uint64_t		h = 14695981039346656037ULL;
+	char			line[1024];
+	int			k, v[3], skip = 0, shift = 0;
+	size_t			n = 0;
+
+	/* The row as single bytes, one per cell, to find the masks in. */
+	for (k = 0; k < t->cols && (size_t)k < sizeof line; k++) {
+		term_cell(t, row, k, &c);
+		line[k] = c.ch[1] == '\0' && c.ch[0] != '\0' ? c.ch[0] : '\001';
+		n++;
+	}
+	for (k = 0; k < t->cols; k++) {
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		if (mlen > 0 && (size_t)k + mlen <= n &&
+		    memcmp(line + k, mask, mlen) == 0) {
+			h = term_fnv(h, "\002name", 6);
+			skip = (int)mlen - 1;
+			if (ccol != NULL && *ccol > k + (int)mlen - 1)
+				shift += (int)mlen - 1;
+			continue;
+		}
+		term_cell(t, row, k, &c);
+		h = term_fnv(h, c.ch, strlen(c.ch) + 1);
+		v[0] = c.bold | c.underline << 1 | c.reverse << 2 |
+		    c.italic << 3;
+		v[1] = c.fg;
+		v[2] = c.bg;
+		h = term_fnv(h, v, sizeof v);
+	}
+	if (ccol != NULL)
+		*ccol -= shift;
+	return (h);
+}
+
+uint64_t
+term_hash(struct term *t, const char *mask)
+{
+	size_t		mlen = mask != NULL ? strlen(mask) : 0;
+	int		r, ccol = t->ccol, v[5];
+	uint64_t	h = 14695981039346656037ULL;
 
 	if (!t->dirty)
 		return (t->hash);
-	for (r = 0; r < t->rows; r++) {
-		for (k = 0; k < t->cols; k++) {
-			term_cell(t, r, k, &c);
-			h = term_fnv(h, c.ch, strlen(c.ch) + 1);
-			v[0] = c.bold | c.underline << 1 | c.reverse << 2 |
-			    c.italic << 3;
-			v[1] = c.fg;
-			v[2] = c.bg;
-			h = term_fnv(h, v, 3 * sizeof v[0]);
-		}
-	}
+	for (r = 0; r < t->rows; r++)
+		h = term_hash_row(t, r, mask, mlen, h, r == t->crow ? &ccol :
+		    NULL);
 	v[0] = t->rows;
 	v[1] = t->cols;
 	v[2] = t->crow;
-	v[3] = t->ccol;
+	v[3] = ccol;
 	v[4] = t->cvisible;
 	h = term_fnv(h, v, sizeof v);
 	t->hash = h;

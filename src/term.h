@@ -76,8 +76,13 @@ void		 term_cell(const struct term *, int row, int col,
 /* Cursor position; *VISIBLE 0 when the program hid it. */
 void		 term_cursor(const struct term *, int *row, int *col,
 		     int *visible);
-/* A hash of the visible screen (cells and cursor): equal screens, equal hashes. */
-uint64_t	 term_hash(struct term *);
+/*
+ * A hash of the visible screen (cells and cursor): equal screens, equal
+ * hashes. MASK (or NULL): a word that counts as equal to any other mask,
+ * the node's own name, so that "root@node03:~#" equals "root@node04:~#".
+ * Cached: call with the same MASK each time.
+ */
+uint64_t	 term_hash(struct term *, const char *mask);
 /* The text of ROW, trailing blanks cut, into BUF (UTF-8). */
 size_t		 term_row_text(const struct term *, int row, char *buf,
 		     size_t size);

@@ -43,6 +43,7 @@
 #include "metrics.h"
 #include "phasetui.h"
 #include "theme.h"
+#include "tui-bcast.h"
 #include "ui.h"
 
 #define TUI_FRAME_MS		33	/* a key is drawn within this */
@@ -210,6 +211,8 @@ on_engine_event(const struct engine_event *ev, void *arg)
 	}
 	if (i < 0)
 		return;
+	if (t->ui.bcast != NULL && tui_bcast_event(t->ui.bcast, ev, i))
+		t->ui.dirty = 1;
 	switch (ev->type) {
 	case ENGINE_EV_NODE:
 		cluster_node_conn(t->c, (size_t)i, ev->state, ev->text, now);
@@ -243,6 +246,9 @@ on_tty(int fd, void *arg)
 			t->key_pending_ms = t->ui.now_ms;
 		ui_key(&t->ui, key);
 	}
+	/* Broadcast: one read is one batch (a paste of lines is held). */
+	if (t->ui.bcast != NULL)
+		broadcast_input_end(t->ui.bcast);
 	/*
 	 * Readable again and again with nothing to read: the terminal is
 	 * gone (EOF without SIGHUP). Do not spin; leave.
@@ -343,6 +349,66 @@ do_next_theme(struct tui *t)
 		ui_message(&t->ui, 0, "theme: %s", t->theme_name);
 	}
 	theme_list_free(list, n);
+}
+
+/* b: broadcast typing to the selected nodes. */
+static void
+do_broadcast(struct tui *t)
+{
+	size_t		*sel, n, i, j;
+	int		*node;
+	const char	**names;
+
+	sel = cluster_selected(t->c, &n);
+	if (n == 0) {
+		ui_message(&t->ui, 1, "broadcast: select nodes first "
+		    "(space, a, +)");
+		free(sel);
+		return;
+	}
+	node = calloc(n, sizeof *node);
+	names = calloc(n, sizeof *names);
+	if (node == NULL || names == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		names[i] = t->c->nodes[sel[i]].name;
+		node[i] = (int)sel[i];
+		for (j = 0; j < t->neng; j++) {
+			if (t->eng2idx[j] == (int)sel[i])
+				node[i] = (int)j;
+		}
+	}
+	t->ui.bcast = tui_bcast_start(t->e, sel, node, names, n,
+	    t->ui.rows - 2, t->ui.cols);
+	if (t->ui.bcast == NULL)
+		ui_message(&t->ui, 1, "broadcast: out of memory");
+	else
+		ui_message(&t->ui, 0, "broadcast to %zu nodes: type; ^] for "
+		    "the menu", n);
+	t->ui.full = 1;
+	free(node);
+	free(names);
+	free(sel);
+}
+
+/* Each turn of the loop: keys out, shells opened, PTYs resized. */
+static void
+broadcast_turn(struct tui *t)
+{
+	struct broadcast	*b = t->ui.bcast;
+
+	if (b == NULL)
+		return;
+	if (b->quit) {
+		tui_bcast_end(t->e, b);
+		t->ui.bcast = NULL;
+		t->ui.full = 1;
+		t->ui.dirty = 1;
+		ui_message(&t->ui, 0, "broadcast closed");
+		return;
+	}
+	broadcast_resize(b, t->ui.rows - 2, t->ui.cols);
+	tui_bcast_sync(t->e, b);
 }
 
 /* --- start-up ------------------------------------------------------------------- */
@@ -537,6 +603,9 @@ loop(struct tui *t)
 		case UI_ACTION_PHASES:
 			ptui_request(t->pt);
 			break;
+		case UI_ACTION_BROADCAST:
+			do_broadcast(t);
+			break;
 		case UI_ACTION_REDRAW:
 		case UI_ACTION_NONE:
 			break;
@@ -551,6 +620,7 @@ loop(struct tui *t)
 				t->pt->msg[0] = '\0';
 			}
 		}
+		broadcast_turn(t);
 		if (now >= t->last_tick_ms + TUI_TICK_MS) {
 			cluster_tick(t->c, now);
 			t->last_tick_ms = now;
@@ -790,6 +860,8 @@ cmd_tui_main(int argc, char **argv)
 		engine_unwatch_fd(t.e, slurm_watch_fd(t.sw));
 		slurm_watch_stop(t.sw);
 	}
+	tui_bcast_end(t.e, t.ui.bcast);
+	t.ui.bcast = NULL;
 	engine_unwatch_fd(t.e, STDIN_FILENO);
 	engine_unwatch_fd(t.e, sig_pipe[0]);
 	ptui_free(t.pt);

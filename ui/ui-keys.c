@@ -205,7 +205,11 @@ not_yet(struct ui *ui, const char *what)
 }
 
 static void key_console(struct ui *ui) { not_yet(ui, "command console"); }
-static void key_broadcast(struct ui *ui) { not_yet(ui, "broadcast"); }
+static void
+key_broadcast(struct ui *ui)
+{
+	ui->action = UI_ACTION_BROADCAST;
+}
 static void key_phases(struct ui *ui) { pane_phases_open(ui, 0); }
 static void key_push(struct ui *ui) { not_yet(ui, "push"); }
 static void key_nvme(struct ui *ui) { not_yet(ui, "storage (nvme)"); }
@@ -247,7 +251,8 @@ const struct ui_binding ui_bindings[] = {
 	{ 'T', "T", "next colour theme", key_theme },
 	{ CTRL('l'), "^L", "redraw the screen", key_redraw },
 	{ ':', ":", "command console", key_console },
-	{ 'b', "b", "broadcast typing", key_broadcast },
+	{ 'b', "b", "broadcast typing to the selected nodes (^] menu)",
+	  key_broadcast },
 	{ 'p', "p", "setup phases: dry run, confirm, run, results",
 	  key_phases },
 	{ 'P', "P", "push files", key_push },

@@ -509,6 +509,16 @@ ui_draw(struct ui *ui)
 		ui->full = 0;
 	}
 	erase();
+	if (ui->bcast != NULL && ui->rows >= 3 && ui->cols >= 10) {
+		/* Broadcast typing: its banner, terminals and status only. */
+		struct ui_rect	all = { 0, 0, ui->rows, ui->cols };
+
+		pane_broadcast_kind.draw(ui, &all);
+		attrset(A_NORMAL);
+		refresh();
+		ui->dirty = 0;
+		return;
+	}
 	ui_layout_screen(ui->rows, ui->cols, pane_header_height(ui, ui->cols),
 	    l);
 	if (l->too_small) {
@@ -564,6 +574,10 @@ ui_key(struct ui *ui, int key)
 	ui->dirty = 1;
 	if (key == KEY_RESIZE) {
 		ui_resize(ui);
+		return;
+	}
+	if (ui->bcast != NULL) {
+		pane_broadcast_kind.key(ui, key);
 		return;
 	}
 	if (key == KEY_MOUSE) {

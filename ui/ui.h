@@ -120,7 +120,8 @@ enum ui_action {
 	UI_ACTION_RECONNECT,	/* the selected nodes, else the cursor's */
 	UI_ACTION_THEME_NEXT,	/* load the next theme in the search path */
 	UI_ACTION_REDRAW,	/* clear the terminal and draw everything */
-	UI_ACTION_PHASES	/* the phases screen has a request (ptui) */
+	UI_ACTION_PHASES,	/* the phases screen has a request (ptui) */
+	UI_ACTION_BROADCAST	/* open shells on the selected nodes (b) */
 };
 
 enum ui_prompt_for {
@@ -140,6 +141,7 @@ enum ui_heat_metric {
 
 struct ui;
 struct ptui;
+struct broadcast;
 
 /* A view: how it draws and which keys it takes before the global ones. */
 struct pane_kind {
@@ -197,6 +199,10 @@ struct ui {
 	enum ui_action	 action;	/* for tui.c; reset after reading */
 	struct ui_layout layout;
 
+	/* Broadcast typing (src/broadcast.h): while set, the whole screen
+	 * and every key belong to pane_broadcast_kind. */
+	struct broadcast *bcast;
+
 	/* Filled by the table while drawing, for the mouse. */
 	int		 table_y;	/* first data row on screen */
 	int		 col_x[24], col_w[24], col_sort[24], ncols_drawn;
@@ -208,6 +214,7 @@ extern const struct pane_kind pane_heatmap_kind;
 extern const struct pane_kind pane_detail_kind;
 extern const struct pane_kind pane_help_kind;
 extern const struct pane_kind pane_phases_kind;	/* p and t */
+extern const struct pane_kind pane_broadcast_kind;
 extern const struct pane_kind *const ui_panes[];	/* Tab cycles these */
 
 /* Start curses on the terminal (after setlocale). Returns 0 or -1. */

@@ -81,12 +81,12 @@ test_screen_and_hash(void **state)
 	int			 r, k, v;
 
 	(void)state;
-	assert_int_equal(term_hash(a), term_hash(b));
+	assert_int_equal(term_hash(a, NULL), term_hash(b, NULL));
 	term_feed(a, "hello\r\nworld", 12);
 	term_feed(b, "hello\r\n", 7);
-	assert_int_not_equal(term_hash(a), term_hash(b));
+	assert_int_not_equal(term_hash(a, NULL), term_hash(b, NULL));
 	term_feed(b, "world", 5);
-	assert_int_equal(term_hash(a), term_hash(b));
+	assert_int_equal(term_hash(a, NULL), term_hash(b, NULL));
 	term_row_text(a, 1, line, sizeof line);
 	assert_string_equal(line, "world");
 	term_cell(a, 0, 1, &c);
@@ -97,7 +97,7 @@ test_screen_and_hash(void **state)
 	/* Same text, another attribute: another screen. */
 	term_feed(a, "\033[1m!", 5);
 	term_feed(b, "!", 1);
-	assert_int_not_equal(term_hash(a), term_hash(b));
+	assert_int_not_equal(term_hash(a, NULL), term_hash(b, NULL));
 	term_cell(a, 1, 5, &c);
 	assert_true(c.bold);
 	/* UTF-8 in, UTF-8 out. */
@@ -220,6 +220,13 @@ test_groups(void **state)
 	broadcast_group(b);
 	assert_int_equal(b->ngroups, 1);
 	assert_string_equal(b->groups[0].label, "node[01-04]");
+	/* Prompts that name their node do not split the group. */
+	broadcast_data(b, 0, 100, "root@node01:~# ", 15);
+	broadcast_data(b, 1, 101, "root@node02:~# ", 15);
+	broadcast_data(b, 2, 102, "root@node03:~# ", 15);
+	broadcast_data(b, 3, 103, "root@node04:~# ", 15);
+	broadcast_group(b);
+	assert_int_equal(b->ngroups, 1);
 	broadcast_data(b, 2, 102, "DIFFERENT", 9);
 	broadcast_group(b);
 	assert_int_equal(b->ngroups, 2);
