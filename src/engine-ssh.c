@@ -475,8 +475,15 @@ es_chan_free(struct echan *c)
 		if (o->killer == c)
 			o->killer = NULL;
 	}
-	if (c->ch != NULL)
+	if (c->ch != NULL) {
+		/*
+		 * A channel we closed ourselves outlives this in libssh until
+		 * the peer's close arrives, and messages for it (exit-signal
+		 * after a shell's SIGHUP) would still call back into C.
+		 */
+		ssh_remove_channel_callbacks(c->ch, &c->cb);
 		ssh_channel_free(c->ch);
+	}
 	TAILQ_REMOVE(&n->chans, c, entry);
 	n->nchans--;
 	if (c->kind == ECHAN_JOB)
