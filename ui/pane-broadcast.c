@@ -452,11 +452,12 @@ bc_draw_status(struct ui *ui, int y)
 	ui_fill(y, 0, ui->cols, st);
 	hint = b->control ? " v view  n/p node  x out/in  a all  r restart  "
 	    "q close  Enter type " : " ^] menu (Esc goes to the nodes) ";
+	/* The left part (view, node, state) needs about 60 columns. */
 	hw = ui_width(hint);
-	if (hw > ui->cols - 30 && b->control)
+	if (hw > ui->cols - 60 && b->control)
 		hint = " v n/p x a r q Enter ";
 	hw = ui_width(hint);
-	if (hw > ui->cols - 30)
+	if (hw > ui->cols - 40)
 		hw = 0;
 	else
 		ui_put(y, ui->cols - hw, hw, key, hint);
