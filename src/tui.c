@@ -382,9 +382,12 @@ do_broadcast(struct tui *t)
 	    t->ui.rows - 2, t->ui.cols);
 	if (t->ui.bcast == NULL)
 		ui_message(&t->ui, 1, "broadcast: out of memory");
-	else
+	else {
+		/* ^C ^Z ^\ ^S ^Q are for the nodes now, not for us. */
+		raw();
 		ui_message(&t->ui, 0, "broadcast to %zu nodes: type; ^] for "
 		    "the menu", n);
+	}
 	t->ui.full = 1;
 	free(node);
 	free(names);
@@ -402,6 +405,8 @@ broadcast_turn(struct tui *t)
 	if (b->quit) {
 		tui_bcast_end(t->e, b);
 		t->ui.bcast = NULL;
+		noraw();
+		cbreak();
 		t->ui.full = 1;
 		t->ui.dirty = 1;
 		ui_message(&t->ui, 0, "broadcast closed");

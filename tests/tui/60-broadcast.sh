@@ -79,6 +79,14 @@ else
 	not_ok "a paste of 2 lines asks first"
 fi
 
+# ^C goes to the nodes (clustertop is in raw mode while broadcasting).
+type_line 'sleep 300'
+tui_wait "node01.*sleep 300" 50
+tui_keys C-c
+check "^C interrupts the nodes' command, not clustertop" \
+    tui_wait "^\^C *$" 50
+check "the shell prompt is back after ^C" tui_wait "^root@node01:~# *$|node01.*[#$] *$" 50
+
 # 3. vi on every node: arrows, edit, save; the same file everywhere.
 type_line 'clear; vi /tmp/bc-test.txt'
 check "vi opens" tui_wait "^~" 100

@@ -116,7 +116,7 @@ static void
 test_memory(void **state)
 {
 	static const int	 sizes[][2] = { { 24, 80 }, { 10, 40 },
-	    { 50, 200 } };
+	    { 34, 120 }, { 50, 200 } };
 	struct term		*t;
 	size_t			 i, m;
 
