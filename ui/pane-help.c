@@ -23,6 +23,8 @@ static const char *const extra[][2] = {
 	{ "phases", "1-9 or Enter: dry run; Enter or y on it runs," },
 	{ "", "n or Esc does not; A all; f failed nodes only;" },
 	{ "", "o last output; g grouped/per node; x stop" },
+	{ "b ^]", "broadcast menu: v view, n p node, x out/in, a all in," },
+	{ "", "r new shells, Enter type again, q close" },
 };
 
 static int
