@@ -182,24 +182,46 @@ broadcast_send(struct broadcast *b, const struct bc_key *k, size_t nk)
 int
 broadcast_input_end(struct broadcast *b)
 {
-	size_t	lines;
+	struct bc_key	*p;
+	size_t		 lines;
+	int		 yes;
 
 	if (b->npend == 0)
-		return (0);
+		return (BC_INPUT_NONE);
+	if (b->held != NULL) {
+		if (b->npend == 1) {
+			/* One key alone: the answer. */
+			yes = b->pend[0].key == TERM_KEY_NONE &&
+			    (b->pend[0].byte == 'y' || b->pend[0].byte == 'Y');
+			b->npend = 0;
+			broadcast_paste(b, yes);
+			return (yes ? BC_INPUT_PASTE_SENT :
+			    BC_INPUT_PASTE_DROPPED);
+		}
+		/* More of the same paste (a big one comes in several reads). */
+		p = reallocarray(b->held, b->nheld + b->npend, sizeof *p);
+		if (p == NULL)
+			abort();
+		memcpy(p + b->nheld, b->pend, b->npend * sizeof *p);
+		b->held = p;
+		b->nheld += b->npend;
+		b->held_lines = broadcast_lines(b->held, b->nheld);
+		b->npend = 0;
+		return (BC_INPUT_HELD);
+	}
 	lines = broadcast_lines(b->pend, b->npend);
 	if (lines > 1 && b->npend > 1) {
-		/* A paste of several lines: ask first (replaces an older one). */
-		free(b->held);
+		/* A paste of several lines: ask first. */
 		b->held = b->pend;
 		b->nheld = b->npend;
 		b->held_lines = lines;
 		b->pend = NULL;
 		b->npend = b->pendcap = 0;
-		return (1);
+		return (BC_INPUT_HELD);
 	}
 	broadcast_send(b, b->pend, b->npend);
 	b->npend = 0;
-	return (0);
+	return (BC_INPUT_SENT);
 }
 
 void

@@ -94,10 +94,20 @@ struct bc_node	*broadcast_find(struct broadcast *, size_t idx);
 void		 broadcast_key(struct broadcast *, enum term_key, int mod);
 void		 broadcast_byte(struct broadcast *, unsigned char);
 /*
- * End of one read from the terminal: the batch goes to every target,
- * unless it holds more than one line (a paste): then it is held and 1
- * is returned; broadcast_paste() sends it (YES) or drops it.
+ * End of one read from the terminal: the batch goes to every target
+ * (SENT), unless it holds more than one line (a paste): then it is held
+ * (HELD) until a read of one key alone answers: y sends it (PASTE_SENT),
+ * any other key drops it (PASTE_DROPPED). A read of several keys while a
+ * paste is held is more of that paste (HELD). broadcast_paste() answers
+ * directly.
  */
+enum bc_input {
+	BC_INPUT_NONE = 0,
+	BC_INPUT_SENT,
+	BC_INPUT_HELD,
+	BC_INPUT_PASTE_SENT,
+	BC_INPUT_PASTE_DROPPED
+};
 int		 broadcast_input_end(struct broadcast *);
 void		 broadcast_paste(struct broadcast *, int yes);
 /* Lines in KEYS (a newline ends one; text after the last makes one). */

@@ -247,8 +247,19 @@ on_tty(int fd, void *arg)
 		ui_key(&t->ui, key);
 	}
 	/* Broadcast: one read is one batch (a paste of lines is held). */
-	if (t->ui.bcast != NULL)
-		broadcast_input_end(t->ui.bcast);
+	if (t->ui.bcast != NULL) {
+		switch (broadcast_input_end(t->ui.bcast)) {
+		case BC_INPUT_PASTE_SENT:
+			ui_message(&t->ui, 0, "paste sent to %zu nodes",
+			    broadcast_ntargets(t->ui.bcast));
+			break;
+		case BC_INPUT_PASTE_DROPPED:
+			ui_message(&t->ui, 0, "paste dropped");
+			break;
+		default:
+			break;
+		}
+	}
 	/*
 	 * Readable again and again with nothing to read: the terminal is
 	 * gone (EOF without SIGHUP). Do not spin; leave.

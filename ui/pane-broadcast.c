@@ -187,23 +187,10 @@ bc_key(struct ui *ui, int key)
 		return (0);
 	if (key == KEY_MOUSE)
 		return (1);
-	if (b->held != NULL) {
-		/* A paste waits: y sends it, anything else drops it. */
-		if (key == 'y' || key == 'Y') {
-			broadcast_paste(b, 1);
-			ui_message(ui, 0, "paste sent to %zu nodes",
-			    broadcast_ntargets(b));
-		} else {
-			broadcast_paste(b, 0);
-			ui_message(ui, 0, "paste dropped");
-		}
-		/* The rest of this read is not typing either. */
-		b->npend = 0;
-		return (1);
-	}
-	if (b->control)
+	/* A paste waits: its answer is seen at the end of the read. */
+	if (b->control && b->held == NULL)
 		return (bc_control_key(ui, key));
-	if (key == BC_ESCAPE_KEY) {
+	if (key == BC_ESCAPE_KEY && b->held == NULL) {
 		b->control = 1;
 		return (1);
 	}

@@ -159,7 +159,7 @@ test_broadcast_keys(void **state)
 	broadcast_data(b, 1, 101, "\033[?1h", 5);
 	broadcast_byte(b, 'l');
 	broadcast_key(b, TERM_KEY_UP, 0);
-	assert_int_equal(broadcast_input_end(b), 0);
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_SENT);
 	assert_string_equal(take(b->nodes[0].term), "l\033[A");
 	assert_string_equal(take(b->nodes[1].term), "l\033OA");
 	assert_string_equal(take(b->nodes[2].term), "l\033[A");
@@ -185,23 +185,32 @@ test_paste_held(void **state)
 	/* One line with its Enter goes at once. */
 	for (s = "ls\r"; *s != '\0'; s++)
 		broadcast_byte(b, (unsigned char)*s);
-	assert_int_equal(broadcast_input_end(b), 0);
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_SENT);
 	assert_string_equal(take(b->nodes[0].term), "ls\r");
 	assert_string_equal(take(b->nodes[1].term), "ls\r");
 	/* Two lines are held until yes. */
 	for (s = "rm a\rrm b\r"; *s != '\0'; s++)
 		broadcast_byte(b, (unsigned char)*s);
-	assert_int_equal(broadcast_input_end(b), 1);
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_HELD);
 	assert_int_equal(b->held_lines, 2);
 	assert_string_equal(take(b->nodes[0].term), "");
-	broadcast_paste(b, 1);
-	assert_string_equal(take(b->nodes[1].term), "rm a\rrm b\r");
-	assert_string_equal(take(b->nodes[0].term), "rm a\rrm b\r");
+	/* More of it in the next read (a big paste): still held. */
+	for (s = "rm c\r"; *s != '\0'; s++)
+		broadcast_byte(b, (unsigned char)*s);
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_HELD);
+	assert_int_equal(b->held_lines, 3);
+	assert_string_equal(take(b->nodes[0].term), "");
+	/* y alone answers. */
+	broadcast_byte(b, 'y');
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_PASTE_SENT);
+	assert_string_equal(take(b->nodes[1].term), "rm a\rrm b\rrm c\r");
+	assert_string_equal(take(b->nodes[0].term), "rm a\rrm b\rrm c\r");
 	/* ... or dropped on no. */
 	for (s = "x\ny"; *s != '\0'; s++)
 		broadcast_byte(b, (unsigned char)*s);
-	assert_int_equal(broadcast_input_end(b), 1);
-	broadcast_paste(b, 0);
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_HELD);
+	broadcast_byte(b, 'n');
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_PASTE_DROPPED);
 	assert_null(b->held);
 	assert_string_equal(take(b->nodes[0].term), "");
 	broadcast_free(b);
