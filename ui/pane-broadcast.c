@@ -220,15 +220,39 @@ bc_cell_attr(const struct term_cell *c, int dim)
 }
 
 /*
+ * The colour pair for a remote cell: its own colours, the theme's where
+ * it has none (so a light theme stays light). 0: the theme's default.
+ * Pairs come from ncurses' allocator (alloc_pair), after the theme's.
+ */
+static int
+bc_pair(struct ui *ui, short fg, short bg)
+{
+	int	p;
+
+	if (!ui->colour || ui->theme.monochrome || (fg < 0 && bg < 0))
+		return (0);
+	if (fg < 0)
+		fg = ui->theme.role[THEME_DEFAULT].fg;
+	if (bg < 0)
+		bg = ui->theme.background;
+	if (fg >= 0)
+		fg = ui_theme_nearest(fg, COLORS);
+	if (bg >= 0)
+		bg = ui_theme_nearest(bg, COLORS);
+	p = alloc_pair(fg, bg);
+	return (p > 0 ? p : 0);
+}
+
+/*
  * Draw rows of T into H x W at Y, X: all of it when it fits, else the
  * window that keeps the cursor in sight (bottom rows, left columns).
  */
 static void
-bc_draw_term(struct term *t, int y, int x, int h, int w, int dim,
-    int cursor)
+bc_draw_term(struct ui *ui, struct term *t, int y, int x, int h, int w,
+    int dim, int cursor)
 {
 	struct term_cell	c;
-	int			rows, cols, top, r, k, cr, cc, cv;
+	int			rows, cols, top, r, k, cr, cc, cv, pair;
 	unsigned long		a;
 
 	if (h <= 0 || w <= 0)
@@ -253,8 +277,14 @@ bc_draw_term(struct term *t, int y, int x, int h, int w, int dim,
 				a ^= A_REVERSE;
 			if (c.width == 2 && k + 1 >= w)
 				break;
-			ui_put(y + r, x + k, c.width, a, c.ch[0] != '\0' ?
-			    c.ch : " ");
+			pair = bc_pair(ui, c.fg, c.bg);
+			if (pair == 0) {
+				ui_put(y + r, x + k, c.width, a, c.ch[0] != '\0' ?
+				    c.ch : " ");
+				continue;
+			}
+			attr_set((attr_t)a, (short)pair, NULL);
+			mvaddstr(y + r, x + k, c.ch[0] != '\0' ? c.ch : " ");
 		}
 	}
 }
@@ -278,7 +308,7 @@ bc_draw_full(struct ui *ui, int y, int h)
 	if (b->cur >= b->n)
 		return;
 	bn = &b->nodes[b->cur];
-	bc_draw_term(bn->term, y, 0, h, ui->cols, bn->st != BC_LIVE, 1);
+	bc_draw_term(ui, bn->term, y, 0, h, ui->cols, bn->st != BC_LIVE, 1);
 }
 
 static void
@@ -325,7 +355,7 @@ bc_draw_tiles(struct ui *ui, int y, int h)
 		ui_fill(ty, tx, tw, ta);
 		ui_putf(ty, tx, tw, ta, " %zu %s %s %s", first + i + 1,
 		    bn->name, ui->g->dot, bc_state_word(bn));
-		bc_draw_term(bn->term, ty + 1, tx, (ty + th > y + h ?
+		bc_draw_term(ui, bn->term, ty + 1, tx, (ty + th > y + h ?
 		    y + h - ty : th) - 1, tw, bn->st != BC_LIVE,
 		    first + i == b->cur);
 		if (k + 1 < tc) {
@@ -383,7 +413,7 @@ bc_draw_groups(struct ui *ui, int y, int h)
 	    b->groups[b->gcur].label);
 	row++;
 	bn = &b->nodes[b->groups[b->gcur].members[0]];
-	bc_draw_term(bn->term, row, 0, y + h - row, ui->cols,
+	bc_draw_term(ui, bn->term, row, 0, y + h - row, ui->cols,
 	    bn->st != BC_LIVE, 1);
 }
 
