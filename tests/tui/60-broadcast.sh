@@ -122,6 +122,32 @@ want=$(printf 'alha\nbrvo\ncharlie\n' | md5sum)
 check "arrow keys moved vi on every node (alha brvo charlie)" \
     test "$(printf '%s' "$sums" | sort -u)" = "$want"
 
+# Each node's own terminal encodes the keys: nodes 01-04 switch on
+# application cursor keys (as vi does), 05-08 do not; cat -v shows what
+# one Up arrives as on each.
+ctl t Enter
+type_line 'clear; h=$(hostname); if [ ${h#node0} -le 4 ]; then printf "\033[?1h"; else printf "\033[?1l"; fi; echo RE""ADY; cat -v'
+# Up only once every node's mode change has reached its terminal.
+for i in $(seq 100); do
+	[ "$(tui_screen | grep -o 'READY' | wc -l)" -eq 8 ] && break
+	sleep "$TUI_POLL"
+done
+tui_keys Up
+tui_keys Enter
+# The tty echoes the key and cat -v prints it: 2 of each per node.
+for i in $(seq 50); do
+	tiles=$(tui_screen)
+	app=$(printf '%s\n' "$tiles" | grep -o '\^\[OA' | wc -l)
+	norm=$(printf '%s\n' "$tiles" | grep -o '\^\[\[A' | wc -l)
+	[ "$app" -ge 8 ] && [ "$norm" -ge 8 ] && break
+	sleep "$TUI_POLL"
+done
+check "Up is ESC O A on the 4 app-mode nodes, ESC [ A on the 4 others" \
+    test "$app" -eq 8 -a "$norm" -eq 8
+tui_keys Enter
+tui_keys C-d
+tui_wait_gone "cat -v$" 30
+
 # 4. The grouped view: 7 equal screens and the one that differs.
 type_line 'clear; [ $(hostname) = node03 ] && echo DIFFERENT'
 ctl g
