@@ -13,9 +13,11 @@
 #include "broadcast.h"
 #include "hostlist.h"
 
-/* What a node's screen shows when its new shell starts after a loss. */
+/* What a node's screen shows when a new shell starts: after a loss, or r. */
 #define BC_NEW_SHELL_NOTE \
 	"\r\n\033[7m[clustertop: the node came back; this is a new shell]\033[m\r\n"
+#define BC_RESTART_NOTE \
+	"\r\n\033[7m[clustertop: the shell had ended; this is a new one]\033[m\r\n"
 
 struct broadcast *
 broadcast_new(const size_t *idx, const int *node, const char *const *names,
@@ -245,9 +247,13 @@ broadcast_shell_opened(struct broadcast *b, size_t idx, uint32_t shell)
 
 	if (bn == NULL || shell == 0)
 		return;
-	if (bn->nshells > 0)
+	if (bn->nshells > 0 && bn->lost)
 		term_feed(bn->term, BC_NEW_SHELL_NOTE,
 		    sizeof BC_NEW_SHELL_NOTE - 1);
+	else if (bn->nshells > 0)
+		term_feed(bn->term, BC_RESTART_NOTE,
+		    sizeof BC_RESTART_NOTE - 1);
+	bn->lost = 0;
 	bn->shell = shell;
 	bn->st = BC_LIVE;
 	bn->want_open = 0;
@@ -296,6 +302,7 @@ broadcast_node_state(struct broadcast *b, size_t idx, int up,
 			bn->want_open = 1;
 		return;
 	}
+	bn->lost = 1;
 	if (bn->st == BC_LIVE) {
 		/* The engine closes the channel too; the screen stays. */
 		bn->st = BC_DEAD;

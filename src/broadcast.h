@@ -39,6 +39,7 @@ struct bc_node {
 	int		 out;		/* 1: taken out of the broadcast */
 	int		 want_open;	/* 1: open a shell once the node is up */
 	int		 nshells;	/* shells opened so far */
+	int		 lost;		/* the node went down since the last shell */
 	char		 why[96];	/* BC_DEAD: the reason */
 };
 

@@ -202,6 +202,16 @@ check "$victim back: a new shell, and the screen says so" \
     tui_wait "node came back; this is a new shell" 400
 check "banner back to $n" tui_wait "^ (BROADCAST|PAUSED).* $n (nodes|targets)" 100
 
+# exit ends every shell; ^] r gives new ones, and each screen says so.
+tui_keys Enter
+type_line 'exit'
+check "exit: no shell left" \
+    tui_wait "^ BROADCAST to 0 nodes: none . no shell: node\[01-0$n\]" 100
+ctl r
+check "r: new shells, and the screen says so" \
+    tui_wait "the shell had ended; this is a new one" 100
+check "r: all $n typing again" tui_wait "^ PAUSED .* $n targets" 100
+
 # Leave: the dashboard again, shells closed.
 tui_keys q
 check "q closes the broadcast" tui_wait "broadcast closed" 30

@@ -288,6 +288,9 @@ test_death_and_new_shell(void **state)
 	broadcast_shell_closed(b, 1, 200, "shell exited");
 	assert_int_equal(b->nodes[1].st, BC_DEAD);
 	assert_int_equal(broadcast_restart(b), 1);
+	broadcast_shell_opened(b, 1, 300);
+	term_row_text(b->nodes[1].term, 4, line, sizeof line);
+	assert_non_null(strstr(line, "shell had ended"));
 	broadcast_resize(b, 20, 60);
 	assert_true(b->resized);
 	assert_true(broadcast_mem(b) > 0);
