@@ -35,6 +35,18 @@ broadcast_new(const size_t *idx, const int *node, const char *const *names,
 	b->rows = rows > 0 ? rows : 24;
 	b->cols = cols > 0 ? cols : 80;
 	b->n = n;
+	/* Cluster index -> position + 1, for the engine's events. */
+	for (i = 0; i < n; i++) {
+		if (idx[i] + 1 > b->nbyidx)
+			b->nbyidx = idx[i] + 1;
+	}
+	if ((b->byidx = calloc(b->nbyidx + 1, sizeof *b->byidx)) == NULL) {
+		free(b->nodes);
+		free(b);
+		return (NULL);
+	}
+	for (i = 0; i < n; i++)
+		b->byidx[idx[i]] = i + 1;
 	for (i = 0; i < n; i++) {
 		b->nodes[i].idx = idx[i];
 		b->nodes[i].node = node[i];
@@ -75,6 +87,7 @@ broadcast_free(struct broadcast *b)
 		term_free(b->nodes[i].term);
 	}
 	broadcast_groups_free(b);
+	free(b->byidx);
 	free(b->nodes);
 	free(b->pend);
 	free(b->held);
@@ -84,14 +97,9 @@ broadcast_free(struct broadcast *b)
 struct bc_node *
 broadcast_find(struct broadcast *b, size_t idx)
 {
-	size_t	i;
-
-	/* Sessions are small (the selection); a scan is fine. */
-	for (i = 0; i < b->n; i++) {
-		if (b->nodes[i].idx == idx)
-			return (&b->nodes[i]);
-	}
-	return (NULL);
+	if (idx >= b->nbyidx || b->byidx[idx] == 0)
+		return (NULL);
+	return (&b->nodes[b->byidx[idx] - 1]);
 }
 
 /* --- keys ------------------------------------------------------------------ */

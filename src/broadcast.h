@@ -61,6 +61,8 @@ struct bc_group {
 struct broadcast {
 	struct bc_node	*nodes;
 	size_t		 n;
+	size_t		*byidx;		/* cluster index -> position + 1 */
+	size_t		 nbyidx;
 	int		 rows, cols;	/* every terminal's size */
 	int		 resized;	/* 1: the PTYs must follow */
 
