@@ -27,7 +27,8 @@ take(struct term *t)
 	p = term_output(t, &len);
 	if (len >= sizeof buf)
 		len = sizeof buf - 1;
-	memcpy(buf, p, len);
+	if (len > 0)
+		memcpy(buf, p, len);
 	buf[len] = '\0';
 	term_output_done(t);
 	return (buf);
