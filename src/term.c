@@ -426,6 +426,9 @@ term_hash(struct term *t, const char *mask)
 	int		r, ccol = t->ccol, v[5];
 	uint64_t	h = 14695981039346656037ULL;
 
+	/* A name of one or two letters would mask ordinary text. */
+	if (mlen < 3)
+		mlen = 0;
 	if (!t->dirty)
 		return (t->hash);
 	for (r = 0; r < t->rows; r++)
