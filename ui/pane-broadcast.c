@@ -25,35 +25,48 @@
 static const char *const view_names[BC_NVIEWS] = { "full", "tiles",
     "grouped" };
 
+/* Curses keys that the terminals encode, each by its own modes. */
+static const struct {
+	int		 curses;
+	enum term_key	 key;
+	int		 mod;
+} bc_keymap[] = {
+	{ KEY_UP, TERM_KEY_UP, 0 },
+	{ KEY_DOWN, TERM_KEY_DOWN, 0 },
+	{ KEY_LEFT, TERM_KEY_LEFT, 0 },
+	{ KEY_RIGHT, TERM_KEY_RIGHT, 0 },
+	{ KEY_SLEFT, TERM_KEY_LEFT, TERM_MOD_SHIFT },
+	{ KEY_SRIGHT, TERM_KEY_RIGHT, TERM_MOD_SHIFT },
+	{ KEY_HOME, TERM_KEY_HOME, 0 },
+	{ KEY_END, TERM_KEY_END, 0 },
+	{ KEY_PPAGE, TERM_KEY_PAGEUP, 0 },
+	{ KEY_NPAGE, TERM_KEY_PAGEDOWN, 0 },
+	{ KEY_IC, TERM_KEY_INS, 0 },
+	{ KEY_DC, TERM_KEY_DEL, 0 },
+	{ KEY_BACKSPACE, TERM_KEY_BACKSPACE, 0 },
+	{ KEY_ENTER, TERM_KEY_ENTER, 0 },
+	{ KEY_BTAB, TERM_KEY_TAB, TERM_MOD_SHIFT },
+};
+
 /* A curses key as a key for the terminals; 0 when it is not one. */
 static int
 bc_map_key(int key, enum term_key *tk, int *mod)
 {
+	size_t	i;
+
 	*mod = 0;
-	switch (key) {
-	case KEY_UP: *tk = TERM_KEY_UP; break;
-	case KEY_DOWN: *tk = TERM_KEY_DOWN; break;
-	case KEY_LEFT: *tk = TERM_KEY_LEFT; break;
-	case KEY_RIGHT: *tk = TERM_KEY_RIGHT; break;
-	case KEY_SLEFT: *tk = TERM_KEY_LEFT; *mod = TERM_MOD_SHIFT; break;
-	case KEY_SRIGHT: *tk = TERM_KEY_RIGHT; *mod = TERM_MOD_SHIFT; break;
-	case KEY_HOME: *tk = TERM_KEY_HOME; break;
-	case KEY_END: *tk = TERM_KEY_END; break;
-	case KEY_PPAGE: *tk = TERM_KEY_PAGEUP; break;
-	case KEY_NPAGE: *tk = TERM_KEY_PAGEDOWN; break;
-	case KEY_IC: *tk = TERM_KEY_INS; break;
-	case KEY_DC: *tk = TERM_KEY_DEL; break;
-	case KEY_BACKSPACE: *tk = TERM_KEY_BACKSPACE; break;
-	case KEY_ENTER: *tk = TERM_KEY_ENTER; break;
-	case KEY_BTAB: *tk = TERM_KEY_TAB; *mod = TERM_MOD_SHIFT; break;
-	default:
-		if (key >= KEY_F(1) && key <= KEY_F(12)) {
-			*tk = (enum term_key)(TERM_KEY_F0 + (key - KEY_F0));
-			break;
-		}
-		return (0);
+	if (key >= KEY_F(1) && key <= KEY_F(12)) {
+		*tk = (enum term_key)(TERM_KEY_F0 + (key - KEY_F0));
+		return (1);
 	}
-	return (1);
+	for (i = 0; i < sizeof bc_keymap / sizeof bc_keymap[0]; i++) {
+		if (bc_keymap[i].curses == key) {
+			*tk = bc_keymap[i].key;
+			*mod = bc_keymap[i].mod;
+			return (1);
+		}
+	}
+	return (0);
 }
 
 /* --- keys ------------------------------------------------------------------ */
