@@ -378,6 +378,25 @@ bc_draw_tiles(struct ui *ui, int y, int h)
 	}
 }
 
+/* " · 2 out · 1 no shell" for a group's line, or "". */
+static void
+bc_group_note(const struct broadcast *b, const struct bc_group *g,
+    char *buf, size_t size)
+{
+	size_t	i, out = 0, dead = 0;
+	int	n = 0;
+
+	for (i = 0; i < g->n; i++) {
+		out += b->nodes[g->members[i]].out != 0;
+		dead += b->nodes[g->members[i]].st != BC_LIVE;
+	}
+	buf[0] = '\0';
+	if (out > 0)
+		n = snprintf(buf, size, "  %zu out", out);
+	if (dead > 0 && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, "  %zu no shell", dead);
+}
+
 static void
 bc_draw_groups(struct ui *ui, int y, int h)
 {
@@ -386,7 +405,8 @@ bc_draw_groups(struct ui *ui, int y, int h)
 	struct bc_node		*bn;
 	unsigned long		 a, bd = ui_attr(THEME_BORDER, UI_PLAIN);
 	size_t			 i, first, nl;
-	int			 lines, row, dead;
+	int			 lines, row;
+	char			 note[64];
 
 	broadcast_group(b);
 	if (b->ngroups == 0)
@@ -400,7 +420,7 @@ bc_draw_groups(struct ui *ui, int y, int h)
 	for (i = 0; i < nl; i++) {
 		g = &b->groups[first + i];
 		row = y + (int)i;
-		dead = b->nodes[g->members[0]].st != BC_LIVE;
+		bc_group_note(b, g, note, sizeof note);
 		if (first + i == b->gcur)
 			a = ui_attr(THEME_CURSOR, UI_CURSOR) | A_BOLD;
 		else if (first + i == 0)
@@ -410,14 +430,13 @@ bc_draw_groups(struct ui *ui, int y, int h)
 		ui_fill(row, 0, ui->cols, a);
 		if (first + i == 0 && g->n > 1)
 			ui_putf(row, 0, ui->cols, a, " %zu  %s (%zu)%s",
-			    first + i + 1, g->label, g->n, dead ? " dead" : "");
+			    first + i + 1, g->label, g->n, note);
 		else if (g->n == 1)
 			ui_putf(row, 0, ui->cols, a, " %zu  %s differs%s",
-			    first + i + 1, g->label, dead ? " (dead)" : "");
+			    first + i + 1, g->label, note);
 		else
 			ui_putf(row, 0, ui->cols, a, " %zu  %s (%zu) differ%s",
-			    first + i + 1, g->label, g->n, dead ? " (dead)" :
-			    "");
+			    first + i + 1, g->label, g->n, note);
 	}
 	row = y + (int)nl;
 	attrset((attr_t)bd);
