@@ -217,4 +217,5 @@ tui_keys q
 check "q closes the broadcast" tui_wait "broadcast closed" 30
 tui_keys q
 check "exit 0" tui_wait "^EXIT=0" 50
+for h in "${nodes[@]}"; do on "$h" 'rm -f /tmp/bc-*' ; done
 tui_done
