@@ -17,7 +17,7 @@ SSH=(ssh -F "$CLUSTERTOP_SSH_CONFIG" -o BatchMode=yes
     -o UserKnownHostsFile="$CLUSTERTOP_KNOWN_HOSTS")
 on() { "${SSH[@]}" "$@" </dev/null 2>/dev/null; }
 pid_of_ct() { pgrep -n -f "^$CLUSTERTOP( |$)"; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # ctl KEYS...: ^] then KEYS (the menu), each alone.
 ctl() { tui_keys C-]; for k in "$@"; do tui_keys "$k"; done; }
 # type_line TEXT: TEXT and Enter, then wait until the shell took it.
@@ -38,6 +38,7 @@ check "banner: BROADCAST to $n nodes, folded" \
     tui_wait "^ BROADCAST to $n nodes: node\[01-0$n\]" 50
 check "a shell prompt on the first node" tui_wait "node01.*[#$] *$" 100
 rss1=$(rss_kb "$pid")
+rss0=${rss0:-0} rss1=${rss1:-0}
 echo "# RSS before b: ${rss0} kB; with $n shells and terminals: ${rss1} kB" \
     "($(( (rss1 - rss0) / n )) kB per node)"
 
