@@ -120,20 +120,59 @@ broadcast_push(struct broadcast *b, const struct bc_key *k)
 	b->pend[b->npend++] = *k;
 }
 
+static void
+broadcast_push_byte(struct broadcast *b, unsigned char c)
+{
+	struct bc_key	k = { TERM_KEY_NONE, 0, c, b->in_paste };
+
+	broadcast_push(b, &k);
+}
+
+/* What looked like the start of a paste mark was not one: plain bytes. */
+static void
+broadcast_bp_flush(struct broadcast *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->nbp; i++)
+		broadcast_push_byte(b, b->bp[i]);
+	b->nbp = 0;
+}
+
 void
 broadcast_key(struct broadcast *b, enum term_key key, int mod)
 {
-	struct bc_key	k = { key, mod, 0 };
+	struct bc_key	k = { key, mod, 0, 0 };
 
+	broadcast_bp_flush(b);
+	k.paste = b->in_paste;
 	broadcast_push(b, &k);
 }
 
 void
 broadcast_byte(struct broadcast *b, unsigned char c)
 {
-	struct bc_key	k = { TERM_KEY_NONE, 0, c };
+	static const char	start[] = "\033[200~", end[] = "\033[201~";
+	size_t			n;
 
-	broadcast_push(b, &k);
+	if (b->nbp == 0 && c != 033) {
+		broadcast_push_byte(b, c);
+		return;
+	}
+	if (b->nbp > 0 && c == 033) {
+		/* An Esc, then another: the first was just an Esc. */
+		broadcast_bp_flush(b);
+	}
+	b->bp[b->nbp++] = c;
+	n = b->nbp;
+	if (memcmp(b->bp, start, n) != 0 && memcmp(b->bp, end, n) != 0) {
+		broadcast_bp_flush(b);
+		return;
+	}
+	if (n < sizeof start - 1)
+		return;
+	b->in_paste = memcmp(b->bp, start, n) == 0;
+	b->nbp = 0;
 }
 
 static int
@@ -172,12 +211,18 @@ broadcast_send(struct broadcast *b, const struct bc_key *k, size_t nk)
 	struct bc_node	*bn;
 	size_t		 i, j;
 	char		 c;
+	int		 inp;
 
 	for (i = 0; i < b->n; i++) {
 		bn = &b->nodes[i];
 		if (bn->out || bn->st != BC_LIVE)
 			continue;
+		inp = 0;
 		for (j = 0; j < nk; j++) {
+			if (k[j].paste != inp) {
+				inp = k[j].paste;
+				term_paste(bn->term, inp);
+			}
 			if (k[j].key != TERM_KEY_NONE)
 				term_key(bn->term, k[j].key, k[j].mod);
 			else {
@@ -185,6 +230,8 @@ broadcast_send(struct broadcast *b, const struct bc_key *k, size_t nk)
 				term_raw(bn->term, &c, 1);
 			}
 		}
+		if (inp)
+			term_paste(bn->term, 0);
 	}
 	b->keys_sent += nk;
 }
@@ -196,6 +243,8 @@ broadcast_input_end(struct broadcast *b)
 	size_t		 lines;
 	int		 yes;
 
+	/* A paste mark never spans reads; an Esc alone is an Esc. */
+	broadcast_bp_flush(b);
 	if (b->npend == 0)
 		return (BC_INPUT_NONE);
 	if (b->held != NULL) {

@@ -48,6 +48,7 @@ struct bc_key {
 	enum term_key	 key;		/* TERM_KEY_NONE: BYTE */
 	int		 mod;
 	unsigned char	 byte;
+	int		 paste;		/* 1: inside a bracketed paste */
 };
 
 /* Nodes with the same screen. */
@@ -74,6 +75,9 @@ struct broadcast {
 
 	struct bc_key	*pend;		/* keys of this read from the terminal */
 	size_t		 npend, pendcap;
+	unsigned char	 bp[8];		/* maybe ESC [ 2 0 0 ~ (or 201~) */
+	size_t		 nbp;
+	int		 in_paste;	/* between ESC [ 200~ and ESC [ 201~ */
 	struct bc_key	*held;		/* a paste waiting for y / n */
 	size_t		 nheld;
 	size_t		 held_lines;
@@ -93,7 +97,12 @@ void		 broadcast_free(struct broadcast *);
 /* The session's node for cluster index IDX, or NULL. */
 struct bc_node	*broadcast_find(struct broadcast *, size_t idx);
 
-/* Keys: add to this read's batch, then end the batch. */
+/*
+ * Keys: add to this read's batch, then end the batch. Bytes are watched
+ * for the bracketed paste marks of the user's terminal (ESC [ 200~ and
+ * ESC [ 201~): they are not sent, and what is between them reaches each
+ * node bracketed if that node's program asked for bracketed paste.
+ */
 void		 broadcast_key(struct broadcast *, enum term_key, int mod);
 void		 broadcast_byte(struct broadcast *, unsigned char);
 /*

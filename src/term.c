@@ -225,6 +225,15 @@ term_char(struct term *t, uint32_t c, int mod)
 }
 
 void
+term_paste(struct term *t, int start)
+{
+	if (start)
+		vterm_keyboard_start_paste(t->vt);
+	else
+		vterm_keyboard_end_paste(t->vt);
+}
+
+void
 term_raw(struct term *t, const char *s, size_t len)
 {
 	size_t	 cap;

@@ -64,6 +64,8 @@ void		 term_size(const struct term *, int *rows, int *cols);
 void		 term_key(struct term *, enum term_key, int mod);
 /* Encode a Unicode character (into the output). */
 void		 term_char(struct term *, uint32_t c, int mod);
+/* Start (START 1) or end a paste: brackets it if the node asked (DECSET 2004). */
+void		 term_paste(struct term *, int start);
 /* Raw bytes for the node, unencoded (into the output). */
 void		 term_raw(struct term *, const char *, size_t);
 /* What waits to be sent to the node; LEN 0 when nothing. */

@@ -396,6 +396,9 @@ do_broadcast(struct tui *t)
 	else {
 		/* ^C ^Z ^\ ^S ^Q are for the nodes now, not for us. */
 		raw();
+		/* Pastes marked by the terminal (see broadcast_byte). */
+		fputs("\033[?2004h", stdout);
+		fflush(stdout);
 		ui_message(&t->ui, 0, "broadcast to %zu nodes: type; ^] for "
 		    "the menu", n);
 	}
@@ -418,6 +421,8 @@ broadcast_turn(struct tui *t)
 		t->ui.bcast = NULL;
 		noraw();
 		cbreak();
+		fputs("\033[?2004l", stdout);
+		fflush(stdout);
 		t->ui.full = 1;
 		t->ui.dirty = 1;
 		ui_message(&t->ui, 0, "broadcast closed");
@@ -875,6 +880,10 @@ cmd_tui_main(int argc, char **argv)
 	if (t.sw != NULL) {
 		engine_unwatch_fd(t.e, slurm_watch_fd(t.sw));
 		slurm_watch_stop(t.sw);
+	}
+	if (t.ui.bcast != NULL) {
+		fputs("\033[?2004l", stdout);
+		fflush(stdout);
 	}
 	tui_bcast_end(t.e, t.ui.bcast);
 	t.ui.bcast = NULL;

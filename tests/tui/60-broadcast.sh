@@ -80,6 +80,25 @@ else
 	not_ok "a paste of 2 lines asks first"
 fi
 
+# A paste marked by the terminal (tmux paste-buffer -p: bracketed paste,
+# which clustertop asks for) of two lines is held too; the nodes' bash
+# gets it bracketed, so it runs at the next Enter.
+$TUI_TMUX set-buffer $'touch /tmp/bc-bp1\ntouch /tmp/bc-bp2'
+$TUI_TMUX paste-buffer -p
+check "a bracketed paste of 2 lines asks first" \
+    tui_wait "PASTE 2 lines to $n nodes\?" 30
+tui_keys y
+tui_wait "paste sent" 20
+tui_keys Enter
+got=0
+for i in $(seq 50); do
+	on node0$n 'test -e /tmp/bc-bp2' && { got=1; break; }
+	sleep "$TUI_POLL"
+done
+check "the bracketed paste ran on the nodes" test "$got" -eq 1
+check "no paste marks leaked onto the screen" \
+    eval "! tui_screen | grep -q '200~'"
+
 # ^C goes to the nodes (clustertop is in raw mode while broadcasting).
 type_line 'sleep 300'
 tui_wait "node01.*sleep 300" 50

@@ -218,6 +218,39 @@ test_paste_held(void **state)
 }
 
 static void
+test_bracketed_paste(void **state)
+{
+	struct broadcast	*b = session(2);
+	const char		*s;
+
+	(void)state;
+	/* node02's program asked for bracketed paste, node01's did not. */
+	broadcast_data(b, 1, 101, "\033[?2004h", 8);
+	for (s = "\033[200~ls\033[201~"; *s != '\0'; s++)
+		broadcast_byte(b, (unsigned char)*s);
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_SENT);
+	assert_string_equal(take(b->nodes[0].term), "ls");
+	assert_string_equal(take(b->nodes[1].term), "\033[200~ls\033[201~");
+	/* Two lines inside the marks: held, then bracketed. */
+	for (s = "\033[200~a\nb\033[201~"; *s != '\0'; s++)
+		broadcast_byte(b, (unsigned char)*s);
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_HELD);
+	broadcast_paste(b, 1);
+	assert_string_equal(take(b->nodes[0].term), "a\nb");
+	assert_string_equal(take(b->nodes[1].term), "\033[200~a\nb\033[201~");
+	/* Esc alone, and Esc [ A that is no mark, go through as typed. */
+	broadcast_byte(b, 033);
+	assert_int_equal(broadcast_input_end(b), BC_INPUT_SENT);
+	assert_string_equal(take(b->nodes[0].term), "\033");
+	for (s = "\033\033[A"; *s != '\0'; s++)
+		broadcast_byte(b, (unsigned char)*s);
+	broadcast_input_end(b);
+	assert_string_equal(take(b->nodes[0].term), "\033\033[A");
+	take(b->nodes[1].term);
+	broadcast_free(b);
+}
+
+static void
 test_groups(void **state)
 {
 	struct broadcast	*b = session(4);
@@ -308,6 +341,7 @@ main(void)
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_broadcast_keys),
 		cmocka_unit_test(test_paste_held),
+		cmocka_unit_test(test_bracketed_paste),
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_death_and_new_shell),
 	};
