@@ -59,6 +59,9 @@ struct etag {
 	void		*ptr;
 };
 
+/* Unacknowledged bulk input per channel to an OpenSSH server (es_chan_set_cap). */
+#define ENGINE_INFLIGHT_CAP	(256 * 1024)
+
 enum echan_kind { ECHAN_JOB, ECHAN_KILL, ECHAN_STREAM, ECHAN_SHELL };
 enum echan_state {
 	ECH_NEW = 0,		/* created, nothing sent */
@@ -85,6 +88,8 @@ struct echan {
 
 	const char	*in;		/* stdin source, borrowed */
 	size_t		 inlen, inoff;
+	uint32_t	 win_max;	/* largest remote window seen */
+	uint32_t	 inflight_cap;	/* unacknowledged bytes at most; 0 none */
 	int		 want_eof;	/* send EOF once input is written */
 	int		 eof_sent;
 	int		 want_close;	/* close from our side (stop/close) */

@@ -42,6 +42,8 @@
 #include "inventory.h"
 #include "metrics.h"
 #include "phasetui.h"
+#include "nvme-run.h"
+#include "push-run.h"
 #include "theme.h"
 #include "tui-bcast.h"
 #include "ui.h"
@@ -68,6 +70,9 @@ struct tui {
 	char			 theme_name[64];
 	struct ptui		*pt;		/* the phases screen (p, t) */
 	uint64_t		 quit_asked_ms;	/* q during a phase run */
+	struct push_run		 push;		/* P */
+	struct nvme_run		 nvme;		/* n */
+	uint64_t		 push_sampled_ms;
 
 	/* $CLUSTERTOP_STATS: timings written as JSON at exit (bench). */
 	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
@@ -197,6 +202,26 @@ node_index(struct tui *t, int node)
 	return (t->eng2idx[node]);
 }
 
+/* Push (P) and storage (n) jobs. */
+static void
+on_job_event(struct tui *t, const struct engine_event *ev)
+{
+	struct push_run	*x = &t->push;
+
+	if (push_run_event(x, ev)) {
+		if (x->nfailed > 0)
+			ui_message(&t->ui, 1, "push: %zu of %zu nodes failed "
+			    "(R pushes again to them)", x->nfailed, x->n);
+		else
+			ui_message(&t->ui, 0, "push: %s on all %zu nodes in "
+			    "%.1f s", x->cancelled ? "cancelled" : "done", x->n,
+			    x->secs);
+		t->ui.dirty = 1;
+	}
+	if (nvme_run_event(&t->nvme, ev))
+		t->ui.dirty = 1;
+}
+
 static void
 on_engine_event(const struct engine_event *ev, void *arg)
 {
@@ -207,6 +232,11 @@ on_engine_event(const struct engine_event *ev, void *arg)
 	/* A phase run's jobs (their nodes still update the table below). */
 	if (ptui_engine_event(t->pt, ev)) {
 		t->c->flags |= CLUSTER_CHANGED_DATA;
+		return;
+	}
+	if (ev->type == ENGINE_EV_JOB_NODE_DONE ||
+	    ev->type == ENGINE_EV_JOB_DONE) {
+		on_job_event(t, ev);
 		return;
 	}
 	if (i < 0)
@@ -330,6 +360,115 @@ do_reconnect(struct tui *t)
 		ui_message(&t->ui, 0, "reconnecting %zu node%s", n,
 		    n == 1 ? "" : "s");
 	free(sel);
+}
+
+/* Engine ids of the selected nodes, else of all; *n set. */
+static int *
+target_ids(struct tui *t, size_t *n)
+{
+	size_t	*sel, ns, i, j;
+	int	*ids;
+
+	sel = cluster_selected(t->c, &ns);
+	ids = calloc(t->c->n + 1, sizeof *ids);
+	if (ids == NULL)
+		abort();
+	*n = 0;
+	for (j = 0; j < t->neng; j++) {
+		if (t->eng2idx[j] < 0)
+			continue;
+		if (ns == 0)
+			ids[(*n)++] = (int)j;
+		for (i = 0; i < ns; i++) {
+			if ((size_t)t->eng2idx[j] == sel[i])
+				ids[(*n)++] = (int)j;
+		}
+	}
+	free(sel);
+	return (ids);
+}
+
+static void
+do_push(struct tui *t, enum ui_action a)
+{
+	struct ui_pushform	*f = &t->ui.pushform;
+	struct push_opts	 o;
+	char			*cause = NULL, *buf, *tok, *save = NULL;
+	char			*srcs[64];
+	size_t			 n, ns = 0;
+	int			*ids;
+
+	if (a == UI_ACTION_PUSH_CANCEL) {
+		if (t->push.job != 0 && !t->push.finished) {
+			push_run_cancel(&t->push);
+			ui_message(&t->ui, 0, "push: cancelling (nothing is "
+			    "renamed into place)");
+		}
+		return;
+	}
+	if (a == UI_ACTION_PUSH_RETRY) {
+		if (t->push.round == 0 || push_run_retry(&t->push,
+		    &cause) != 0) {
+			ui_message(&t->ui, 1, "push: %s", cause != NULL ?
+			    cause : "nothing pushed yet");
+			free(cause);
+		} else
+			ui_message(&t->ui, 0, "push: again to %zu failed "
+			    "node%s", t->push.nqueued, t->push.nqueued == 1 ?
+			    "" : "s");
+		return;
+	}
+	if (t->push.job != 0 && !t->push.finished) {
+		ui_message(&t->ui, 1, "push: one is running (x cancels it)");
+		return;
+	}
+	push_run_free(&t->push);
+	memset(&o, 0, sizeof o);
+	o.recursive = f->recursive;
+	o.preserve = f->preserve;
+	o.verify = f->verify;
+	if ((buf = strdup(f->src)) == NULL)
+		abort();
+	for (tok = strtok_r(buf, " \t", &save); tok != NULL && ns < 64;
+	    tok = strtok_r(NULL, " \t", &save))
+		srcs[ns++] = tok;
+	ids = target_ids(t, &n);
+	if (ns == 0)
+		ui_message(&t->ui, 1, "push: no source");
+	else if (push_run_start(&t->push, t->e, srcs, ns, f->dest, &o, ids,
+	    n, 0, 0, &cause) != 0) {
+		ui_message(&t->ui, 1, "push: %s", cause != NULL ? cause :
+		    "cannot start");
+		free(cause);
+	} else
+		ui_message(&t->ui, 0, "push: %s to %zu node%s", f->src, n,
+		    n == 1 ? "" : "s");
+	free(ids);
+	free(buf);
+}
+
+static void
+do_nvme(struct tui *t, enum ui_action a)
+{
+	char	*cause = NULL;
+	size_t	 n;
+	int	*ids;
+
+	if (a == UI_ACTION_NVME_WIPE) {
+		if (nvme_run_wipe(&t->nvme, t->ui.nvme_confirm, &cause) != 0) {
+			ui_message(&t->ui, 1, "wipe: %s; nothing done", cause);
+			free(cause);
+		} else
+			ui_message(&t->ui, 0, "wipe: confirmed; scanning "
+			    "again, then wiping");
+		return;
+	}
+	ids = target_ids(t, &n);
+	if (nvme_run_scan(&t->nvme, t->e, ids, n, &cause) != 0) {
+		ui_message(&t->ui, 1, "nvme: %s", cause);
+		free(cause);
+	}
+	free(ids);
 }
 
 static void
@@ -579,6 +718,7 @@ loop(struct tui *t)
 {
 	struct ui	*ui = &t->ui;
 	uint64_t	 now, due, wait;
+	enum ui_action	 act;
 	int		 want;
 
 	while (!t->quit) {
@@ -603,7 +743,8 @@ loop(struct tui *t)
 			t->quit = 1;
 		now = now_ms();
 		ui_tick(ui, now);
-		switch (ui_take_action(ui)) {
+		act = ui_take_action(ui);
+		switch (act) {
 		case UI_ACTION_QUIT:
 			/* A stray q must not cut a phase run short unasked. */
 			if (t->pt != NULL && t->pt->running &&
@@ -627,6 +768,15 @@ loop(struct tui *t)
 		case UI_ACTION_BROADCAST:
 			do_broadcast(t);
 			break;
+		case UI_ACTION_PUSH_START:
+		case UI_ACTION_PUSH_RETRY:
+		case UI_ACTION_PUSH_CANCEL:
+			do_push(t, act);
+			break;
+		case UI_ACTION_NVME_SCAN:
+		case UI_ACTION_NVME_WIPE:
+			do_nvme(t, act);
+			break;
 		case UI_ACTION_REDRAW:
 		case UI_ACTION_NONE:
 			break;
@@ -642,6 +792,14 @@ loop(struct tui *t)
 			}
 		}
 		broadcast_turn(t);
+		/* Push progress: a few samples a second while it runs. */
+		if (t->push.job != 0 && !t->push.finished &&
+		    now >= t->push_sampled_ms + 250) {
+			push_run_sample(&t->push);
+			t->push_sampled_ms = now;
+			if (ui->view == &pane_push_kind)
+				ui->dirty = 1;
+		}
 		if (now >= t->last_tick_ms + TUI_TICK_MS) {
 			cluster_tick(t->c, now);
 			t->last_tick_ms = now;
@@ -846,6 +1004,8 @@ cmd_tui_main(int argc, char **argv)
 			return (1);
 		}
 		t.ui.now_ms = now_ms();
+		t.ui.push = &t.push;
+		t.ui.nvme = &t.nvme;
 		if (msg[0] != '\0')
 			ui_message(&t.ui, 0, "%s", msg);
 	}
@@ -891,6 +1051,10 @@ cmd_tui_main(int argc, char **argv)
 	engine_unwatch_fd(t.e, sig_pipe[0]);
 	ptui_free(t.pt);
 	engine_free(t.e);
+	/* The engine is gone with its jobs: nothing to cancel or release. */
+	t.push.job = 0;
+	push_run_free(&t.push);
+	nvme_run_free(&t.nvme);
 	cluster_free(t.c);
 	inventory_free(inv);
 	free(t.eng2idx);

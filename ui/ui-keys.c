@@ -211,8 +211,8 @@ key_broadcast(struct ui *ui)
 	ui->action = UI_ACTION_BROADCAST;
 }
 static void key_phases(struct ui *ui) { pane_phases_open(ui, 0); }
-static void key_push(struct ui *ui) { not_yet(ui, "push"); }
-static void key_nvme(struct ui *ui) { not_yet(ui, "storage (nvme)"); }
+static void key_push(struct ui *ui) { pane_push_open(ui); }
+static void key_nvme(struct ui *ui) { pane_nvme_open(ui); }
 static void key_tests(struct ui *ui) { pane_phases_open(ui, 1); }
 
 const struct ui_binding ui_bindings[] = {
@@ -255,8 +255,8 @@ const struct ui_binding ui_bindings[] = {
 	  key_broadcast },
 	{ 'p', "p", "setup phases: dry run, confirm, run, results",
 	  key_phases },
-	{ 'P', "P", "push files", key_push },
-	{ 'n', "n", "storage (NVMe)", key_nvme },
+	{ 'P', "P", "push files to the selected (or all) nodes", key_push },
+	{ 'n', "n", "storage: NVMe scan, plan and wipe", key_nvme },
 	{ 't', "t", "tests: MPI (m), Slurm (s)", key_tests },
 	{ 0, NULL, NULL, NULL }
 };

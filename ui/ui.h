@@ -121,7 +121,12 @@ enum ui_action {
 	UI_ACTION_THEME_NEXT,	/* load the next theme in the search path */
 	UI_ACTION_REDRAW,	/* clear the terminal and draw everything */
 	UI_ACTION_PHASES,	/* the phases screen has a request (ptui) */
-	UI_ACTION_BROADCAST	/* open shells on the selected nodes (b) */
+	UI_ACTION_BROADCAST,	/* open shells on the selected nodes (b) */
+	UI_ACTION_PUSH_START,	/* push ui->pushform to the selected (or all) nodes */
+	UI_ACTION_PUSH_RETRY,	/* push again to the nodes that failed */
+	UI_ACTION_PUSH_CANCEL,
+	UI_ACTION_NVME_SCAN,	/* scan the selected (or all) nodes */
+	UI_ACTION_NVME_WIPE	/* wipe, confirmed with ui->nvme_confirm devices */
 };
 
 enum ui_prompt_for {
@@ -142,6 +147,15 @@ enum ui_heat_metric {
 struct ui;
 struct ptui;
 struct broadcast;
+struct push_run;
+struct nvme_run;
+
+/* The push form (pane-push.c) as tui.c reads it on UI_ACTION_PUSH_START. */
+struct ui_pushform {
+	char		 src[UI_PROMPT_MAX];	/* paths on the head, blank-separated */
+	char		 dest[UI_PROMPT_MAX];
+	int		 recursive, preserve, verify;
+};
 
 /* A view: how it draws and which keys it takes before the global ones. */
 struct pane_kind {
@@ -207,6 +221,12 @@ struct ui {
 	int		 table_y;	/* first data row on screen */
 	int		 col_x[24], col_w[24], col_sort[24], ncols_drawn;
 	int		 head_y;
+
+	/* Push (P) and storage (n): models owned by tui.c, read-only here. */
+	const struct push_run *push;
+	const struct nvme_run *nvme;
+	struct ui_pushform pushform;
+	long		 nvme_confirm;	/* the typed device count */
 };
 
 extern const struct pane_kind pane_nodes_kind;
@@ -215,6 +235,8 @@ extern const struct pane_kind pane_detail_kind;
 extern const struct pane_kind pane_help_kind;
 extern const struct pane_kind pane_phases_kind;	/* p and t */
 extern const struct pane_kind pane_broadcast_kind;
+extern const struct pane_kind pane_push_kind;
+extern const struct pane_kind pane_nvme_kind;
 extern const struct pane_kind *const ui_panes[];	/* Tab cycles these */
 
 /* Start curses on the terminal (after setlocale). Returns 0 or -1. */
@@ -297,6 +319,12 @@ void		 ui_keys_detail(struct ui *);
 
 /* Open the phases screen (p) or the tests menu (t). */
 void		 pane_phases_open(struct ui *, int tests);
+
+/* --- pane-push.c, pane-nvme.c --------------------------------------------------- */
+
+/* Open the push form (P) / the storage view and its scan (n). */
+void		 pane_push_open(struct ui *);
+void		 pane_nvme_open(struct ui *);
 
 /* --- pane-header.c ------------------------------------------------------------ */
 

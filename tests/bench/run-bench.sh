@@ -8,6 +8,10 @@
 # and parallel scp of a 100 MiB file to 16 nodes. Every figure is the
 # median of several rounds; compare the ratios, not the seconds (these
 # machines are shared and noisy).
+#
+# BENCH_ONLY=push runs only the push part (pdcp, parallel scp, push, and
+# the same three with AES-GCM forced on the peers too); the sim is then
+# BENCH_PUSH_NODES nodes.
 set -u
 bin=$(readlink -f "${1:-build/clustertop}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +20,12 @@ export SIM_ID=${BENCH_SIM_ID:-8}
 nodes=${BENCH_NODES:-64}
 rounds=${BENCH_ROUNDS:-5}
 push_nodes=${BENCH_PUSH_NODES:-16}
+only=${BENCH_ONLY:-all}
+case $only in
+all) ;;
+push) nodes=$push_nodes ;;
+*) echo "run-bench.sh: BENCH_ONLY: all or push" >&2; exit 2 ;;
+esac
 out=${BENCH_OUT:-$root/bench-results}
 mkdir -p "$out"
 work=$(mktemp -d /var/tmp/ct-bench.XXXXXX)
@@ -60,6 +70,8 @@ export PDSH_RCMD_TYPE=ssh
 results=()
 add() { results+=("$1=$2"); printf '  %-44s %s\n' "$1" "$2"; }
 
+ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan
+if [ "$only" = all ]; then
 echo "bench: command rounds on $nodes nodes (median of $rounds)"
 pdsh_fresh=$(PDSH_SSH_ARGS_APPEND="-F $sshcfg" time_rounds "$rounds" pdsh -f 64 -w "^$hostfile" hostname)
 add pdsh_fresh_s "$pdsh_fresh"
@@ -103,6 +115,7 @@ if has_cmd bak; then
 fi
 add clustertop_bak_c_s "$ct_bak"
 add bak_output_identical "$bak_same"
+fi
 
 echo "bench: pushing 100 MiB to $push_nodes nodes"
 head -c $((100 * 1024 * 1024)) /dev/urandom >"$work/payload"
@@ -117,6 +130,25 @@ if has_cmd push; then
 fi
 add clustertop_push_100MiB_s "$ct_push"
 
+# For honesty: clustertop prefers AES-GCM when the CPU has AES (the peers
+# run with OpenSSH's default, chacha20-poly1305). The same three with
+# AES-GCM on both ends, the peers over their own masters.
+gcmcfg=$work/ssh_config.gcm
+{ echo "Host *"; echo "  Ciphers aes128-gcm@openssh.com"; echo "  ControlMaster auto"; echo "  ControlPath $work/gcm-%h"; echo "  ControlPersist 600"; cat "$sshcfg"; } >"$gcmcfg"
+PDSH_SSH_ARGS_APPEND="-F $gcmcfg" pdsh -w "$first16" true >/dev/null 2>&1	# warm the masters
+pdcp_gcm_s=$(PDSH_SSH_ARGS_APPEND="-F $gcmcfg" time_rounds 3 pdcp -w "$first16" "$work/payload" /tmp/payload.pdcp)
+add pdcp_aes_gcm_100MiB_s "$pdcp_gcm_s"
+scp_par_gcm() { local h; for h in $(echo "$first16" | tr , ' '); do scp -q -F "$gcmcfg" "$work/payload" "$h:/tmp/payload.scp" & done; wait; }
+scp_gcm_s=$(time_rounds 3 scp_par_gcm)
+add scp_parallel_aes_gcm_100MiB_s "$scp_gcm_s"
+ct_push_gcm=nan ct_push_chacha=nan
+if has_cmd push; then
+	ct_push_gcm=$(CLUSTERTOP_CIPHERS=aes128-gcm@openssh.com time_rounds 3 "$bin" push -w "$first16" "$work/payload" /tmp/payload.ct)
+	ct_push_chacha=$(CLUSTERTOP_CIPHERS=chacha20-poly1305@openssh.com time_rounds 3 "$bin" push -w "$first16" "$work/payload" /tmp/payload.ct)
+fi
+add clustertop_push_aes_gcm_100MiB_s "$ct_push_gcm"
+add clustertop_push_chacha20_100MiB_s "$ct_push_chacha"
+
 echo
 echo "ratios (clustertop / peer; lower is better)              target"
 printf '  %-50s %-8s %s\n' "warm round vs pdsh+ControlMaster" "$(ratio "$ct_warm" "$pdsh_warm")" "<= 0.2"
@@ -124,6 +156,9 @@ printf '  %-50s %-8s %s\n' "cold exec vs pdsh fresh ssh" "$(ratio "$ct_cold" "$p
 printf '  %-50s %-8s %s\n' "bak -c vs dshbak -c" "$(ratio "$ct_bak" "$dshbak_s")" "<= 0.1"
 printf '  %-50s %-8s %s\n' "push vs pdcp" "$(ratio "$ct_push" "$pdcp_s")" "<= 0.667"
 printf '  %-50s %-8s %s\n' "push vs parallel scp" "$(ratio "$ct_push" "$scp_s")" "<= 0.667"
+printf '  %-50s %-8s %s\n' "push vs pdcp, AES-GCM on both ends" "$(ratio "$ct_push_gcm" "$pdcp_gcm_s")" "(info)"
+printf '  %-50s %-8s %s\n' "push vs parallel scp, AES-GCM on both ends" "$(ratio "$ct_push_gcm" "$scp_gcm_s")" "(info)"
+printf '  %-50s %-8s %s\n' "push vs pdcp, chacha20-poly1305 on both ends" "$(ratio "$ct_push_chacha" "$pdcp_s")" "(info)"
 rss_per_node=$(awk -v r="$ct_rss_kb" -v n="$nodes" 'BEGIN { if (r == "nan") print "n/a"; else printf "%.0f", r / n }')
 printf '  %-50s %-8s %s\n' "exec max RSS per node (KiB, whole process)" "$rss_per_node" "< 256"
 
@@ -139,7 +174,10 @@ printf '  %-50s %-8s %s\n' "exec max RSS per node (KiB, whole process)" "$rss_pe
 	echo "  \"ratio_cold_vs_pdsh_fresh\": \"$(ratio "$ct_cold" "$pdsh_fresh")\","
 	echo "  \"ratio_bak_vs_dshbak\": \"$(ratio "$ct_bak" "$dshbak_s")\","
 	echo "  \"ratio_push_vs_pdcp\": \"$(ratio "$ct_push" "$pdcp_s")\","
-	echo "  \"ratio_push_vs_scp\": \"$(ratio "$ct_push" "$scp_s")\""
+	echo "  \"ratio_push_vs_scp\": \"$(ratio "$ct_push" "$scp_s")\","
+	echo "  \"ratio_push_vs_pdcp_same_cipher_gcm\": \"$(ratio "$ct_push_gcm" "$pdcp_gcm_s")\","
+	echo "  \"ratio_push_vs_scp_same_cipher_gcm\": \"$(ratio "$ct_push_gcm" "$scp_gcm_s")\","
+	echo "  \"ratio_push_vs_pdcp_same_cipher_chacha20\": \"$(ratio "$ct_push_chacha" "$pdcp_s")\""
 	echo "}"
 } >"$out/bench.json"
 echo "bench: results written to $out/bench.json"
