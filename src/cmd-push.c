@@ -46,6 +46,7 @@
 #include "hostlist.h"
 #include "inventory.h"
 #include "push.h"
+#include "push-run.h"
 
 extern char	**environ;
 
@@ -498,10 +499,13 @@ push_judge(struct push_ctx *x, const struct push_payload *p, int id)
 {
 	const struct engine_job_result	*r;
 	struct push_node		*pn = &x->nodes[id];
-	char				 hex[65], *line, *msg;
+	char				*line, *msg;
 	int				 status;
 
 	r = engine_job_result(x->e, x->job, id);
+	/* A push is judged as in the TUI (push-run.c). */
+	if (!x->pull)
+		return (push_run_judge(r, p, &x->o, pn->name, &pn->why));
 	if (r == NULL) {
 		pn->why = strdup("no result");
 		return (1);
@@ -552,20 +556,6 @@ push_judge(struct push_ctx *x, const struct push_payload *p, int id)
 		if (push_pull_unpack(x, pn, &pn->why) != 0)
 			return (1);
 		return (0);
-	}
-	if (x->o.verify) {
-		if (p->kind == PUSH_FILE) {
-			if (push_parse_sha256(r->out, r->outlen, hex) != 0 ||
-			    strcmp(hex, p->sha256) != 0) {
-				pn->why = strdup("SHA-256 not confirmed by the "
-				    "node");
-				return (1);
-			}
-		} else if (r->out == NULL || strstr(r->out, "verified") ==
-		    NULL) {
-			pn->why = strdup("checksums not confirmed by the node");
-			return (1);
-		}
 	}
 	return (0);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "push.h"
 #include "version.h"
 
 struct subcommand {
@@ -20,6 +21,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "exec",  cmd_exec_main,  "run a command on many nodes" },
 	{ "push",  cmd_push_main,  "copy files to many nodes (like pdcp)" },
+	{ "pull",  cmd_pull_main,  "fetch files from many nodes (like rpdcp)" },
 	{ "bak",   cmd_bak_main,   "group `host: line` output (like dshbak)" },
 	{ "hosts", cmd_hosts_main, "expand, fold or count a host list" },
 	{ "nodes", cmd_inventory_main, "show the node inventory" },

@@ -82,7 +82,7 @@ check "q closes the help (not the program)" tui_wait_gone "clustertop keys" 20
 check "still running after closing help" tui_wait "LOAD1" 5
 
 # Keys of views other issues bring: a note, no crash.
-for k in : P n; do	# p and t: 70-phases.sh; b: 60-broadcast.sh
+for k in :; do	# p t: 70-phases.sh; b: 60-broadcast.sh; P n: 80-push-nvme.sh
 	tui_keys "$k"
 	if ! tui_wait "not in this build yet" 20; then
 		not_ok "key '$k' says it is not in this build"
