@@ -125,19 +125,17 @@ nvme_draw(struct ui *ui, const struct ui_rect *r)
 			d = &pl->devs[j];
 			a = d->action == NVME_WIPE ? warn : d->action ==
 			    NVME_REFUSE ? bad : ok;
-			line(r, &y, &l, a, "%-10s %-16s %9s  %-34.34s %-7s %s%s%s",
+			line(r, &y, &l, a, "%-10s %-16s %9s  %-34.34s %-7s %s%s",
 			    j == 0 ? nn->name : "", d->path,
 			    nvme_format_size(d->size, sz, sizeof sz),
 			    d->content != NULL ? d->content : "",
 			    d->action == NVME_WIPE ? "wipe" : d->action ==
 			    NVME_REFUSE ? "refuse" : "clean",
 			    d->mounts != NULL ? "mounted: " : "",
-			    d->mounts != NULL ? d->mounts : "",
-			    d->action == NVME_REFUSE && d->reason != NULL ?
-			    (d->mounts != NULL ? "; " : "") : "");
+			    d->mounts != NULL ? d->mounts : "");
 			if (d->action == NVME_REFUSE && d->reason != NULL)
-				line(r, &y, &l, bad, "%-10s %-16s REFUSED: %s",
-				    "", "", d->reason);
+				line(r, &y, &l, bad, "%-10s REFUSED: %s", "",
+				    d->reason);
 		}
 	}
 	line(r, &y, &l, val, "%s", "");
