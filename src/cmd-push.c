@@ -4,9 +4,11 @@
  *
  * A push is one engine job: push.c builds the payload (one mapped file,
  * or a tar image of several files or a tree) and the remote command; the
- * engine streams the same buffer to every node as the job's stdin,
- * respecting each channel's window. Progress is the engine's stdin_sent
- * per node, drawn on stderr when it is a terminal.
+ * runner of push-run.c (shared with the TUI's `P`) starts the job and
+ * judges every node as it ends; the engine streams the same buffer to
+ * every node as the job's stdin, respecting each channel's window.
+ * Progress is the engine's stdin_sent per node, drawn on stderr when it
+ * is a terminal.
  *
  * A pull is one engine job whose stdout is a tar stream; each node's
  * stream goes to a temporary file in LOCAL_DIR, which tar then unpacks
@@ -78,6 +80,7 @@ struct push_node {
 struct push_ctx {
 	struct engine		*e;
 	uint32_t		 job;
+	struct push_run		 run;	/* a push: the runner (push-run.c) */
 	int			 pull;
 	struct push_opts	 o;
 	struct push_node	*nodes;	/* by engine node id */
@@ -414,6 +417,8 @@ push_event(const struct engine_event *ev, void *arg)
 	    ev->stream == 1 && x->pull && ev->node >= 0 &&
 	    (size_t)ev->node < x->nnodes)
 		push_pull_data(x, ev->node, ev->data, ev->len);
+	if (!x->pull)
+		push_run_event(&x->run, ev);
 	if (ev->type == ENGINE_EV_JOB_NODE_DONE && ev->id == x->job &&
 	    ev->node >= 0 && (size_t)ev->node < x->nnodes)
 		x->nodes[ev->node].ended = 1;
@@ -502,10 +507,26 @@ push_judge(struct push_ctx *x, const struct push_payload *p, int id)
 	char				*line, *msg;
 	int				 status;
 
+	/* A push was judged by the runner as each node ended. */
+	if (!x->pull) {
+		size_t	k;
+
+		(void)p;
+		for (k = 0; k < x->run.n; k++) {
+			if (x->run.nodes[k].id != id)
+				continue;
+			if (x->run.nodes[k].state == PUSH_NODE_DONE)
+				return (0);
+			if (x->run.nodes[k].state == PUSH_NODE_FAILED) {
+				pn->why = strdup(x->run.nodes[k].why != NULL ?
+				    x->run.nodes[k].why : "failed");
+				return (x->run.nodes[k].status);
+			}
+		}
+		pn->why = strdup("no result");
+		return (1);
+	}
 	r = engine_job_result(x->e, x->job, id);
-	/* A push is judged as in the TUI (push-run.c). */
-	if (!x->pull)
-		return (push_run_judge(r, p, &x->o, pn->name, &pn->why));
 	if (r == NULL) {
 		pn->why = strdup("no result");
 		return (1);
@@ -766,10 +787,6 @@ push_run(int argc, char **argv, int pull_cmd)
 	spec.command = command;
 	spec.nodes = x.ids;
 	spec.nnodes = x.nids;
-	if (!x.pull) {
-		spec.stdin_data = p.data;
-		spec.stdin_len = p.len;
-	}
 	spec.timeout_ms = opt.command_timeout_ms > 0 ?
 	    opt.command_timeout_ms : -1;
 	spec.fanout = opt.fanout;
@@ -785,7 +802,17 @@ push_run(int argc, char **argv, int pull_cmd)
 	clock_gettime(CLOCK_MONOTONIC, &x.t0);
 	x.tlast = x.t0;
 	engine_connect(x.e, -1);
-	if ((x.job = engine_job_start(x.e, &spec, &cause)) == 0) {
+	if (!x.pull) {
+		/* The payload and the command move into the runner. */
+		rc = push_run_begin(&x.run, x.e, &p, command, argv[argc - 1],
+		    argv[0], &x.o, x.ids, x.nids, opt.fanout,
+		    opt.command_timeout_ms > 0 ? opt.command_timeout_ms : -1,
+		    &cause);
+		command = NULL;
+		x.job = rc == 0 ? x.run.job : 0;
+	} else
+		x.job = engine_job_start(x.e, &spec, &cause);
+	if (x.job == 0) {
 		fprintf(stderr, "%s: %s\n", me, cause);
 		free(cause);
 		status = 1;
@@ -804,7 +831,10 @@ push_run(int argc, char **argv, int pull_cmd)
 			fprintf(stderr, "%s: interrupted; stopping the copies "
 			    "(nothing is renamed into place; again to quit "
 			    "now)\n", me);
-			engine_job_cancel(x.e, x.job);
+			if (!x.pull)
+				push_run_cancel(&x.run);
+			else
+				engine_job_cancel(x.e, x.job);
 			cancelled = 1;
 		} else if (push_interrupted > 1) {
 			push_progress_clear(&x);
@@ -862,9 +892,9 @@ push_run(int argc, char **argv, int pull_cmd)
 			    sizeof b1), x.nids, x.localdir, secs);
 		} else
 			fprintf(stderr, "%s: %s to %zu nodes in %.1f s "
-			    "(%s/s in all)%s\n", me, push_format_bytes(p.len,
+			    "(%s/s in all)%s\n", me, push_format_bytes(x.total,
 			    b1, sizeof b1), x.nids, secs,
-			    push_format_bytes((uint64_t)((double)p.len *
+			    push_format_bytes((uint64_t)((double)x.total *
 			    (double)x.nids / (secs > 0 ? secs : 1)), b2,
 			    sizeof b2), x.o.verify ? ", SHA-256 verified on "
 			    "every node" : "");
@@ -876,6 +906,9 @@ restore:
 out:
 	if (x.e != NULL)
 		engine_free(x.e);
+	/* The engine, its jobs with it, is gone: free the runner's payload. */
+	x.run.job = 0;
+	push_run_free(&x.run);
 	for (i = 0; i < x.nnodes; i++) {
 		push_pull_cleanup(&x.nodes[i]);
 		free(x.nodes[i].why);

@@ -134,40 +134,33 @@ pr_start_job(struct push_run *x, char **cause)
 }
 
 int
-push_run_start(struct push_run *x, struct engine *e, char *const *srcs,
-    size_t nsrcs, const char *dest, const struct push_opts *o,
-    const int *ids, size_t n, int fanout, int timeout_ms, char **cause)
+push_run_begin(struct push_run *x, struct engine *e, struct push_payload *p,
+    char *command, const char *dest, const char *what,
+    const struct push_opts *o, const int *ids, size_t n, int fanout,
+    int timeout_ms, char **cause)
 {
-	struct push_buf	 b;
-	size_t		 i;
+	size_t	i;
 
 	memset(x, 0, sizeof *x);
 	x->e = e;
 	x->o = *o;
+	x->p = *p;
+	memset(p, 0, sizeof *p);
+	x->command = command;
 	x->fanout = fanout;
 	x->timeout_ms = timeout_ms;
+	x->total = x->p.len;
+	x->dest = strdup(dest);
+	x->what = strdup(what);
+	if (x->dest == NULL || x->what == NULL)
+		abort();
 	if (n == 0) {
 		*cause = strdup("no nodes to push to");
+		push_run_free(x);
 		return (-1);
 	}
-	if (push_source_load(&x->p, srcs, nsrcs, o, cause) != 0)
-		return (-1);
-	if ((x->command = push_command(&x->p, dest, o, cause)) == NULL) {
-		push_payload_free(&x->p);
-		return (-1);
-	}
-	x->dest = strdup(dest);
-	memset(&b, 0, sizeof b);
-	for (i = 0; i < nsrcs; i++) {
-		if (i > 0)
-			push_buf_addstr(&b, " ");
-		push_buf_addstr(&b, srcs[i]);
-	}
-	push_buf_add(&b, "", 1);
-	x->what = (char *)b.data;
-	x->total = x->p.len;
 	x->nodes = calloc(n, sizeof *x->nodes);
-	if (x->nodes == NULL || x->dest == NULL)
+	if (x->nodes == NULL)
 		abort();
 	x->n = n;
 	for (i = 0; i < n; i++) {
@@ -180,6 +173,42 @@ push_run_start(struct push_run *x, struct engine *e, char *const *srcs,
 		return (-1);
 	}
 	return (0);
+}
+
+int
+push_run_start(struct push_run *x, struct engine *e, char *const *srcs,
+    size_t nsrcs, const char *dest, const struct push_opts *o,
+    const int *ids, size_t n, int fanout, int timeout_ms, char **cause)
+{
+	struct push_payload	 p;
+	struct push_buf		 b;
+	char			*command;
+	size_t			 i;
+	int			 rc;
+
+	memset(x, 0, sizeof *x);
+	memset(&p, 0, sizeof p);
+	if (n == 0) {
+		*cause = strdup("no nodes to push to");
+		return (-1);
+	}
+	if (push_source_load(&p, srcs, nsrcs, o, cause) != 0)
+		return (-1);
+	if ((command = push_command(&p, dest, o, cause)) == NULL) {
+		push_payload_free(&p);
+		return (-1);
+	}
+	memset(&b, 0, sizeof b);
+	for (i = 0; i < nsrcs; i++) {
+		if (i > 0)
+			push_buf_addstr(&b, " ");
+		push_buf_addstr(&b, srcs[i]);
+	}
+	push_buf_add(&b, "", 1);
+	rc = push_run_begin(x, e, &p, command, dest, (char *)b.data, o, ids,
+	    n, fanout, timeout_ms, cause);
+	push_buf_free(&b);
+	return (rc);
 }
 
 int

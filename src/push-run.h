@@ -73,6 +73,16 @@ int		 push_run_start(struct push_run *, struct engine *,
 		     char *const *srcs, size_t nsrcs, const char *dest,
 		     const struct push_opts *, const int *ids, size_t n,
 		     int fanout, int timeout_ms, char **cause);
+/*
+ * The same with a payload and command already made (`clustertop push`
+ * checks its sources before it connects): *P and COMMAND are taken over
+ * (*P is cleared) even on failure. WHAT names the sources for titles.
+ */
+int		 push_run_begin(struct push_run *, struct engine *,
+		     struct push_payload *, char *command, const char *dest,
+		     const char *what, const struct push_opts *,
+		     const int *ids, size_t n, int fanout, int timeout_ms,
+		     char **cause);
 /* Push again to the failed nodes only; 0, or -1 with *cause. */
 int		 push_run_retry(struct push_run *, char **cause);
 /* Feed an engine event; returns 1 when the job just finished. */
