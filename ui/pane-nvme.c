@@ -89,7 +89,7 @@ nvme_draw(struct ui *ui, const struct ui_rect *r)
 	unsigned long			 a;
 	char				 sz[32];
 	size_t				 i, j, k, l = 0, nwnodes = 0;
-	int				 y = r->y;
+	int				 y = r->y, cw;
 
 	ui_put(y, 1, r->w - 2, ui_attr(THEME_TITLE, UI_PLAIN) | A_BOLD,
 	    "Storage: NVMe instance store");
@@ -106,15 +106,25 @@ nvme_draw(struct ui *ui, const struct ui_rect *r)
 		    "wipefs --no-act) ...");
 		return;
 	}
+	/* CONTENT takes what is left of the width, 12 to 34 columns. */
+	cw = r->w - 2 - 49 - 16;
+	cw = cw < 12 ? 12 : cw > 34 ? 34 : cw;
 	ui_fill(y, r->x, r->w, col);
-	line(r, &y, &l, col, "%-10s %-16s %9s  %-34s %-7s %s", "NODE",
-	    "DEVICE", "SIZE", "CONTENT", "PLAN", "MOUNTS / REASON");
+	line(r, &y, &l, col, "%-10s %-16s %9s  %-*s %-7s %s", "NODE",
+	    "DEVICE", "SIZE", cw, "CONTENT", "PLAN", "MOUNTS / REASON");
 	for (i = 0; i < x->n; i++) {
 		nn = &x->nodes[i];
 		pl = x->phase >= NVME_RUN_RESCAN && x->phase != NVME_RUN_DONE ?
 		    &nn->shown : &nn->plan;
 		if (nn->error != NULL && pl->ndevs == 0) {
-			line(r, &y, &l, bad, "%-10s %s", nn->name, nn->error);
+			const char	*e = nn->error;
+
+			/* "clustertop: NODE: why" -> "why" */
+			if (strncmp(e, "clustertop: ", 12) == 0 &&
+			    strncmp(e + 12, nn->name, strlen(nn->name)) == 0 &&
+			    strncmp(e + 12 + strlen(nn->name), ": ", 2) == 0)
+				e += 12 + strlen(nn->name) + 2;
+			line(r, &y, &l, bad, "%-10s not scanned: %s", nn->name, e);
 			continue;
 		}
 		if (pl->ndevs == 0)
@@ -125,9 +135,9 @@ nvme_draw(struct ui *ui, const struct ui_rect *r)
 			d = &pl->devs[j];
 			a = d->action == NVME_WIPE ? warn : d->action ==
 			    NVME_REFUSE ? bad : ok;
-			line(r, &y, &l, a, "%-10s %-16s %9s  %-34.34s %-7s %s%s",
+			line(r, &y, &l, a, "%-10s %-16s %9s  %-*.*s %-7s %s%s",
 			    j == 0 ? nn->name : "", d->path,
-			    nvme_format_size(d->size, sz, sizeof sz),
+			    nvme_format_size(d->size, sz, sizeof sz), cw, cw,
 			    d->content != NULL ? d->content : "",
 			    d->action == NVME_WIPE ? "wipe" : d->action ==
 			    NVME_REFUSE ? "refuse" : "clean",
@@ -142,6 +152,9 @@ nvme_draw(struct ui *ui, const struct ui_rect *r)
 	/* The plan: the exact commands, node by node. */
 	for (i = 0; i < x->n; i++)
 		nwnodes += nvme_plan_count(&x->nodes[i].plan, NVME_WIPE) > 0;
+	if (x->nerror > 0)
+		line(r, &y, &l, bad, "%zu node%s could not be scanned: %s", x->nerror,
+		    x->nerror == 1 ? "" : "s", "nothing is done there");
 	if (x->phase == NVME_RUN_PLANNED) {
 		if (x->nwipe == 0)
 			line(r, &y, &l, ok, "nothing to do: no device needs "
