@@ -234,11 +234,10 @@ on_engine_event(const struct engine_event *ev, void *arg)
 		t->c->flags |= CLUSTER_CHANGED_DATA;
 		return;
 	}
+	/* Not consumed: other views may have jobs of their own. */
 	if (ev->type == ENGINE_EV_JOB_NODE_DONE ||
-	    ev->type == ENGINE_EV_JOB_DONE) {
+	    ev->type == ENGINE_EV_JOB_DONE)
 		on_job_event(t, ev);
-		return;
-	}
 	if (i < 0)
 		return;
 	if (t->ui.bcast != NULL && tui_bcast_event(t->ui.bcast, ev, i))
