@@ -76,6 +76,26 @@ check "content identical on $N3 after the re-push" \
 tui_keys Escape
 check "Esc goes back to the table" tui_wait "LOAD1" 20
 
+# The target is the selection when there is one.
+small=$W/small.txt
+echo "only two" >"$small"
+tui_keys + "${nodes[1]},${nodes[3]}" Enter
+tui_wait "selected 2 nodes" 20
+tui_keys P
+check "with 2 nodes selected the form targets them" \
+    tui_wait "target: 2 nodes \(selected\)" 20
+tui_keys C-u "$small" Tab C-u "$dest/sel/" Tab Tab Tab Space Enter
+check "the push to the selection finishes" \
+    tui_wait "^ finished .*: 2 nodes: 2 done, 0 sending, 0 queued, 0 failed" 300
+have=0
+for h in "${nodes[@]}"; do
+	on "$h" "test -f $dest/sel/small.txt" 2>/dev/null && have=$((have + 1))
+done
+check "only the 2 selected nodes got the file" \
+    test "$have" -eq 2 -a "$(on "${nodes[1]}" "cat $dest/sel/small.txt")" = "only two"
+tui_keys Escape u
+tui_wait "selection cleared" 20
+
 # --- n: storage ----------------------------------------------------------------------
 reset_devices >/dev/null 2>&1
 on "$N1" "pvcreate -q $D1 && vgcreate -q $VG $D1" >/dev/null 2>&1
