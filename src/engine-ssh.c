@@ -315,6 +315,15 @@ engine_ssh_init(struct engine *e, char **cause)
 	return (0);
 }
 
+/* libssh keeps its log settings per thread: set them on this one. */
+void
+engine_attach_thread(struct engine *e)
+{
+	ssh_set_log_level(SSH_LOG_WARNING);
+	ssh_set_log_userdata(e);
+	ssh_set_log_callback(es_log_callback);
+}
+
 /* Free keys and the resolver (nodes are closed already). */
 void
 engine_ssh_free(struct engine *e)

@@ -217,5 +217,11 @@ int		 engine_watch_fd(struct engine *, int fd, engine_fd_cb, void *);
 void		 engine_unwatch_fd(struct engine *, int fd);
 /* 1 while any node is connecting or any job is unfinished. */
 int		 engine_busy(const struct engine *);
+/*
+ * Drive E from the calling thread from now on (an engine per worker
+ * thread, `clustertop push`): libssh keeps its log settings per thread.
+ * An engine and its sessions must only ever be used by one thread.
+ */
+void		 engine_attach_thread(struct engine *);
 
 #endif

@@ -373,9 +373,11 @@ push_run_free(struct push_run *x)
 	for (i = 0; i < x->n; i++)
 		free(x->nodes[i].why);
 	free(x->nodes);
-	free(x->command);
+	if (!x->borrowed) {
+		free(x->command);
+		push_payload_free(&x->p);
+	}
 	free(x->dest);
 	free(x->what);
-	push_payload_free(&x->p);
 	memset(x, 0, sizeof *x);
 }

@@ -61,6 +61,7 @@ struct push_run {
 	int		 finished;	/* the job has ended */
 	int		 cancelled;
 	int		 round;		/* 1 first push, 2.. re-pushes */
+	int		 borrowed;	/* p and command belong to the caller */
 	struct timespec	 t0, tlast;
 };
 
