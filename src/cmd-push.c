@@ -642,8 +642,8 @@ push_workers_start(struct push_ctx *x, size_t nw,
 		engine_connect(w->e, -1);
 		pc = *p;
 		if (push_run_begin(&w->run, w->e, &pc, command, dest, what,
-		    &x->o, w->lids, w->n, fanout > 0 ? (fanout + (int)nw - 1) /
-		    (int)nw : 0, timeout_ms, cause) != 0)
+		    &x->o, w->lids, w->n, fanout > 0 ? fanout / (int)nw : 0,
+		    timeout_ms, cause) != 0)
 			return (-1);
 		w->run.borrowed = 1;
 		if ((errno = pthread_create(&w->th, NULL, push_worker_main,
@@ -1035,6 +1035,9 @@ push_run(int argc, char **argv, int pull_cmd)
 	clock_gettime(CLOCK_MONOTONIC, &x.t0);
 	x.tlast = x.t0;
 	nw = x.pull ? 1 : push_nthreads(x.nids, p.len);
+	/* -f N is for the whole push: N/nw per thread, at least one each. */
+	if (opt.fanout > 0 && nw > (size_t)opt.fanout)
+		nw = (size_t)opt.fanout;
 	if (nw > 1) {
 		if (push_workers_start(&x, nw, &cfg, inv, &p, command,
 		    argv[argc - 1], argv[0], opt.fanout,
