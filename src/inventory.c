@@ -602,6 +602,12 @@ inv_helper_spawn(struct inv_helper *h, const char *const args[], char **cause)
 		memset(&sa, 0, sizeof sa);
 		sa.sa_handler = SIG_DFL;
 		sigaction(SIGPIPE, &sa, NULL);
+		/*
+		 * ^C at the terminal is for clustertop (the console cancels
+		 * its command with it); the helper ends when we do anyway.
+		 */
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGINT, &sa, NULL);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);

@@ -19,6 +19,7 @@
  * Every exit path, fatal signals included, ends curses first.
  */
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -38,7 +39,9 @@
 #include "cliopt.h"
 #include "cluster.h"
 #include "cmd.h"
+#include "console.h"
 #include "engine.h"
+#include "hostlist.h"
 #include "inventory.h"
 #include "metrics.h"
 #include "phasetui.h"
@@ -74,6 +77,12 @@ struct tui {
 	struct nvme_run		 nvme;		/* n */
 	uint64_t		 push_sampled_ms;
 
+	/* The command console (`:`): its model and its job. */
+	struct console		*con;
+	uint32_t		 con_job;	/* 0 none */
+	int			 con_job_done;	/* release it in the loop */
+	int			*idx2eng;	/* cluster index -> engine node id */
+
 	/* $CLUSTERTOP_STATS: timings written as JSON at exit (bench). */
 	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
 	uint64_t		 start_ms;
@@ -84,6 +93,7 @@ struct tui {
 
 static int	sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t sig_quit;
+static volatile sig_atomic_t sig_int;	/* ^C: the console's, else quit */
 static struct sigaction old_winch;
 static struct sigaction old_fatal[32];
 
@@ -123,8 +133,10 @@ on_winch(int sig)
 static void
 on_quit(int sig)
 {
-	(void)sig;
-	sig_quit = 1;
+	if (sig == SIGINT)
+		sig_int = 1;
+	else
+		sig_quit = 1;
 	sig_wake();
 }
 
@@ -222,6 +234,35 @@ on_job_event(struct tui *t, const struct engine_event *ev)
 		t->ui.dirty = 1;
 }
 
+/* The console's job: output and results into the model. */
+static void
+on_console_event(struct tui *t, const struct engine_event *ev, long i,
+    uint64_t now)
+{
+	const struct engine_job_result	*r;
+
+	switch (ev->type) {
+	case ENGINE_EV_JOB_OUTPUT:
+		if (i >= 0)
+			console_output(t->con, t->c->nodes[i].name, ev->stream,
+			    ev->data, ev->len);
+		break;
+	case ENGINE_EV_JOB_NODE_DONE:
+		if (i >= 0 && (r = engine_job_result(t->e, ev->id,
+		    ev->node)) != NULL)
+			console_node_done(t->con, t->c->nodes[i].name, r);
+		break;
+	case ENGINE_EV_JOB_DONE:
+		console_finish(t->con, now);
+		t->con_job_done = 1;
+		break;
+	default:
+		break;
+	}
+	/* New results: a frame at the data rate. */
+	t->c->flags |= CLUSTER_CHANGED_DATA;
+}
+
 static void
 on_engine_event(const struct engine_event *ev, void *arg)
 {
@@ -238,6 +279,13 @@ on_engine_event(const struct engine_event *ev, void *arg)
 	if (ev->type == ENGINE_EV_JOB_NODE_DONE ||
 	    ev->type == ENGINE_EV_JOB_DONE)
 		on_job_event(t, ev);
+	/* The console's job. */
+	if (t->con_job != 0 && ev->id == t->con_job && (ev->type ==
+	    ENGINE_EV_JOB_OUTPUT || ev->type == ENGINE_EV_JOB_NODE_DONE ||
+	    ev->type == ENGINE_EV_JOB_DONE)) {
+		on_console_event(t, ev, i, now);
+		return;
+	}
 	if (i < 0)
 		return;
 	if (t->ui.bcast != NULL && tui_bcast_event(t->ui.bcast, ev, i))
@@ -570,6 +618,187 @@ broadcast_turn(struct tui *t)
 	tui_bcast_sync(t->e, b);
 }
 
+/* --- the command console ----------------------------------------------------- */
+
+static void
+do_console_run(struct tui *t)
+{
+	struct engine_job_spec	 spec;
+	struct hostlist		*next = t->con->next;
+	size_t			 n = hostlist_count(next), i, k = 0;
+	long			 idx;
+	int			*ids;
+	char			*cause = NULL;
+
+	if (t->con_job != 0) {
+		ui_message(&t->ui, 1, "a command is still running: ^C cancels "
+		    "it");
+		return;
+	}
+	if ((ids = calloc(n + 1, sizeof *ids)) == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		idx = cluster_find(t->c, hostlist_get(next, i));
+		if (idx >= 0)
+			ids[k++] = t->idx2eng[idx];
+	}
+	if (k == 0 || console_begin(t->con, t->ui.con.command, now_ms(),
+	    time(NULL)) != 0) {
+		ui_message(&t->ui, 1, "console: no nodes to run on");
+		free(ids);
+		return;
+	}
+	memset(&spec, 0, sizeof spec);
+	spec.command = t->ui.con.command;
+	spec.nodes = ids;
+	spec.nnodes = k;
+	spec.timeout_ms = 0;
+	spec.stream_output = 1;
+	spec.label = "console";
+	t->con_job = engine_job_start(t->e, &spec, &cause);
+	free(ids);
+	if (t->con_job == 0) {
+		ui_message(&t->ui, 1, "console: %s", cause != NULL ? cause :
+		    "cannot start the command");
+		free(cause);
+		console_finish(t->con, now_ms());
+	}
+}
+
+static void
+do_console_cancel(struct tui *t)
+{
+	if (t->con_job == 0 || !console_running(t->con))
+		return;
+	engine_job_cancel(t->e, t->con_job);
+	t->con->cancelled = 1;
+	ui_message(&t->ui, 0, "cancelled: killing the command on %zu node%s",
+	    console_nrun(t->con) - t->con->nended, console_nrun(t->con) -
+	    t->con->nended == 1 ? "" : "s");
+}
+
+/* ^C: the console's command, else its prompt, else (elsewhere) quit. */
+static void
+on_interrupt(struct tui *t)
+{
+	if (t->ui.view != &pane_console_kind) {
+		t->quit = 1;
+		return;
+	}
+	t->ui.dirty = 1;
+	if (console_running(t->con))
+		do_console_cancel(t);
+	else if (t->ui.prompt.active)
+		ui_prompt_close(&t->ui.prompt);
+	else
+		ui_message(&t->ui, 0, "nothing to cancel (q quits)");
+}
+
+/* Create a file for writing only if it is not a symlink; 0600. */
+static FILE *
+console_fopen(const char *path, char **cause)
+{
+	FILE	*f;
+	int	 fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		if (asprintf(cause, "%s: %s", path, strerror(errno)) == -1)
+			*cause = NULL;
+		if (fd != -1)
+			close(fd);
+		return (NULL);
+	}
+	return (f);
+}
+
+/* ~/.cache/clustertop (or $XDG_CACHE_HOME/clustertop), made if needed. */
+static int
+console_cache_path(char *buf, size_t size, const char *file)
+{
+	const char	*x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (x != NULL && *x == '/')
+		snprintf(buf, size, "%s/clustertop", x);
+	else if (home != NULL && *home != '\0') {
+		snprintf(buf, size, "%s/.cache", home);
+		mkdir(buf, 0700);
+		snprintf(buf, size, "%s/.cache/clustertop", home);
+	} else
+		return (-1);
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return (-1);
+	snprintf(buf + strlen(buf), size - strlen(buf), "/%s", file);
+	return (0);
+}
+
+/*
+ * Copy the block under the cursor: to a file, which always works, and to
+ * the clipboard of the administrator's terminal with OSC 52 (tmux,
+ * xterm, kitty, iTerm2, Windows Terminal, ... pass it to the desktop's
+ * clipboard, also over ssh).
+ */
+static void
+do_console_copy(struct tui *t)
+{
+	char	*text, *osc, path[1024], *cause = NULL;
+	size_t	 len, lines = 0, i;
+	FILE	*f;
+	ssize_t	 w;
+
+	if ((text = console_block_text(t->con, t->ui.con.block, &len)) ==
+	    NULL)
+		return;
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	if ((osc = console_osc52(text, len)) != NULL) {
+		fflush(stdout);
+		w = write(STDOUT_FILENO, osc, strlen(osc));
+		(void)w;
+		free(osc);
+	}
+	if (console_cache_path(path, sizeof path, "console-block.txt") != 0 ||
+	    (f = console_fopen(path, &cause)) == NULL) {
+		ui_message(&t->ui, 1, "copied %zu lines (OSC 52); no file: %s",
+		    lines, cause != NULL ? cause : "no $HOME");
+		free(cause);
+		free(text);
+		return;
+	}
+	fwrite(text, 1, len, f);
+	if (fclose(f) != 0)
+		ui_message(&t->ui, 1, "%s: %s", path, strerror(errno));
+	else
+		ui_message(&t->ui, 0, "copied %zu lines to the clipboard (OSC "
+		    "52) and to %s", lines, path);
+	free(text);
+}
+
+static void
+do_console_save(struct tui *t)
+{
+	const char	*p = t->ui.con.path, *home = getenv("HOME");
+	char		 path[1024], *cause = NULL;
+	FILE		*f;
+
+	if (strncmp(p, "~/", 2) == 0 && home != NULL)
+		snprintf(path, sizeof path, "%s/%s", home, p + 2);
+	else
+		snprintf(path, sizeof path, "%s", p);
+	if ((f = console_fopen(path, &cause)) == NULL) {
+		ui_message(&t->ui, 1, "save: %s", cause != NULL ? cause : path);
+		free(cause);
+		return;
+	}
+	if (console_save(t->con, f) != 0 || fclose(f) != 0) {
+		ui_message(&t->ui, 1, "save: %s: write failed", path);
+		return;
+	}
+	ui_message(&t->ui, 0, "saved the results of %zu node%s to %s",
+	    console_nrun(t->con), console_nrun(t->con) == 1 ? "" : "s", path);
+}
+
 /* --- start-up ------------------------------------------------------------------- */
 
 /* ClusterName from the Slurm configuration, else the host name. */
@@ -740,6 +969,10 @@ loop(struct tui *t)
 		}
 		if (sig_quit)
 			t->quit = 1;
+		if (sig_int) {
+			sig_int = 0;
+			on_interrupt(t);
+		}
 		now = now_ms();
 		ui_tick(ui, now);
 		act = ui_take_action(ui);
@@ -776,6 +1009,18 @@ loop(struct tui *t)
 		case UI_ACTION_NVME_WIPE:
 			do_nvme(t, act);
 			break;
+		case UI_ACTION_CONSOLE_RUN:
+			do_console_run(t);
+			break;
+		case UI_ACTION_CONSOLE_CANCEL:
+			do_console_cancel(t);
+			break;
+		case UI_ACTION_CONSOLE_COPY:
+			do_console_copy(t);
+			break;
+		case UI_ACTION_CONSOLE_SAVE:
+			do_console_save(t);
+			break;
 		case UI_ACTION_REDRAW:
 		case UI_ACTION_NONE:
 			break;
@@ -798,6 +1043,11 @@ loop(struct tui *t)
 			t->push_sampled_ms = now;
 			if (ui->view == &pane_push_kind)
 				ui->dirty = 1;
+		}
+		if (t->con_job_done) {
+			engine_job_release(t->e, t->con_job);
+			t->con_job = 0;
+			t->con_job_done = 0;
 		}
 		if (now >= t->last_tick_ms + TUI_TICK_MS) {
 			cluster_tick(t->c, now);
@@ -978,7 +1228,7 @@ cmd_tui_main(int argc, char **argv)
 		if (ids[i] >= 0 && (size_t)ids[i] < t.neng)
 			t.eng2idx[ids[i]] = (int)i;
 	}
-	free(ids);
+	t.idx2eng = ids;
 	cluster_apply_slurm(t.c, inv);
 	if (inv->warning != NULL)
 		ui_message(&t.ui, 0, "%s", inv->warning);
@@ -1005,6 +1255,8 @@ cmd_tui_main(int argc, char **argv)
 		t.ui.now_ms = now_ms();
 		t.ui.push = &t.push;
 		t.ui.nvme = &t.nvme;
+		t.con = console_create();
+		t.ui.console = t.con;
 		if (msg[0] != '\0')
 			ui_message(&t.ui, 0, "%s", msg);
 	}
@@ -1033,6 +1285,12 @@ cmd_tui_main(int argc, char **argv)
 	t.start_ms = now_ms();
 	loop(&t);
 
+	/* A console command still running: kill it on the nodes first. */
+	if (t.con_job != 0 && !engine_job_finished(t.e, t.con_job)) {
+		engine_job_cancel(t.e, t.con_job);
+		for (i = 0; i < 50 && !engine_job_finished(t.e, t.con_job); i++)
+			engine_run_once(t.e, 100);
+	}
 	ui_end();
 	write_stats(&t);
 	signals_restore();
@@ -1057,6 +1315,8 @@ cmd_tui_main(int argc, char **argv)
 	cluster_free(t.c);
 	inventory_free(inv);
 	free(t.eng2idx);
+	free(t.idx2eng);
+	console_free(t.con);
 	free(t.streams);
 	free(t.metrics_cmd);
 	close(sig_pipe[0]);

@@ -204,7 +204,6 @@ not_yet(struct ui *ui, const char *what)
 	ui_message(ui, 0, "%s: not in this build yet", what);
 }
 
-static void key_console(struct ui *ui) { not_yet(ui, "command console"); }
 static void
 key_broadcast(struct ui *ui)
 {
@@ -250,7 +249,8 @@ const struct ui_binding ui_bindings[] = {
 	  key_reconnect },
 	{ 'T', "T", "next colour theme", key_theme },
 	{ CTRL('l'), "^L", "redraw the screen", key_redraw },
-	{ ':', ":", "command console", key_console },
+	{ ':', ":", "command console: run on the selected nodes (all if none)",
+	  pane_console_open },
 	{ 'b', "b", "broadcast typing to the selected nodes (^] menu)",
 	  key_broadcast },
 	{ 'p', "p", "setup phases: dry run, confirm, run, results",
@@ -284,6 +284,10 @@ ui_keys_prompt(struct ui *ui, enum ui_prompt_result r)
 	long			 n;
 
 	switch (p->purpose) {
+	case UI_PROMPT_CONSOLE:
+	case UI_PROMPT_CONSOLE_SAVE:
+		pane_console_prompt(ui, r);
+		return;
 	case UI_PROMPT_FILTER:
 		if (r == UI_PROMPT_CANCEL) {
 			/* Back to the filter from before the prompt. */

@@ -29,6 +29,15 @@ ui_prompt_open(struct ui_prompt *p, const char *label, const char *initial,
 	p->active = 1;
 }
 
+/* Replace the text (a history entry); the cursor goes to its end. */
+void
+ui_prompt_set(struct ui_prompt *p, const char *text)
+{
+	snprintf(p->buf, sizeof p->buf, "%s", text);
+	p->len = strlen(p->buf);
+	p->cursor = p->len;
+}
+
 void
 ui_prompt_close(struct ui_prompt *p)
 {

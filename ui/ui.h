@@ -110,6 +110,7 @@ enum ui_prompt_result {
 void		 ui_prompt_open(struct ui_prompt *, const char *label,
 		     const char *initial, int purpose);
 void		 ui_prompt_close(struct ui_prompt *);
+void		 ui_prompt_set(struct ui_prompt *, const char *text);
 enum ui_prompt_result ui_prompt_key(struct ui_prompt *, int key);
 
 /* --- ui.c: the screen ------------------------------------------------------- */
@@ -126,13 +127,19 @@ enum ui_action {
 	UI_ACTION_PUSH_RETRY,	/* push again to the nodes that failed */
 	UI_ACTION_PUSH_CANCEL,
 	UI_ACTION_NVME_SCAN,	/* scan the selected (or all) nodes */
-	UI_ACTION_NVME_WIPE	/* wipe, confirmed with ui->nvme_confirm devices */
+	UI_ACTION_NVME_WIPE,	/* wipe, confirmed with ui->nvme_confirm devices */
+	UI_ACTION_CONSOLE_RUN,	/* run ui->con.command on the console's target */
+	UI_ACTION_CONSOLE_CANCEL, /* kill the console's command on every node */
+	UI_ACTION_CONSOLE_COPY,	/* copy the block under the console cursor */
+	UI_ACTION_CONSOLE_SAVE	/* save every node's result to ui->con.path */
 };
 
 enum ui_prompt_for {
 	UI_PROMPT_FILTER = 1,
 	UI_PROMPT_SELECT,	/* select the matching nodes */
-	UI_PROMPT_UNSELECT
+	UI_PROMPT_UNSELECT,
+	UI_PROMPT_CONSOLE,	/* a command for the console */
+	UI_PROMPT_CONSOLE_SAVE	/* the file for the console's results */
 };
 
 enum ui_heat_metric {
@@ -157,6 +164,21 @@ struct ui_pushform {
 	int		 recursive, preserve, verify;
 };
 
+struct console;
+
+/* What the console pane shows (pane-console.c). */
+struct ui_console_view {
+	size_t		 top;		/* first row shown */
+	size_t		 left;		/* columns scrolled off to the left */
+	size_t		 block;		/* the block under the cursor */
+	int		 diff;		/* 1: the diff of the block is shown */
+	size_t		 diff_top;
+	int		 follow;	/* 1: keep the cursor on block 0 */
+	const struct pane_kind *back;	/* where Esc returns */
+	char		 command[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_RUN */
+	char		 path[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_SAVE */
+};
+
 /* A view: how it draws and which keys it takes before the global ones. */
 struct pane_kind {
 	const char	*name;
@@ -167,6 +189,8 @@ struct pane_kind {
 	 * 4 wheel up, 5 wheel down. Return 1 if handled. */
 	int		(*mouse)(struct ui *, const struct ui_rect *, int y,
 			    int x, int button);
+	/* A key the open prompt did not take (Up, Down, PgUp...). */
+	void		(*prompt_key)(struct ui *, int key);
 };
 
 /* Glyphs, UTF-8 or ASCII. */
@@ -227,6 +251,10 @@ struct ui {
 	const struct nvme_run *nvme;
 	struct ui_pushform pushform;
 	long		 nvme_confirm;	/* the typed device count */
+
+	/* The command console: the model (tui.c owns it) and its view. */
+	struct console	*console;
+	struct ui_console_view con;
 };
 
 extern const struct pane_kind pane_nodes_kind;
@@ -237,6 +265,7 @@ extern const struct pane_kind pane_phases_kind;	/* p and t */
 extern const struct pane_kind pane_broadcast_kind;
 extern const struct pane_kind pane_push_kind;
 extern const struct pane_kind pane_nvme_kind;
+extern const struct pane_kind pane_console_kind;
 extern const struct pane_kind *const ui_panes[];	/* Tab cycles these */
 
 /* Start curses on the terminal (after setlocale). Returns 0 or -1. */
@@ -325,6 +354,13 @@ void		 pane_phases_open(struct ui *, int tests);
 /* Open the push form (P) / the storage view and its scan (n). */
 void		 pane_push_open(struct ui *);
 void		 pane_nvme_open(struct ui *);
+
+/* --- pane-console.c ------------------------------------------------------------ */
+
+/* `:`: show the console and open its prompt on the selected nodes. */
+void		 pane_console_open(struct ui *);
+/* What the console's prompts do with their text. */
+void		 pane_console_prompt(struct ui *, enum ui_prompt_result);
 
 /* --- pane-header.c ------------------------------------------------------------ */
 
