@@ -1,0 +1,118 @@
+#!/bin/bash
+# 50-console.sh -- issue 6, the command console (`:`): a command whose
+# output differs on one node shows two blocks with the right node lists; a
+# node that fails shows its exit status; a cancelled `sleep` is gone from
+# every node afterwards; a node printing terminal escape sequences does not
+# change the screen. Also: the command line shows where it will run before
+# Enter, history, and "make the block's nodes the selection".
+. "$(dirname "$0")/lib.sh"
+
+mapfile -t nodes < <(sim_nodes)
+n=${#nodes[@]}
+[ "$n" -ge 4 ] || { echo "not ok - the sim has fewer than 4 nodes"; exit 1; }
+all=$("$CLUSTERTOP" hosts -f "${nodes[@]}")
+odd=${nodes[2]}
+bad=${nodes[1]}
+rest_odd=$("$CLUSTERTOP" hosts -f -x "$odd" "${nodes[@]}")
+rest_bad=$("$CLUSTERTOP" hosts -f -x "$bad" "${nodes[@]}")
+# Regular expressions match the folded lists literally.
+re() { printf '%s' "$1" | sed 's/[][().*^$]/\\&/g'; }
+row="^ +[^ ]* *node[0-9]+ +"
+rows=$((n + 16))
+[ $rows -lt 30 ] && rows=30
+
+tui_start 140 "$rows" --interval 1 || { not_ok "tmux starts"; exit 1; }
+tui_wait_count "${row}up +[0-9]" "$n" 150 || not_ok "all nodes up"
+
+# The command line shows how many nodes and which, before Enter.
+tui_keys :
+check "before Enter: runs on $n nodes, $all" \
+    tui_wait "runs on $n nodes: $(re "$all") +\(nothing selected" 20
+check "the prompt carries the count" tui_wait "^$(re "$all") \($n\)\\$ " 10
+
+# 1. Output that differs on one node: two blocks with the right lists.
+tui_keys "if [ \$(hostname) = $odd ]; then echo differs-here; else echo same-everywhere; fi" Enter
+check "the larger block: $rest_odd ($((n - 1))), exit 0" \
+    tui_wait "^. $(re "$rest_odd") \($((n - 1))\) +exit 0" 100
+check "the odd block: $odd (1), exit 0" \
+    tui_wait "^  $(re "$odd") \(1\) +exit 0" 20
+check "exactly two blocks" tui_wait_count "^. node.*\([0-9]+\) +exit" 2 10
+scr=$(tui_screen)
+l1=$(printf '%s\n' "$scr" | grep -n "^  same-everywhere" | head -1 | cut -d: -f1)
+l2=$(printf '%s\n' "$scr" | grep -n "^  differs-here" | head -1 | cut -d: -f1)
+check "largest block first, each with its output" \
+    test -n "$l1" -a -n "$l2" -a "${l1:-0}" -lt "${l2:-0}"
+tui_keys Tab d
+check "the diff view: - the largest's line, + this block's" \
+    tui_wait "^- same-everywhere" 20
+check "...and the added line" tui_wait "^\+ differs-here" 5
+tui_keys Escape
+
+# 2. A node that fails shows its exit status.
+tui_keys : "[ \$(hostname) != $bad ] || exit 3; echo checked" Enter
+check "the failing node's block: $bad exit 3" \
+    tui_wait "^. $(re "$bad") \(1\) +exit 3" 100
+check "the others: $rest_bad exit 0" \
+    tui_wait "^. $(re "$rest_bad") \($((n - 1))\) +exit 0" 20
+# From a block: its nodes become the selection; the next command runs there.
+tui_keys Tab
+tui_wait "^▶ $(re "$bad") |^> $(re "$bad") " 20
+tui_keys s
+check "s makes the block's nodes the selection" \
+    tui_wait "selected 1 node \($(re "$bad")\)" 20
+tui_keys : Up
+check "history: Up brings the last command back" \
+    tui_wait "\\$ \[ \\\$\(hostname\) != $bad \] \|\| exit 3; echo checked" 20
+check "...and it would run on the selection only" \
+    tui_wait "runs on 1 node: $(re "$bad") +\(the selection\)" 10
+tui_keys C-u Escape
+tui_keys u
+
+# 3. ^C cancels: the remote sleep is killed on every node.
+arg="4242.$$"
+count_sleeps() {
+	"$CLUSTERTOP" exec -w "$all" "ps -eo args | grep -c '^sleep $arg\$' || true" 2>/dev/null
+}
+tui_keys : "sleep $arg" Enter
+check "sleep runs: one block of $n running nodes" \
+    tui_wait "^. $(re "$all") \($n\) +running" 100
+started=0
+for ((i = 0; i < 100; i++)); do
+	c=$(count_sleeps | grep -c ": [1-9]")
+	[ "$c" -eq "$n" ] && { started=1; break; }
+	sleep "$TUI_POLL"
+done
+check "the sleep is running on all $n nodes before ^C" test "$started" = 1
+tui_keys C-c
+check "^C: every node's command cancelled" \
+    tui_wait "^. $(re "$all") \($n\) +cancelled" 100
+check "clustertop is still running after ^C" tui_wait_gone "^EXIT=" 2
+gone=0
+for ((i = 0; i < 50; i++)); do
+	out=$(count_sleeps)
+	if [ "$(printf '%s\n' "$out" | grep -c ": 0$")" -eq "$n" ]; then
+		gone=1
+		break
+	fi
+	sleep "$TUI_POLL"
+done
+check "no 'sleep $arg' left on any of the $n nodes" test "$gone" = 1
+
+# 4. Escape sequences from a node do not reach the terminal.
+title_before=$($TUI_TMUX display -p '#{pane_title}')
+tui_keys : "printf 'safe-before\\033[2J\\033]0;pwned\\007\\033[31msafe-after\\n'" Enter
+check "the escapes are shown as text" \
+    tui_wait 'safe-before\^\[\[2J\^\[\]0;pwned\^G\^\[\[31msafe-after' 100
+check "the screen was not cleared: the header is still there" \
+    tui_wait "nodes $n/$n up" 5
+check "the window title did not change" \
+    test "$($TUI_TMUX display -p '#{pane_title}')" = "$title_before"
+line=$(tui_screen_colour | grep "safe-after")
+check "no red from the node: the text after \\e[31m keeps the theme colour" \
+    eval '! printf "%s" "$line" | grep -q $'"'"'\033\[31m'"'"
+tui_keys Escape
+check "Esc goes back to the table" tui_wait "LOAD1" 20
+
+tui_keys q
+check "q quits with status 0" tui_wait "^EXIT=0" 50
+tui_done
