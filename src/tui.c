@@ -743,6 +743,7 @@ static void
 do_console_copy(struct tui *t)
 {
 	char	*text, *osc, path[1024], *cause = NULL;
+	const char *home = getenv("HOME"), *shown;
 	size_t	 len, lines = 0, i;
 	FILE	*f;
 	ssize_t	 w;
@@ -767,11 +768,18 @@ do_console_copy(struct tui *t)
 		return;
 	}
 	fwrite(text, 1, len, f);
+	/* Short enough for the status line: ~ for the home directory. */
+	shown = path;
+	if (home != NULL && *home != '\0' && strncmp(path, home,
+	    strlen(home)) == 0 && path[strlen(home)] == '/') {
+		shown = path + strlen(home) - 1;
+		path[strlen(home) - 1] = '~';
+	}
 	if (fclose(f) != 0)
-		ui_message(&t->ui, 1, "%s: %s", path, strerror(errno));
+		ui_message(&t->ui, 1, "%s: %s", shown, strerror(errno));
 	else
-		ui_message(&t->ui, 0, "copied %zu lines to the clipboard (OSC "
-		    "52) and to %s", lines, path);
+		ui_message(&t->ui, 0, "copied %zu line%s (OSC 52 + %s)", lines,
+		    lines == 1 ? "" : "s", shown);
 	free(text);
 }
 

@@ -257,6 +257,14 @@ draw_diff(struct ui *ui, const struct ui_rect *r, int y0, int h)
 	    "by line)" : "");
 	y0 += 2;
 	h -= 2;
+	for (i = 0; i < n && (d[i].op == ' ' || d[i].op == '~'); i++)
+		;
+	if (i == n) {
+		ui_put(y0, r->x + 2, r->w - 4, ui_attr(THEME_WARN, UI_PLAIN),
+		    "the same output: only the exit status or state differs");
+		y0++;
+		h--;
+	}
 	if (n <= (size_t)h)
 		ui->con.diff_top = 0;
 	else if (ui->con.diff_top > n - (size_t)h)
