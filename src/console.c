@@ -37,6 +37,47 @@ xstrdup(const char *s)
 	return (p);
 }
 
+/* A growing buffer. */
+struct cbuf {
+	char	*p;
+	size_t	 len, size;
+};
+
+static void
+cbuf_add(struct cbuf *b, const void *p, size_t len)
+{
+	if (b->len + len + 1 > b->size) {
+		b->size = b->size == 0 ? 256 : b->size;
+		while (b->len + len + 1 > b->size)
+			b->size *= 2;
+		if ((b->p = realloc(b->p, b->size)) == NULL)
+			abort();
+	}
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+static void
+cbuf_str(struct cbuf *b, const char *s)
+{
+	cbuf_add(b, s, strlen(s));
+}
+
+/* P and a line saying it was cut at LEN bytes. */
+static void
+cbuf_truncated(struct cbuf *b, const char *p, size_t len)
+{
+	char	note[96];
+
+	cbuf_add(b, p, len);
+	if (len > 0 && p[len - 1] != '\n')
+		cbuf_str(b, "\n");
+	snprintf(note, sizeof note, "[clustertop: output truncated at %zu "
+	    "bytes]\n", len);
+	cbuf_str(b, note);
+}
+
 struct console *
 console_create(void)
 {
@@ -159,8 +200,18 @@ console_state_label(const struct engine_job_result *r)
 	case JOB_NODE_DONE:
 		return (NULL);
 	case JOB_NODE_FAILED:
-		return (r->node_state == NODE_UP ? "failed" :
-		    node_state_name(r->node_state));
+		switch (r->node_state) {
+		case NODE_UP:
+			return ("failed");
+		case NODE_UNREACHABLE:
+		case NODE_AUTH_FAILED:
+		case NODE_HOSTKEY_MISMATCH:
+		case NODE_TIMED_OUT:
+			return (node_state_name(r->node_state));
+		default:
+			/* Lost while it ran; the dashboard reconnects. */
+			return ("connection lost");
+		}
 	case JOB_NODE_TIMED_OUT:
 		return ("timed out (killed)");
 	case JOB_NODE_CANCELLED:
@@ -176,13 +227,24 @@ void
 console_node_done(struct console *c, const char *name,
     const struct engine_job_result *r)
 {
-	int	i;
+	struct cbuf	out, err;
+	int		i;
 
 	if (c->g == NULL || (i = hostlist_find(c->run, name)) < 0)
 		return;
+	/* What the engine's cap cut off is said in the output, as exec does. */
+	memset(&out, 0, sizeof out);
+	memset(&err, 0, sizeof err);
+	if (r->out_truncated)
+		cbuf_truncated(&out, r->out, r->outlen);
+	if (r->err_truncated)
+		cbuf_truncated(&err, r->err, r->errlen);
 	gather_set(c->g, name, console_state_label(r), r->exit_signal == NULL ?
-	    r->exit_status : -1, r->exit_signal, r->out, r->outlen, r->err,
-	    r->errlen);
+	    r->exit_status : -1, r->exit_signal, out.p != NULL ? out.p : r->out,
+	    out.p != NULL ? out.len : r->outlen, err.p != NULL ? err.p : r->err,
+	    err.p != NULL ? err.len : r->errlen);
+	free(out.p);
+	free(err.p);
 	if (!c->ended[i]) {
 		c->ended[i] = 1;
 		c->nended++;
@@ -344,33 +406,6 @@ console_block_names(struct console *c, size_t b, size_t *n)
 	}
 	*n = gg->nhosts;
 	return (gg->names);
-}
-
-/* A growing buffer. */
-struct cbuf {
-	char	*p;
-	size_t	 len, size;
-};
-
-static void
-cbuf_add(struct cbuf *b, const void *p, size_t len)
-{
-	if (b->len + len + 1 > b->size) {
-		b->size = b->size == 0 ? 256 : b->size;
-		while (b->len + len + 1 > b->size)
-			b->size *= 2;
-		if ((b->p = realloc(b->p, b->size)) == NULL)
-			abort();
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-static void
-cbuf_str(struct cbuf *b, const char *s)
-{
-	cbuf_add(b, s, strlen(s));
 }
 
 /* Stdout, then "--- stderr ---" and stderr, each ending in '\n'. */

@@ -416,6 +416,26 @@ test_copy_and_save(void **state)
 	console_free(c);
 }
 
+static void
+test_truncated(void **state)
+{
+	struct console			*c = started("seq 1 1000000");
+	struct engine_job_result	 r;
+	const struct gather_group	*g;
+	size_t				 i;
+
+	(void)state;
+	for (i = 0; i < 8; i++) {
+		r = result(JOB_NODE_DONE, 0, "1\n2\n3");
+		r.out_truncated = 1;
+		console_node_done(c, all8[i], &r);
+	}
+	g = console_block(c, 0);
+	assert_string_equal(g->out,
+	    "1\n2\n3\n[clustertop: output truncated at 5 bytes]\n");
+	console_free(c);
+}
+
 int
 main(void)
 {
@@ -429,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_copy_and_save),
+		cmocka_unit_test(test_truncated),
 	};
 
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
