@@ -620,6 +620,8 @@ broadcast_turn(struct tui *t)
 
 /* --- the command console ----------------------------------------------------- */
 
+static void	con_hist_save(const char *);
+
 static void
 do_console_run(struct tui *t)
 {
@@ -657,6 +659,8 @@ do_console_run(struct tui *t)
 	spec.label = "console";
 	t->con_job = engine_job_start(t->e, &spec, &cause);
 	free(ids);
+	if (t->con_job != 0)
+		con_hist_save(t->ui.con.command);
 	if (t->con_job == 0) {
 		ui_message(&t->ui, 1, "console: %s", cause != NULL ? cause :
 		    "cannot start the command");
@@ -711,6 +715,99 @@ console_fopen(const char *path, char **cause)
 		return (NULL);
 	}
 	return (f);
+}
+
+/* mkdir -p for the directory part of PATH, mode 0700. */
+static void
+mkdirs_for(const char *path)
+{
+	char	buf[1024], *p;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(buf, 0700);
+		*p = '/';
+	}
+}
+
+/*
+ * The console's history file: $CLUSTERTOP_HISTORY ("" for none), else
+ * $XDG_STATE_HOME/clustertop/console_history, else under ~/.local/state.
+ */
+static int
+con_hist_path(char *buf, size_t size)
+{
+	const char	*v = getenv("CLUSTERTOP_HISTORY");
+	const char	*x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (v != NULL)
+		snprintf(buf, size, "%s", v);
+	else if (x != NULL && *x == '/')
+		snprintf(buf, size, "%s/clustertop/console_history", x);
+	else if (home != NULL && *home != '\0')
+		snprintf(buf, size, "%s/.local/state/clustertop/console_history",
+		    home);
+	else
+		return (-1);
+	return (buf[0] == '\0' ? -1 : 0);
+}
+
+/* Earlier sessions' commands, oldest first; a long file is cut back. */
+static void
+con_hist_load(struct tui *t)
+{
+	char	 path[1024], *line = NULL;
+	size_t	 size = 0, n = 0, i;
+	ssize_t	 len;
+	FILE	*f;
+	int	 fd;
+
+	if (con_hist_path(path, sizeof path) != 0 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((len = getline(&line, &size, f)) != -1) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		console_history_add(t->con, line);
+		n++;
+	}
+	free(line);
+	fclose(f);
+	if (n <= 2 * CONSOLE_HISTORY_MAX)
+		return;
+	if ((f = console_fopen(path, &line)) == NULL) {
+		free(line);
+		return;
+	}
+	for (i = 0; i < t->con->nhist; i++)
+		fprintf(f, "%s\n", t->con->hist[i]);
+	fclose(f);
+}
+
+static void
+con_hist_save(const char *command)
+{
+	char	path[1024];
+	FILE	*f;
+	int	 fd;
+
+	if (con_hist_path(path, sizeof path) != 0)
+		return;
+	mkdirs_for(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || (f = fdopen(fd, "a")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	fprintf(f, "%s\n", command);
+	fclose(f);
 }
 
 /* ~/.cache/clustertop (or $XDG_CACHE_HOME/clustertop), made if needed. */
@@ -1265,6 +1362,7 @@ cmd_tui_main(int argc, char **argv)
 		t.ui.nvme = &t.nvme;
 		t.con = console_create();
 		t.ui.console = t.con;
+		con_hist_load(&t);
 		if (msg[0] != '\0')
 			ui_message(&t.ui, 0, "%s", msg);
 	}

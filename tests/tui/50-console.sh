@@ -21,6 +21,9 @@ row="^ +[^ ]* *node[0-9]+ +"
 rows=$((n + 16))
 [ $rows -lt 30 ] && rows=30
 
+# History is kept across sessions; here in the test's own file.
+export CLUSTERTOP_HISTORY=$TUI_LOG/history
+rm -f "$CLUSTERTOP_HISTORY"
 tui_start 140 "$rows" --interval 1 || { not_ok "tmux starts"; exit 1; }
 tui_wait_count "${row}up +[0-9]" "$n" 150 || not_ok "all nodes up"
 
@@ -115,4 +118,7 @@ check "Esc goes back to the table" tui_wait "LOAD1" 20
 
 tui_keys q
 check "q quits with status 0" tui_wait "^EXIT=0" 50
+check "the history file has the 4 commands, mode 0600" \
+    test "$(wc -l < "$CLUSTERTOP_HISTORY")" = 4 -a \
+    "$(stat -c %a "$CLUSTERTOP_HISTORY")" = 600
 tui_done
