@@ -681,18 +681,23 @@ do_console_cancel(struct tui *t)
 	    t->con->nended == 1 ? "" : "s");
 }
 
-/* ^C: the console's command, else its prompt, else (elsewhere) quit. */
+/*
+ * ^C: cancels the console's command wherever it is pressed; else, in the
+ * console, closes its input line; elsewhere it quits, as it always did.
+ */
 static void
 on_interrupt(struct tui *t)
 {
+	t->ui.dirty = 1;
+	if (console_running(t->con)) {
+		do_console_cancel(t);
+		return;
+	}
 	if (t->ui.view != &pane_console_kind) {
 		t->quit = 1;
 		return;
 	}
-	t->ui.dirty = 1;
-	if (console_running(t->con))
-		do_console_cancel(t);
-	else if (t->ui.prompt.active)
+	if (t->ui.prompt.active)
 		ui_prompt_close(&t->ui.prompt);
 	else
 		ui_message(&t->ui, 0, "nothing to cancel (q quits)");

@@ -173,7 +173,6 @@ struct ui_console_view {
 	size_t		 block;		/* the block under the cursor */
 	int		 diff;		/* 1: the diff of the block is shown */
 	size_t		 diff_top;
-	int		 follow;	/* 1: keep the cursor on block 0 */
 	const struct pane_kind *back;	/* where Esc returns */
 	char		 command[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_RUN */
 	char		 path[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_SAVE */
