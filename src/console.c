@@ -113,6 +113,8 @@ console_free(struct console *c)
 	free(c->rows);
 	free(c->block_row);
 	free(c->diff);
+	free(c->diff_a);
+	free(c->diff_b);
 	free(c);
 }
 
@@ -719,36 +721,14 @@ console_diff(struct console *c, size_t b, size_t *n)
 	cbuf_str(&tb, "");
 	cbuf_result(&ta, g0->out, g0->outlen, g0->err, g0->errlen);
 	cbuf_result(&tb, gb->out, gb->outlen, gb->err, gb->errlen);
+	/* The diff's lines point into the texts: they live as long. */
 	free(c->diff);
-	/*
-	 * The lines point into TA and TB: keep them with the diff. They
-	 * are stored after the array, so one free() releases everything.
-	 */
-	{
-		struct console_diff_line	*d;
-		size_t				 nd, i, off;
-		char				*store;
-
-		d = console_diff_text(ta.p, ta.len, tb.p, tb.len,
-		    CONSOLE_DIFF_CONTEXT, &nd, &c->diff_approx);
-		d = xreallocarray(d, 1, nd * sizeof *d + ta.len + tb.len + 2);
-		store = (char *)(d + nd);
-		memcpy(store, ta.p, ta.len + 1);
-		memcpy(store + ta.len + 1, tb.p, tb.len + 1);
-		for (i = 0; i < nd; i++) {
-			if (d[i].text == NULL)
-				continue;
-			if (d[i].text >= ta.p && d[i].text <= ta.p + ta.len)
-				off = (size_t)(d[i].text - ta.p);
-			else
-				off = ta.len + 1 + (size_t)(d[i].text - tb.p);
-			d[i].text = store + off;
-		}
-		c->diff = d;
-		c->ndiff = nd;
-	}
-	free(ta.p);
-	free(tb.p);
+	free(c->diff_a);
+	free(c->diff_b);
+	c->diff_a = ta.p;
+	c->diff_b = tb.p;
+	c->diff = console_diff_text(ta.p, ta.len, tb.p, tb.len,
+	    CONSOLE_DIFF_CONTEXT, &c->ndiff, &c->diff_approx);
 	c->diff_block = b;
 	c->diff_gen = gen;
 	c->diff_valid = 1;

@@ -101,6 +101,7 @@ struct console {
 	/* The diff of one block against block 0, cached likewise. */
 	struct console_diff_line *diff;
 	size_t		 ndiff;
+	char		*diff_a, *diff_b;	/* the texts its lines point into */
 	size_t		 diff_block;
 	uint64_t	 diff_gen;
 	int		 diff_valid;
