@@ -101,13 +101,17 @@ for ((i = 0; i < 50; i++)); do
 done
 check "no 'sleep $arg' left on any of the $n nodes" test "$gone" = 1
 
-# 4. Escape sequences from a node do not reach the terminal.
+# 4. Escape sequences from a node do not reach the terminal: the screen
+# is not cleared, the window title not set, nothing turns red.
 title_before=$($TUI_TMUX display -p '#{pane_title}')
-tui_keys : "printf 'safe-before\\033[2J\\033]0;pwned\\007\\033[31msafe-after\\n'" Enter
+esc_node=${nodes[3]}
+tui_keys : "if [ \$(hostname) = $esc_node ]; then printf 'safe-before\\033[2J\\033]0;pwned\\007\\033[31msafe-after\\n'; else echo calm; fi" Enter
 check "the escapes are shown as text" \
     tui_wait 'safe-before\^\[\[2J\^\[\]0;pwned\^G\^\[\[31msafe-after' 100
-check "the screen was not cleared: the header is still there" \
-    tui_wait "nodes $n/$n up" 5
+check "...in the block of $esc_node only" \
+    tui_wait "^. $(re "$esc_node") \(1\) +exit 0" 10
+check "the screen was not cleared: the header and the other block are there" \
+    eval 'tui_screen | grep -q "nodes $n/$n up" && tui_screen | grep -q "^  calm"'
 check "the window title did not change" \
     test "$($TUI_TMUX display -p '#{pane_title}')" = "$title_before"
 line=$(tui_screen_colour | grep "safe-after")
