@@ -60,7 +60,10 @@ put_escaped(struct ui *ui, int y, int x, int w, unsigned long attr,
 		w = 512;
 	used = console_escape(text, len, ui->utf8, left, w, buf, sizeof buf,
 	    &cut);
-	ui_put(y, x, used, attr, buf);
+	/* BUF fits in W columns already (ui_put counts code points, not
+	 * columns: combining marks would make it cut too early). */
+	(void)used;
+	ui_put(y, x, (int)strlen(buf), attr, buf);
 	if (cut)
 		ui_put(y, x + w - 1, 1, ui_attr(THEME_DIM, UI_PLAIN) |
 		    A_REVERSE, ">");

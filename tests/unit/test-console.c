@@ -380,6 +380,54 @@ test_escape(void **state)
 	esc(s, strlen(s), 1, 0, 80, "plain", 5, 0);
 }
 
+/* Random bytes, many times: nothing that a terminal would act on comes out. */
+static void
+test_escape_random(void **state)
+{
+	unsigned char	in[256];
+	char		out[8 * 100 + 16];
+	unsigned	seed = 12345;
+	size_t		len, i, k;
+	int		cut, cols, round;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		len = (size_t)(rand_r(&seed) % sizeof in);
+		for (i = 0; i < len; i++) {
+			/* Weighted towards ESC, C1 lead bytes and UTF-8. */
+			switch (rand_r(&seed) % 6) {
+			case 0:
+				in[i] = 0x1b;
+				break;
+			case 1:
+				in[i] = 0xc2;
+				break;
+			case 2:
+				in[i] = (unsigned char)(0x80 + rand_r(&seed) % 64);
+				break;
+			default:
+				in[i] = (unsigned char)(rand_r(&seed) % 256);
+				break;
+			}
+		}
+		cols = console_escape((const char *)in, len, round & 1,
+		    (size_t)(rand_r(&seed) % 8), 100, out, sizeof out, &cut);
+		assert_true(cols >= 0 && cols <= 100);
+		k = strlen(out);
+		assert_true(k < sizeof out);
+		for (i = 0; i < k; i++) {
+			unsigned char	c = (unsigned char)out[i];
+
+			assert_true(c >= 0x20 && c != 0x7f);
+			/* No C1 control encoded as UTF-8 (U+0080-U+009F). */
+			if (c == 0xc2 && i + 1 < k)
+				assert_true((unsigned char)out[i + 1] >= 0xa0);
+			if (!(round & 1))
+				assert_true(c < 0x80);
+		}
+	}
+}
+
 static void
 test_copy_and_save(void **state)
 {
@@ -448,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_diff_blocks),
 		cmocka_unit_test(test_history),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_random),
 		cmocka_unit_test(test_copy_and_save),
 		cmocka_unit_test(test_truncated),
 	};
