@@ -52,17 +52,15 @@ put_escaped(struct ui *ui, int y, int x, int w, unsigned long attr,
     const char *text, size_t len, size_t left)
 {
 	char	buf[8 * 512 + 16];
-	int	cut, used;
+	int	cut;
 
 	if (w <= 0)
 		return;
 	if (w > 512)
 		w = 512;
-	used = console_escape(text, len, ui->utf8, left, w, buf, sizeof buf,
-	    &cut);
+	console_escape(text, len, ui->utf8, left, w, buf, sizeof buf, &cut);
 	/* BUF fits in W columns already (ui_put counts code points, not
 	 * columns: combining marks would make it cut too early). */
-	(void)used;
 	ui_put(y, x, (int)strlen(buf), attr, buf);
 	if (cut)
 		ui_put(y, x + w - 1, 1, ui_attr(THEME_DIM, UI_PLAIN) |
