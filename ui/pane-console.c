@@ -94,6 +94,14 @@ draw_title(struct ui *ui, const struct ui_rect *r)
 	    console_nrun(c), ui->g->dot, c->phase == CONSOLE_RUNNING ?
 	    "running " : c->cancelled ? "cancelled " : "", t);
 	rw = ui_width(right);
+	if (rw > r->w / 2) {
+		/* Short of room: the count without the list. */
+		snprintf(right, sizeof right, " %zu nodes %s %zu done %s %s%s ",
+		    console_nrun(c), ui->g->dot, c->nended, ui->g->dot,
+		    c->phase == CONSOLE_RUNNING ? "running " : c->cancelled ?
+		    "cancelled " : "", t);
+		rw = ui_width(right);
+	}
 	if (rw > r->w / 2)
 		rw = r->w / 2;
 	x = r->x + ui_put(r->y, r->x + 1, 2, la | A_BOLD, "$ ") + 1;
