@@ -131,6 +131,12 @@ draw_footer(struct ui *ui, const struct ui_rect *r, int y)
 		    "  (nothing selected: every node)" : "  (the selection)");
 		return;
 	}
+	if (ui->prompt.active && ui->prompt.purpose == UI_PROMPT_CONSOLE_SAVE) {
+		ui_putf(y, r->x + 1, r->w - 2, a, "writes the full result of "
+		    "each of the %zu nodes, one section per node (mode 0600; "
+		    "~/ is home)", console_nrun(c));
+		return;
+	}
 	if (ui->prompt.active)
 		return;
 	x = r->x + 1;
