@@ -84,8 +84,11 @@ draw_title(struct ui *ui, const struct ui_rect *r)
 		    "selected nodes (all when none)");
 		return;
 	}
-	ms = c->phase == CONSOLE_RUNNING ? ui->now_ms - c->start_ms :
-	    c->end_ms - c->start_ms;
+	/* The loop's clock may be a little older than the start. */
+	if (c->phase == CONSOLE_RUNNING)
+		ms = ui->now_ms > c->start_ms ? ui->now_ms - c->start_ms : 0;
+	else
+		ms = c->end_ms > c->start_ms ? c->end_ms - c->start_ms : 0;
 	ui_fmt_duration(t, sizeof t, (double)ms / 1000);
 	if (ms < 60000)
 		snprintf(t, sizeof t, "%.1fs", (double)ms / 1000);
