@@ -71,6 +71,16 @@ check "...and it would run on the selection only" \
 tui_keys C-u Escape
 tui_keys u
 
+# Live: a late node is "running" beside the finished ones, then joins them.
+late=${nodes[0]}
+rest_late=$("$CLUSTERTOP" hosts -f -x "$late" "${nodes[@]}")
+tui_keys : "[ \$(hostname) != $late ] || sleep 4; echo finished" Enter
+check "live: $rest_late done while $late is still running" \
+    eval 'tui_wait "^. $(re "$rest_late") \($((n - 1))\) +exit 0" 100 &&
+    tui_screen | grep -Eq "^. $(re "$late") \(1\) +running"'
+check "live: then one block of all $n" \
+    tui_wait "^. $(re "$all") \($n\) +exit 0" 100
+
 # 3. ^C cancels: the remote sleep is killed on every node.
 arg="4242.$$"
 count_sleeps() {
@@ -122,7 +132,7 @@ check "Esc goes back to the table" tui_wait "LOAD1" 20
 
 tui_keys q
 check "q quits with status 0" tui_wait "^EXIT=0" 50
-check "the history file has the 4 commands, mode 0600" \
-    test "$(wc -l < "$CLUSTERTOP_HISTORY")" = 4 -a \
+check "the history file has the 5 commands, mode 0600" \
+    test "$(wc -l < "$CLUSTERTOP_HISTORY")" = 5 -a \
     "$(stat -c %a "$CLUSTERTOP_HISTORY")" = 600
 tui_done
