@@ -74,7 +74,7 @@ tui_keys u
 # Live: a late node is "running" beside the finished ones, then joins them.
 late=${nodes[0]}
 rest_late=$("$CLUSTERTOP" hosts -f -x "$late" "${nodes[@]}")
-tui_keys : "[ \$(hostname) != $late ] || sleep 4; echo finished" Enter
+tui_keys : "[ \$(hostname) != $late ] || sleep 6; echo finished" Enter
 check "live: $rest_late done while $late is still running" \
     eval 'tui_wait "^. $(re "$rest_late") \($((n - 1))\) +exit 0" 100 &&
     tui_screen | grep -Eq "^. $(re "$late") \(1\) +running"'
