@@ -82,6 +82,7 @@ struct tui {
 	uint32_t		 con_job;	/* 0 none */
 	int			 con_job_done;	/* release it in the loop */
 	int			*idx2eng;	/* cluster index -> engine node id */
+	int			 fanout;	/* -f: nodes running it at once */
 
 	/* $CLUSTERTOP_STATS: timings written as JSON at exit (bench). */
 	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
@@ -655,6 +656,7 @@ do_console_run(struct tui *t)
 	spec.nodes = ids;
 	spec.nnodes = k;
 	spec.timeout_ms = 0;
+	spec.fanout = t->fanout;
 	spec.stream_output = 1;
 	spec.label = "console";
 	t->con_job = engine_job_start(t->e, &spec, &cause);
@@ -1312,6 +1314,7 @@ cmd_tui_main(int argc, char **argv)
 
 	cliopt_engine_config(&opt, &cfg);
 	cfg.reconnect = 1;
+	t.fanout = opt.fanout;
 	if ((t.e = engine_create(&cfg, &cause)) == NULL) {
 		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
 		    "cannot start the engine");
