@@ -88,7 +88,7 @@ short		 ui_theme_nearest(short c, int ncolours);
 
 /* --- ui-prompt.c: a one-line text input ---------------------------------- */
 
-#define UI_PROMPT_MAX	256
+#define UI_PROMPT_MAX	1024	/* console commands can be long */
 
 struct ui_prompt {
 	char		 label[32];	/* "filter: " */
