@@ -560,8 +560,8 @@ console_key(struct ui *ui, int key)
 }
 
 /* Keys the prompt leaves: Up and Down walk the history; pages scroll. */
-static void
-console_prompt_key(struct ui *ui, int key)
+void
+pane_console_prompt_key(struct ui *ui, int key)
 {
 	const char	*s;
 
@@ -610,6 +610,5 @@ const struct pane_kind pane_console_kind = {
 	.name = "console",
 	.draw = console_draw,
 	.key = console_key,
-	.mouse = console_mouse,
-	.prompt_key = console_prompt_key
+	.mouse = console_mouse
 };

@@ -2,10 +2,9 @@
  * ui-keys.c -- the global key bindings (after the view's own keys) and
  * what the prompts do with their text.
  *
- * Keys of views that other parts of clustertop will bring (the command
- * console, broadcast, phases, push, storage, tests) are bound here to a
- * note on the status line until their pane exists; a pane that takes one
- * over handles it in its own key() or replaces the line below.
+ * The keys that open the other views (the command console, broadcast,
+ * phases, push, storage, tests) are bound here to their panes' open
+ * functions; inside a view, the pane's own key() comes first.
  */
 
 #include <curses.h>
@@ -196,12 +195,6 @@ key_spark(struct ui *ui)
 
 	ui->spark = (enum metrics_series)((ui->spark + 1) % METRICS_NSERIES);
 	ui_message(ui, 0, "history column: %s", names[ui->spark]);
-}
-
-static void
-not_yet(struct ui *ui, const char *what)
-{
-	ui_message(ui, 0, "%s: not in this build yet", what);
 }
 
 static void

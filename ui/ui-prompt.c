@@ -1,7 +1,7 @@
 /*
  * ui-prompt.c -- a one-line text input: the filter and selection prompts
- * and the command console (whose pane adds the history through its
- * prompt_key: Up and Down are keys this file leaves alone). Editing keys
+ * and the command console (whose pane adds the history through
+ * pane_console_prompt_key: Up and Down are keys this file leaves alone). Editing keys
  * are readline's common subset: Left/Right, Home/End (^A/^E), Backspace,
  * Delete (^D), ^U (kill to start), ^K (kill to end), ^W (word back).
  * Enter submits, Escape (or ^C, ^G) cancels. Bytes >= 0x80 are taken as they come, so UTF-8 text

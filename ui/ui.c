@@ -588,8 +588,8 @@ ui_key(struct ui *ui, int key)
 		r = ui_prompt_key(&ui->prompt, key);
 		if (r != UI_PROMPT_IGNORED)
 			ui_keys_prompt(ui, r);
-		else if (ui->view->prompt_key != NULL)
-			ui->view->prompt_key(ui, key);
+		else if (ui->prompt.purpose == UI_PROMPT_CONSOLE)
+			pane_console_prompt_key(ui, key);
 		return;
 	}
 	if (ui->help) {

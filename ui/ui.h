@@ -188,8 +188,6 @@ struct pane_kind {
 	 * 4 wheel up, 5 wheel down. Return 1 if handled. */
 	int		(*mouse)(struct ui *, const struct ui_rect *, int y,
 			    int x, int button);
-	/* A key the open prompt did not take (Up, Down, PgUp...). */
-	void		(*prompt_key)(struct ui *, int key);
 };
 
 /* Glyphs, UTF-8 or ASCII. */
@@ -360,6 +358,8 @@ void		 pane_nvme_open(struct ui *);
 void		 pane_console_open(struct ui *);
 /* What the console's prompts do with their text. */
 void		 pane_console_prompt(struct ui *, enum ui_prompt_result);
+/* A key the console's prompt does not take: Up, Down (history), pages. */
+void		 pane_console_prompt_key(struct ui *, int key);
 
 /* --- pane-header.c ------------------------------------------------------------ */
 

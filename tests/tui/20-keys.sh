@@ -1,6 +1,6 @@
 #!/bin/bash
-# 20-keys.sh -- issue 5: sort, filter, selection, views, help, resize, and
-# the keys of views not in this build yet, driven like a user would.
+# 20-keys.sh -- issue 5: sort, filter, selection, views, help and resize,
+# driven like a user would.
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t nodes < <(sim_nodes)
