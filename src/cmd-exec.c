@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base64.h"
 #include "cliopt.h"
 #include "cmd.h"
 #include "cmd-exec.h"
@@ -229,37 +230,6 @@ exec_valid_utf8(const unsigned char *p, size_t len)
 	return (1);
 }
 
-static char *
-exec_base64(const unsigned char *p, size_t len)
-{
-	static const char	 tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char			*out, *o;
-	size_t			 i;
-	uint32_t		 v;
-
-	if ((out = malloc((len + 2) / 3 * 4 + 1)) == NULL)
-		abort();
-	o = out;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		*o++ = tbl[v >> 18];
-		*o++ = tbl[(v >> 12) & 63];
-		*o++ = tbl[(v >> 6) & 63];
-		*o++ = tbl[v & 63];
-	}
-	if (i < len) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		*o++ = tbl[v >> 18];
-		*o++ = tbl[(v >> 12) & 63];
-		*o++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return (out);
-}
-
 /* Replace invalid UTF-8 (and NUL) with U+FFFD; malloc'd. */
 static char *
 exec_utf8_lossy(const unsigned char *p, size_t len)
@@ -307,7 +277,7 @@ exec_json_bytes(cJSON *o, const char *name, const char *data, size_t len)
 	cJSON_AddStringToObject(o, name, s);
 	free(s);
 	snprintf(key, sizeof key, "%s_base64", name);
-	s = exec_base64((const unsigned char *)data, len);
+	s = base64_encode(data, len);
 	cJSON_AddStringToObject(o, key, s);
 	free(s);
 }

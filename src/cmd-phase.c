@@ -524,28 +524,6 @@ phase_cli_copy_captures(struct phase_cli *c, struct phase_set *set,
 	}
 }
 
-/* {ct_options}: our ssh options, for clustertop commands that steps run. */
-static void
-phase_cli_options_var(struct phase_cli *c, struct phase_vars *vars)
-{
-	const char	*o[8];
-	size_t		 n = 0;
-
-	if (c->o.ssh_config != NULL) {
-		o[n++] = "-F";
-		o[n++] = c->o.ssh_config;
-	}
-	if (c->o.user != NULL) {
-		o[n++] = "-l";
-		o[n++] = c->o.user;
-	}
-	if (c->o.hostkeys == HOSTKEY_ACCEPT_NEW) {
-		o[n++] = "--strict-host-keys";
-		o[n++] = "accept-new";
-	}
-	phase_vars_set_list(vars, "ct_options", o, n);
-}
-
 /* Ask on the terminal; 1 for yes. */
 static int
 phase_cli_confirm(const char *question)
@@ -701,7 +679,8 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 		    home : "");
 		kh = q;
 	}
-	phase_cli_options_var(c, vars);
+	phase_vars_ct_options(vars, c->o.ssh_config, c->o.user,
+	    c->o.hostkeys == HOSTKEY_ACCEPT_NEW);
 	phase_context_vars(vars, ctargets, nctargets, targets, ntargets, kh);
 
 	/* The dry run. */

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "base64.h"
 #include "console.h"
 #include "gather.h"
 #include "hostlist.h"
@@ -911,37 +912,16 @@ console_escape(const char *in, size_t len, int utf8, size_t skip, int maxcols,
 char *
 console_osc52(const char *text, size_t len)
 {
-	static const char	 tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char	*p = (const unsigned char *)text;
-	char			*out, *o;
-	size_t			 i;
-	uint32_t		 v;
+	char	*out;
+	size_t	 n;
 
 	if (len > CONSOLE_OSC52_MAX)
 		len = CONSOLE_OSC52_MAX;
-	if ((out = malloc((len + 2) / 3 * 4 + 16)) == NULL)
+	if ((out = malloc(base64_len(len) + 16)) == NULL)
 		abort();
-	o = out;
-	memcpy(o, "\033]52;c;", 7);
-	o += 7;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		*o++ = tbl[v >> 18];
-		*o++ = tbl[(v >> 12) & 63];
-		*o++ = tbl[(v >> 6) & 63];
-		*o++ = tbl[v & 63];
-	}
-	if (i < len) {
-		v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		*o++ = tbl[v >> 18];
-		*o++ = tbl[(v >> 12) & 63];
-		*o++ = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
-		*o++ = '=';
-	}
-	*o++ = '\a';
-	*o = '\0';
+	memcpy(out, "\033]52;c;", 7);
+	n = 7 + base64_encode_to(out + 7, text, len);
+	out[n++] = '\a';
+	out[n] = '\0';
 	return (out);
 }

@@ -384,6 +384,28 @@ phase_vars_assign(struct phase_vars *vars, const char *assignment,
 	return (0);
 }
 
+void
+phase_vars_ct_options(struct phase_vars *vars, const char *ssh_config,
+    const char *user, int accept_new)
+{
+	const char	*o[6];
+	size_t		 n = 0;
+
+	if (ssh_config != NULL) {
+		o[n++] = "-F";
+		o[n++] = ssh_config;
+	}
+	if (user != NULL) {
+		o[n++] = "-l";
+		o[n++] = user;
+	}
+	if (accept_new) {
+		o[n++] = "--strict-host-keys";
+		o[n++] = "accept-new";
+	}
+	phase_vars_set_list(vars, "ct_options", o, n);
+}
+
 const char *
 phase_vars_get(const struct phase_vars *vars, const char *name)
 {

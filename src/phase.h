@@ -162,6 +162,12 @@ int		 phase_vars_assign(struct phase_vars *, const char *assignment,
 		     char **cause);
 /* The first item of a variable (a scalar's value), or NULL. */
 const char	*phase_vars_get(const struct phase_vars *, const char *name);
+/*
+ * {ct_options}: clustertop's own ssh options (-F CONFIG, -l USER,
+ * --strict-host-keys accept-new), for the clustertop commands steps run.
+ */
+void		 phase_vars_ct_options(struct phase_vars *, const char *ssh_config,
+		     const char *user, int accept_new);
 int		 phase_vars_has(const struct phase_vars *, const char *name);
 
 /*

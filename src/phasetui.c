@@ -429,28 +429,6 @@ ptui_engine_event(struct ptui *pt, const struct engine_event *ev)
 
 /* --- plans and runs ------------------------------------------------------- */
 
-/* {ct_options}: the dashboard's ssh options, for nested clustertop commands. */
-static void
-ptui_options_var(struct ptui *pt, struct phase_vars *vars)
-{
-	const char	*o[8];
-	size_t		 n = 0;
-
-	if (pt->o.ssh_config != NULL) {
-		o[n++] = "-F";
-		o[n++] = pt->o.ssh_config;
-	}
-	if (pt->o.user != NULL) {
-		o[n++] = "-l";
-		o[n++] = pt->o.user;
-	}
-	if (pt->o.accept_new) {
-		o[n++] = "--strict-host-keys";
-		o[n++] = "accept-new";
-	}
-	phase_vars_set_list(vars, "ct_options", o, n);
-}
-
 /*
  * The numbers, targets and variables of a run of PHASE (0: all), on the
  * selected nodes (else every node), or on the nodes that failed its last
@@ -517,7 +495,8 @@ ptui_prepare(struct ptui *pt, int phase, int failed)
 
 	pt->vars = phase_vars_create();
 	phase_vars_defaults(pt->vars, pt->set);
-	ptui_options_var(pt, pt->vars);
+	phase_vars_ct_options(pt->vars, pt->o.ssh_config, pt->o.user,
+	    pt->o.accept_new);
 	if (pt->o.known_hosts != NULL)
 		snprintf(kh, sizeof kh, "%s", pt->o.known_hosts);
 	else {

@@ -6,18 +6,9 @@
 #
 # Env: SIM_ID (the sim under test, already up), CLUSTERTOP (the binary).
 # Every fault this script causes is undone on exit. No wall-clock limits.
-set -u
-export LC_ALL=C
+. "$(dirname "$0")/lib.sh"
 
-cd "$(dirname "$0")/../.."
-SIM=tests/sim/simcluster
-CT=${CLUSTERTOP:-build/clustertop}
-: "${SIM_ID:?SIM_ID must name a running sim}"
-export SIM_ID
-eval "$($SIM env)" || { echo "not ok - sim $SIM_ID env"; exit 1; }
-SIMJSON=$($SIM env --json) || { echo "not ok - sim $SIM_ID env --json"; exit 1; }
 STATE=$(jq -r .state_dir <<<"$SIMJSON")
-mapfile -t NODES < <(jq -r '.nodes[].name' <<<"$SIMJSON")
 (( ${#NODES[@]} >= 4 )) || { echo "not ok - need 4 nodes, sim has ${#NODES[@]}"; exit 1; }
 N1=${NODES[0]} N2=${NODES[1]} N3=${NODES[2]} N4=${NODES[3]}
 W="$N1,$N2,$N3,$N4"
