@@ -248,10 +248,15 @@ cmd_bench_main(int argc, char **argv)
 	spec.fanout = opt.fanout;
 	spec.label = "bench";
 	for (k = 0; k < nrounds; k++) {
-		/* Nodes lost since the last round: reconnect them first. */
+		/*
+		 * Nodes lost since the last round: reconnect them first. A
+		 * node already CONNECTING is restarted too: its attempt may
+		 * have begun before --between healed the fault (a SYN sent
+		 * into a cut link is retransmitted only after 1 s, then 3 s),
+		 * and the round must not inherit an attempt that is doomed.
+		 */
 		for (i = 0, nlost = 0; k > 0 && i < nnodes; i++) {
-			if (engine_node_state(b.e, ids[i]) != NODE_UP &&
-			    engine_node_state(b.e, ids[i]) != NODE_CONNECTING) {
+			if (engine_node_state(b.e, ids[i]) != NODE_UP) {
 				engine_reconnect(b.e, ids[i]);
 				nlost++;
 			}

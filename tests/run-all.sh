@@ -13,7 +13,7 @@ export SIM_ID=${SIM_ID:-0}
 export SIM_NODES=${SIM_NODES:-8}
 # Sanitizers: report and fail; library leaks we can't fix are suppressed.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=\"$root/tests/lsan.supp\":print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Audit log of the test runs stays inside the build directory.
 export CLUSTERTOP_AUDIT_LOG=${CLUSTERTOP_AUDIT_LOG:-$root/$builddir/audit.log}

@@ -94,7 +94,7 @@ job=smoke-$SIM_ID-$$
 trap 'scancel --name="$job" >/dev/null 2>&1' EXIT
 
 # 3. srun -N N hostname prints N distinct names
-out=$(timeout 300 srun -J "$job" --time=5 -N "$N" -n "$N" hostname 2>&1 | sort)
+out=$(timeout 300 srun -J "$job" --time=5 --chdir=/ -N "$N" -n "$N" hostname 2>&1 | sort)
 if [[ $out == "$sorted_names" ]]; then
 	ok "srun -N $N hostname: $N distinct nodes"
 else

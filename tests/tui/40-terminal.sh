@@ -8,14 +8,13 @@ mapfile -t nodes < <(sim_nodes)
 n=${#nodes[@]}
 row="^ +[^ ]* *node[0-9]+ +up +[0-9]"
 alt() { $TUI_TMUX display -p '#{alternate_on}'; }
-pid_of_ct() { pgrep -n -f "^$CLUSTERTOP( |$)"; }
 
 # UTF-8: box-drawing separators and arrows.
 tui_start 120 20 --interval 1 || { not_ok "tmux starts"; exit 1; }
 tui_wait_count "$row" "$n" 150
 check "UTF-8 locale: Unicode separators" tui_wait "clustertop .* │ nodes" 10
 check "curses is on the alternate screen" test "$(alt)" = 1
-pid=$(pid_of_ct)
+pid=$(tui_pid)
 kill -TERM "$pid"
 check "SIGTERM: exit status 0" tui_wait "^EXIT=0" 50
 check "SIGTERM: terminal restored (alternate screen off)" test "$(alt)" = 0
@@ -29,7 +28,7 @@ if tui_screen | LC_ALL=C grep -q $'[\x80-\xff]'; then
 else
 	ok "C locale: no byte above 0x7f on the screen"
 fi
-pid=$(pid_of_ct)
+pid=$(tui_pid)
 kill -SEGV "$pid"
 # 139: killed by SIGSEGV; 86: AddressSanitizer's exit code (check build).
 check "SIGSEGV: the process dies" tui_wait "^EXIT=(86|139|1[0-9][0-9])" 50

@@ -16,7 +16,6 @@ all=${all%,}
 SSH=(ssh -F "$CLUSTERTOP_SSH_CONFIG" -o BatchMode=yes
     -o UserKnownHostsFile="$CLUSTERTOP_KNOWN_HOSTS")
 on() { "${SSH[@]}" "$@" </dev/null 2>/dev/null; }
-pid_of_ct() { pgrep -n -f "^$CLUSTERTOP( |$)"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # ctl KEYS...: ^] then KEYS (the menu), each alone.
 ctl() { tui_keys C-]; for k in "$@"; do tui_keys "$k"; done; }
@@ -27,7 +26,7 @@ for h in "${nodes[@]}"; do on "$h" 'rm -f /tmp/bc-*' ; done
 
 tui_start 120 36 --interval 1 || { not_ok "tmux starts"; exit 1; }
 tui_wait_count "$row" "$n" 150
-pid=$(pid_of_ct)
+pid=$(tui_pid)
 rss0=$(rss_kb "$pid")
 
 tui_keys b

@@ -21,7 +21,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${SIM_ID:=0}"
 export SIM_ID
 TUI_POLL=${TUI_POLL:-0.2}
-TUI_SOCK=ct$$
+# Each tui_start gets a tmux server of its own (ct<pid>-<k>): `kill-server`
+# returns before the old server has gone, and a new-session sent to a
+# dying server's socket dies with it (seen under load).
+tui_seq=0
+TUI_SOCK=ct$$-0
 TUI_TMUX="tmux -L $TUI_SOCK -f /dev/null"
 TUI_LOG=${TUI_LOG:-$(mktemp -d /tmp/ct-tui.XXXXXX)}
 tui_pass=0
@@ -50,7 +54,10 @@ check() {
 tui_start() {
 	local cols=$1 rows=$2 q; shift 2
 	q=$(printf ' %q' "$@")
-	$TUI_TMUX kill-server 2>/dev/null
+	tui_stop
+	tui_seq=$((tui_seq + 1))
+	TUI_SOCK=ct$$-$tui_seq
+	TUI_TMUX="tmux -L $TUI_SOCK -f /dev/null"
 	# 256 colours, as a modern terminal has (tmux defaults to "screen").
 	$TUI_TMUX -2 new-session -d -x "$cols" -y "$rows" \
 	    "TERM=tmux-256color $(printf %q "$CLUSTERTOP")$q 2>$TUI_LOG/stderr; echo EXIT=\$?; sleep 600" ||
@@ -63,7 +70,25 @@ tui_screen() { $TUI_TMUX capture-pane -p -J 2>/dev/null; }
 tui_screen_colour() { $TUI_TMUX capture-pane -p -e 2>/dev/null; }
 tui_keys() { $TUI_TMUX send-keys "$@"; }
 tui_resize() { $TUI_TMUX resize-window -x "$1" -y "$2"; }
-tui_stop() { $TUI_TMUX kill-server 2>/dev/null; }
+# tui_pid: the pid of clustertop in the pane (the pane's shell's child).
+tui_pid() {
+	local sh
+	sh=$($TUI_TMUX display -p '#{pane_pid}' 2>/dev/null) || return 1
+	[ -n "$sh" ] && pgrep -n -P "$sh" -x clustertop
+}
+# tui_stop: kill the tmux server and wait (bounded) until it has exited.
+tui_stop() {
+	local pid i
+	pid=$($TUI_TMUX display -p '#{pid}' 2>/dev/null)
+	$TUI_TMUX kill-server 2>/dev/null
+	[ -n "$pid" ] || return 0
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "# tmux server $pid on $TUI_SOCK did not exit after kill-server" >&2
+	return 0
+}
 
 # tui_wait REGEX [POLLS]: 0 once a screen line matches (grep -E).
 tui_wait() {
