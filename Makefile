@@ -4,6 +4,8 @@
 #   make deps       install the Debian packages that build, tests, demo and bench need
 #   make check      deps + sanitizer build (-Werror, ASan/UBSan) + unit tests +
 #                   simulated cluster + integration and TUI tests + summary
+#   make check-paths  make check three times, from fresh clones under /tmp,
+#                   under /root with a space, and a path over 100 characters
 #   make demo       deps + build + 8-node simulated cluster + clustertop on it
 #   make demo-down  remove the demo's simulated cluster
 #   make bench      deps + build + 64-node sim + clustertop against its peer tools
@@ -44,7 +46,7 @@ CHECKDIR	:= build/check
 CHECK_VARS	:= BUILDDIR=$(CHECKDIR) OPT="-O1 -g -fno-omit-frame-pointer" \
 		   SAN="-fsanitize=address,undefined" WERROR=-Werror
 
-.PHONY: all deps check check-build unit integration demo demo-down bench \
+.PHONY: all deps check check-paths check-build unit integration demo demo-down bench \
 	install clean screenshots fuzz layers
 
 all: $(BIN)
@@ -83,6 +85,11 @@ check-build:
 check: deps
 	$(MAKE) $(CHECK_VARS) all units
 	tests/run-all.sh $(CHECKDIR)
+
+# The whole check from three fresh clones of HEAD in awkward places, in a
+# row (45-90 min: too long for CI next to make check itself).
+check-paths: deps
+	tests/check-paths.sh
 
 unit: check-build
 	tests/run-unit.sh $(CHECKDIR)
