@@ -169,7 +169,11 @@ for sig in INT KILL; do
 	kill -s "$sig" "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	rc=$?
-	sleep 3		# the nodes notice the closed channel and clean up
+	# The nodes notice the closed channel and clean up: wait for it (30 s).
+	for ((i = 0; i < 60; i++)); do
+		no_tmp "$N1" "$N2" "$N3" "$N4" >/dev/null && break
+		sleep 0.5
+	done
 	check "push stopped by SIG$sig (exit $rc): old or whole file, never half" whole_or_old
 	check "push stopped by SIG$sig: no temporary file left" no_tmp "$N1" "$N2" "$N3" "$N4"
 done

@@ -74,10 +74,16 @@ tui_keys u
 # Live: a late node is "running" beside the finished ones, then joins them.
 late=${nodes[0]}
 rest_late=$("$CLUSTERTOP" hosts -f -x "$late" "${nodes[@]}")
-tui_keys : "[ \$(hostname) != $late ] || sleep 6; echo finished" Enter
+# The late node waits for a gate file (in its private /tmp, at most 120 s)
+# that the test makes once it has seen the others finish: no race with
+# the machine's speed.
+gate=/tmp/ct-console-gate.$$
+tui_keys : "[ \$(hostname) != $late ] || { i=0; while [ ! -e $gate ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i + 1)); done; }; echo finished" Enter
 check "live: $rest_late done while $late is still running" \
-    eval 'tui_wait "^. $(re "$rest_late") \($((n - 1))\) +exit 0" 100 &&
+    eval 'tui_wait "^. $(re "$rest_late") \($((n - 1))\) +exit 0" 150 &&
     tui_screen | grep -Eq "^. $(re "$late") \(1\) +running"'
+"$CLUSTERTOP" exec -w "$late" "touch $gate" >/dev/null 2>&1 ||
+	echo "# could not make $gate on $late"
 check "live: then one block of all $n" \
     tui_wait "^. $(re "$all") \($n\) +exit 0" 100
 
