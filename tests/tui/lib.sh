@@ -3,7 +3,7 @@
 #
 #   . tests/tui/lib.sh
 #   tui_start 130 40 --interval 1     # clustertop ARGS in a COLSxROWS window
-#   tui_wait 'node08 +up' 100         # poll the screen, at most N times
+#   tui_wait 'node08 +up' 100         # poll the screen, at most N times (>= TUI_MIN_POLLS)
 #   tui_keys / a b Enter              # tmux send-keys
 #   tui_screen                        # the screen as text
 #   ok "what" / not_ok "what"         # TAP lines the runner counts
@@ -21,6 +21,12 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${SIM_ID:=0}"
 export SIM_ID
 TUI_POLL=${TUI_POLL:-0.2}
+# Every wait polls at least TUI_MIN_POLLS times (30 s): a count a test
+# names is what it expects on an idle machine, and on a loaded 2-core
+# machine a redraw can take seconds. A wait that is met returns at once,
+# so the floor only lengthens a failure.
+TUI_MIN_POLLS=${TUI_MIN_POLLS:-150}
+tui_polls() { local n=${1:-100}; (( n < TUI_MIN_POLLS )) && n=$TUI_MIN_POLLS; echo "$n"; }
 # Each tui_start gets a tmux server of its own (ct<pid>-<k>): `kill-server`
 # returns before the old server has gone, and a new-session sent to a
 # dying server's socket dies with it (seen under load).
@@ -92,7 +98,8 @@ tui_stop() {
 
 # tui_wait REGEX [POLLS]: 0 once a screen line matches (grep -E).
 tui_wait() {
-	local re=$1 n=${2:-100} i
+	local re=$1 n i
+	n=$(tui_polls "${2:-}")
 	for ((i = 0; i < n; i++)); do
 		tui_screen | grep -Eq -- "$re" && return 0
 		sleep "$TUI_POLL"
@@ -102,7 +109,8 @@ tui_wait() {
 
 # tui_wait_gone REGEX [POLLS]: 0 once no line matches.
 tui_wait_gone() {
-	local re=$1 n=${2:-100} i
+	local re=$1 n i
+	n=$(tui_polls "${2:-}")
 	for ((i = 0; i < n; i++)); do
 		tui_screen | grep -Eq -- "$re" || return 0
 		sleep "$TUI_POLL"
@@ -112,7 +120,8 @@ tui_wait_gone() {
 
 # tui_wait_count REGEX COUNT [POLLS]: 0 once exactly COUNT lines match.
 tui_wait_count() {
-	local re=$1 want=$2 n=${3:-100} i c
+	local re=$1 want=$2 n i c
+	n=$(tui_polls "${3:-}")
 	for ((i = 0; i < n; i++)); do
 		c=$(tui_screen | grep -Ec -- "$re")
 		[ "$c" -eq "$want" ] && return 0
