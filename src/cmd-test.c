@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ test_usage(FILE *f)
 	    "       clustertop test slurm [-w HOSTS] [-x HOSTS] [--set N=V] "
 	    "[-v] [-q] ...\n"
 	    "       clustertop test slurm-jobs -w HOSTS --dir DIR [--time MIN] "
-	    "[--partition P]\n"
+	    "[--partition P] [--as USER]\n"
 	    "  mpi    phase 8: an MPI hello world across the idle nodes "
 	    "(sbatch + srun --mpi=pmix)\n"
 	    "  slurm  phase 9: a job on every node and one across all "
@@ -71,7 +72,7 @@ test_json_string(cJSON *o, const char *key)
 static long
 test_submit(const char *nodelist, size_t nnodes, const char *script,
     const char *dir, const char *name, const char *time_limit,
-    const char *partition)
+    const char *partition, const char *as_user)
 {
 	char		 nn[32], out[4096], *line = NULL, *cause = NULL;
 	const char	*args[24];
@@ -103,6 +104,10 @@ test_submit(const char *nodelist, size_t nnodes, const char *script,
 	if (partition != NULL) {
 		args[a++] = "--partition";
 		args[a++] = partition;
+	}
+	if (as_user != NULL) {
+		args[a++] = "--uid";
+		args[a++] = as_user;
 	}
 	args[a] = NULL;
 	if (slurm_helper_run(args, TEST_HELPER_TIMEOUT_MS, &line,
@@ -217,9 +222,12 @@ test_slurm_jobs(int argc, char **argv)
 		{ "time", required_argument, NULL, 't' },
 		{ "partition", required_argument, NULL, 'p' },
 		{ "poll", required_argument, NULL, 'i' },
+		{ "as", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hostlist		*hl;
+	struct passwd		*pw = NULL;
+	const char		*as_user = NULL;
 	struct test_job		*jobs;
 	const char		*wexpr = NULL, *dir = NULL, *tl = NULL;
 	const char		*part = NULL;
@@ -245,6 +253,9 @@ test_slurm_jobs(int argc, char **argv)
 		case 'p':
 			part = optarg;
 			break;
+		case 'a':
+			as_user = optarg;
+			break;
 		case 'i':
 			poll_ms = atoi(optarg);
 			if (poll_ms < 100)
@@ -258,6 +269,24 @@ test_slurm_jobs(int argc, char **argv)
 	if (wexpr == NULL || dir == NULL || optind != argc) {
 		test_usage(stderr);
 		return (CT_EXIT_USAGE);
+	}
+	/*
+	 * --as USER: root submits the jobs on USER's behalf (sbatch --uid),
+	 * so phase 9's jobs are the administrator's while clustertop itself
+	 * runs as root, from wherever it was built (a build under /root is
+	 * not executable by the administrator).
+	 */
+	if (as_user != NULL) {
+		if ((pw = getpwnam(as_user)) == NULL) {
+			fprintf(stderr, "clustertop: --as %s: no such user\n",
+			    as_user);
+			return (CT_EXIT_USAGE);
+		}
+		if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+			fprintf(stderr, "clustertop: --as %s: only root submits "
+			    "jobs on another user's behalf\n", as_user);
+			return (CT_EXIT_USAGE);
+		}
 	}
 	hl = hostlist_create();
 	if (hostlist_add(hl, wexpr, &cause) != 0) {
@@ -292,6 +321,11 @@ test_slurm_jobs(int argc, char **argv)
 		hostlist_free(hl);
 		return (1);
 	}
+	/* The test directory stays USER's: so do the scripts in it. */
+	if (pw != NULL && (chown(one, pw->pw_uid, pw->pw_gid) != 0 ||
+	    chown(all, pw->pw_uid, pw->pw_gid) != 0))
+		printf("warning: chown of the job scripts to %s: %s\n",
+		    as_user, strerror(errno));
 
 	jobs = calloc(n + 1, sizeof *jobs);
 	if (jobs == NULL)
@@ -299,7 +333,7 @@ test_slurm_jobs(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		jobs[i].node = hostlist_get(hl, i);
 		jobs[i].id = test_submit(jobs[i].node, 1, one, dir,
-		    "clustertop-test-node", tl, part);
+		    "clustertop-test-node", tl, part, as_user);
 		if (jobs[i].id > 0)
 			printf("submitted job %ld for %s\n", jobs[i].id,
 			    jobs[i].node);
@@ -308,7 +342,7 @@ test_slurm_jobs(int argc, char **argv)
 	}
 	jobs[n].node = NULL;
 	jobs[n].id = test_submit(folded, n, all, dir, "clustertop-test-all",
-	    tl, part);
+	    tl, part, as_user);
 	if (jobs[n].id > 0)
 		printf("submitted job %ld across %s\n", jobs[n].id, folded);
 	else

@@ -20,7 +20,9 @@
  *	once, or with --interval every time the nodes or partitions changed;
  *   slurm-helper submit --nodes N [--nodelist LIST] --script FILE
  *	    --output PATTERN [--error PATTERN] [--name NAME] [--partition P]
- *	    [--time MIN] [--ntasks-per-node K] [--workdir DIR]
+ *	    [--time MIN] [--ntasks-per-node K] [--workdir DIR] [--uid USER]
+ *	(--uid: root submits on USER's behalf, as sbatch --uid does: the job
+ *	 runs as USER with USER's HOME, USER, LOGNAME and SHELL)
  *	{"type":"submitted","job_id":N,"user_msg":...}
  *   slurm-helper job ID [--interval MS]
  *	{"type":"job","job_id","name","state","finished","nodes",
@@ -37,6 +39,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -182,7 +185,8 @@ slurm_helper_usage(void)
 	    " --script FILE\n"
 	    "           --output PATTERN [--error PATTERN] [--name NAME]"
 	    " [--partition P]\n"
-	    "           [--time MIN] [--ntasks-per-node K] [--workdir DIR]\n"
+	    "           [--time MIN] [--ntasks-per-node K] [--workdir DIR]"
+	    " [--uid USER]\n"
 	    "       clustertop slurm-helper job ID [--interval MS]\n"
 	    "(internal: prints JSON lines; see src/slurm-helper.c)\n");
 	return (CT_EXIT_USAGE);
@@ -510,6 +514,7 @@ slurm_helper_submit(int argc, char **argv)
 		{ "time", required_argument, NULL, 't' },
 		{ "ntasks-per-node", required_argument, NULL, 'n' },
 		{ "workdir", required_argument, NULL, 'D' },
+		{ "uid", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 }
 	};
 	job_desc_msg_t		 desc;
@@ -519,14 +524,16 @@ slurm_helper_submit(int argc, char **argv)
 	char			*error = NULL, *nodelist = NULL;
 	char			*name = NULL, *partition = NULL;
 	char			*workdir = NULL, *script, *cwd = NULL;
-	char			**env, *argv0[2], *extra[2] = { NULL, NULL };
+	char			**env, *argv0[2], *extra[6] = { NULL };
+	const char		*as_user = NULL;
+	struct passwd		*pw = NULL;
 	char			 host[HOST_NAME_MAX + 1];
 	long			 nnodes = 0, time_limit = 0, per_node = 0;
 	size_t			 nenv, i;
 	int			 ch, rc;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "N:w:s:o:e:J:p:t:n:D:",
+	while ((ch = getopt_long(argc, argv, "N:w:s:o:e:J:p:t:n:D:u:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'N':
@@ -561,6 +568,9 @@ slurm_helper_submit(int argc, char **argv)
 		case 'D':
 			workdir = optarg;
 			break;
+		case 'u':
+			as_user = optarg;
+			break;
 		default:
 			return (slurm_helper_usage());
 		}
@@ -569,6 +579,18 @@ slurm_helper_submit(int argc, char **argv)
 	    output == NULL)
 		return (slurm_helper_usage());
 
+	if (as_user != NULL) {
+		if ((pw = getpwnam(as_user)) == NULL) {
+			slurm_helper_error(ENOENT, "--uid %s: no such user",
+			    as_user);
+			return (1);
+		}
+		if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+			slurm_helper_error(EPERM, "--uid %s: only root submits "
+			    "jobs on another user's behalf", as_user);
+			return (1);
+		}
+	}
 	if ((script = slurm_helper_read_file(script_path)) == NULL) {
 		slurm_helper_error(errno, "%s: %s", script_path,
 		    strerror(errno));
@@ -596,15 +618,23 @@ slurm_helper_submit(int argc, char **argv)
 	 */
 	for (nenv = 0; environ[nenv] != NULL; nenv++)
 		;
-	env = calloc(nenv + 3, sizeof *env);
+	env = calloc(nenv + 7, sizeof *env);
 	if (env == NULL) {
 		slurm_helper_error(ENOMEM, "out of memory");
 		free(script);
 		free(cwd);
 		return (1);
 	}
-	for (i = 0; i < nenv; i++)
-		env[i] = environ[i];
+	for (i = 0, ch = 0; environ[i] != NULL; i++) {
+		/* On USER's behalf: USER's own login variables, not ours. */
+		if (pw != NULL && (strncmp(environ[i], "HOME=", 5) == 0 ||
+		    strncmp(environ[i], "USER=", 5) == 0 ||
+		    strncmp(environ[i], "LOGNAME=", 8) == 0 ||
+		    strncmp(environ[i], "SHELL=", 6) == 0))
+			continue;
+		env[ch++] = environ[i];
+	}
+	nenv = (size_t)ch;
 	if (gethostname(host, sizeof host) != 0)
 		strcpy(host, "localhost");
 	host[sizeof host - 1] = '\0';
@@ -612,7 +642,12 @@ slurm_helper_submit(int argc, char **argv)
 		extra[0] = NULL;
 	if (asprintf(&extra[1], "SLURM_SUBMIT_HOST=%s", host) == -1)
 		extra[1] = NULL;
-	for (i = 0; i < 2; i++) {
+	if (pw != NULL && (asprintf(&extra[2], "HOME=%s", pw->pw_dir) == -1 ||
+	    asprintf(&extra[3], "USER=%s", pw->pw_name) == -1 ||
+	    asprintf(&extra[4], "LOGNAME=%s", pw->pw_name) == -1 ||
+	    asprintf(&extra[5], "SHELL=%s", pw->pw_shell) == -1))
+		abort();
+	for (i = 0; i < 6; i++) {
 		if (extra[i] != NULL)
 			env[nenv++] = extra[i];
 	}
@@ -631,6 +666,10 @@ slurm_helper_submit(int argc, char **argv)
 	desc.environment = env;
 	desc.env_size = nenv;
 	desc.work_dir = workdir;
+	if (pw != NULL) {
+		desc.user_id = pw->pw_uid;
+		desc.group_id = pw->pw_gid;
+	}
 	desc.std_out = output;
 	desc.std_err = error;
 	desc.min_nodes = desc.max_nodes = nnodes;
@@ -661,8 +700,8 @@ slurm_helper_submit(int argc, char **argv)
 	}
 	slurm_fini();
 out:
-	free(extra[0]);
-	free(extra[1]);
+	for (i = 0; i < 6; i++)
+		free(extra[i]);
 	free(env);
 	free(script);
 	free(cwd);
