@@ -59,7 +59,7 @@ check() {
 # The pane stays after exit and shows "EXIT=status".
 tui_start() {
 	local cols=$1 rows=$2 q; shift 2
-	q=$(printf ' %q' "$@")
+	q=; [ $# -gt 0 ] && q=$(printf ' %q' "$@")
 	tui_stop
 	tui_seq=$((tui_seq + 1))
 	TUI_SOCK=ct$$-$tui_seq
