@@ -920,14 +920,17 @@ server_start(int argc, char **argv)
 	if (lfd == -1) {
 		fprintf(stderr, "clustertop server: %s: %s\n", lockp,
 		    strerror(errno));
-		return (1);
+		free(lockp);
+		rc = 1;
+		goto out;
 	}
 	free(lockp);
 	if (flock(lfd, LOCK_EX | LOCK_NB) == -1) {
 		printf("clustertop server: already running (pid %ld, socket "
 		    "%s)\n", (long)srvpath_lock_pid(s.dir), s.sock);
 		close(lfd);
-		return (0);
+		rc = 0;
+		goto out;
 	}
 
 	p[0] = p[1] = -1;
@@ -940,14 +943,15 @@ server_start(int argc, char **argv)
 			close(lfd);
 			n = read(p[0], buf, sizeof buf - 1);
 			close(p[0]);
+			rc = 1;
 			if (n >= 2 && strncmp(buf, "ok", 2) == 0) {
 				printf("clustertop server: started (pid %ld, "
 				    "socket %s)\n", (long)pid, s.sock);
-				return (0);
-			}
-			fprintf(stderr, "clustertop server: did not start "
-			    "(see %s/server.log)\n", s.dir);
-			return (1);
+				rc = 0;
+			} else
+				fprintf(stderr, "clustertop server: did not "
+				    "start (see %s/server.log)\n", s.dir);
+			goto out;
 		}
 		close(p[0]);
 		setsid();
@@ -978,13 +982,19 @@ server_start(int argc, char **argv)
 		fprintf(stderr, "clustertop server: %s\n", cause != NULL ?
 		    cause : "start-up failed");
 		free(cause);
-		return (1);
+		if (s.e != NULL)
+			engine_free(s.e);
+		close(lfd);
+		rc = 1;
+		goto out;
 	}
 	rc = server_run(&s, p[1]);
+	close(lfd);
+out:
+	fflush(stdout);
 	cJSON_Delete(s.config);
 	free(s.sock);
 	free(s.dir);
-	close(lfd);
 	return (rc);
 }
 
