@@ -607,6 +607,7 @@ static void
 sclient_free(struct sclient *c)
 {
 	struct server	*s = c->s;
+	char		 drain[4096];
 
 	if (c->run != NULL) {
 		/* The client went away mid-command: kill it (the default). */
@@ -617,6 +618,9 @@ sclient_free(struct sclient *c)
 	c->dead = 1;
 	sclient_end_run(c);
 	engine_unwatch_fd(s->e, c->fd);
+	/* Unread input at close would reset the connection under the ERROR. */
+	while (read(c->fd, drain, sizeof drain) > 0)
+		;
 	close(c->fd);
 	TAILQ_REMOVE(&s->clients, c, entry);
 	frame_buf_free(&c->in);
@@ -926,6 +930,9 @@ server_start(int argc, char **argv)
 	}
 	free(lockp);
 	if (flock(lfd, LOCK_EX | LOCK_NB) == -1) {
+		/* A server starting right now writes its pid in a moment. */
+		for (n = 0; n < 50 && srvpath_lock_pid(s.dir) == 0; n++)
+			usleep(100000);
 		printf("clustertop server: already running (pid %ld, socket "
 		    "%s)\n", (long)srvpath_lock_pid(s.dir), s.sock);
 		close(lfd);
@@ -933,6 +940,8 @@ server_start(int argc, char **argv)
 		goto out;
 	}
 
+	if (ftruncate(lfd, 0) == -1)	/* the pid of an earlier server */
+		server_log("cannot truncate the lock file");
 	p[0] = p[1] = -1;
 	if (!foreground) {
 		if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
@@ -973,7 +982,7 @@ server_start(int argc, char **argv)
 	if (chdir("/") == -1)
 		server_log("chdir /: %s", strerror(errno));
 	snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-	if (ftruncate(lfd, 0) == -1 || pwrite(lfd, buf, strlen(buf), 0) == -1)
+	if (pwrite(lfd, buf, strlen(buf), 0) == -1)
 		server_log("cannot write the pid to the lock file");
 	s.started = s.last_active = time(NULL);
 	if ((s.e = engine_create(&cfg, &cause)) == NULL ||
@@ -1062,9 +1071,11 @@ server_ask(const char *op, int json)
 	}
 	if (strcmp(op, "stop") == 0 && status == 0) {
 		/* Bounded wait for the lock to be released. */
-		for (i = 0; i < 300 && srvpath_locked(c->dir) == 1; i++)
+		for (i = 0; i < 300 && (srvpath_locked(c->dir) == 1 ||
+		    (pid > 0 && kill(pid, 0) == 0)); i++)
 			usleep(100000);
-		if (srvpath_locked(c->dir) == 1) {
+		if (srvpath_locked(c->dir) == 1 ||
+		    (pid > 0 && kill(pid, 0) == 0)) {
 			fprintf(stderr, "clustertop server: pid %ld did not "
 			    "exit\n", (long)pid);
 			status = 1;
