@@ -449,7 +449,8 @@ client_write_all(int fd, const uint8_t *p, size_t len)
 static cJSON *
 client_exec_request(const struct engine_config *cfg,
     const struct exec_opts *o, const struct cliopt *opt,
-    const struct inventory *inv, const char *command, int has_stdin)
+    const struct inventory *inv, int known_only, const char *command,
+    int has_stdin)
 {
 	cJSON	*req, *nodes, *pair;
 	size_t	 i;
@@ -473,6 +474,7 @@ client_exec_request(const struct engine_config *cfg,
 	cJSON_AddNumberToObject(req, "command_timeout_ms",
 	    opt->command_timeout_ms > 0 ? opt->command_timeout_ms : 0);
 	cJSON_AddBoolToObject(req, "stdin", has_stdin);
+	cJSON_AddBoolToObject(req, "known_only", known_only);
 	cJSON_AddItemToObject(req, "config", client_config_json(cfg));
 	return (req);
 }
@@ -480,8 +482,8 @@ client_exec_request(const struct engine_config *cfg,
 int
 client_exec(enum client_mode mode, const struct engine_config *cfg,
     const struct exec_opts *o, const struct cliopt *opt,
-    const struct inventory *inv, const char *command, const char *in,
-    size_t inlen, int *status)
+    const struct inventory *inv, int known_only, const char *command,
+    const char *in, size_t inlen, int *status)
 {
 	struct client		*c;
 	struct frame		 f;
@@ -504,7 +506,8 @@ client_exec(enum client_mode mode, const struct engine_config *cfg,
 		free(cause);
 		return (1);
 	}
-	req = client_exec_request(cfg, o, opt, inv, command, in != NULL);
+	req = client_exec_request(cfg, o, opt, inv, known_only, command,
+	    in != NULL);
 	rc = client_send_json(c, FRAME_REQUEST, req);
 	cJSON_Delete(req);
 	if (rc != 0 || client_recv(c, &f, CLIENT_HELLO_MS, &cause) != 1 ||
@@ -517,7 +520,9 @@ client_exec(enum client_mode mode, const struct engine_config *cfg,
 	}
 	v = cJSON_GetObjectItemCaseSensitive(ev, "event");
 	if (!cJSON_IsString(v) || strcmp(v->valuestring, "accepted") != 0) {
-		if (o->verbose) {
+		rc = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev,
+		    "unknown_nodes")) ? 2 : 1;
+		if (o->verbose && rc == 1) {
 			v = cJSON_GetObjectItemCaseSensitive(ev, "why");
 			fprintf(stderr, "clustertop exec: the server declined "
 			    "(%s); running in this process\n",
@@ -525,7 +530,7 @@ client_exec(enum client_mode mode, const struct engine_config *cfg,
 		}
 		cJSON_Delete(ev);
 		client_close(c);
-		return (1);
+		return (rc);
 	}
 	cJSON_Delete(ev);
 

@@ -65,11 +65,14 @@ struct cJSON *client_config_json(const struct engine_config *cfg);
 /*
  * `clustertop exec` through the server. Returns 0 with *status when the
  * server ran it; 1 when it did not (no server, or its sessions were made
- * with other settings): the caller runs it in-process.
+ * with other settings): the caller runs it in-process. KNOWN_ONLY: INV
+ * was resolved without Slurm (no addresses), so the server runs it only
+ * if it knows every node already, else returns 2: ask again with the
+ * full inventory.
  */
 int	 client_exec(enum client_mode, const struct engine_config *cfg,
 	     const struct exec_opts *, const struct cliopt *,
-	     const struct inventory *, const char *command, const char *in,
-	     size_t inlen, int *status);
+	     const struct inventory *, int known_only, const char *command,
+	     const char *in, size_t inlen, int *status);
 
 #endif

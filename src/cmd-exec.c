@@ -718,7 +718,7 @@ cmd_exec_main(int argc, char **argv)
 	struct inventory	*inv = NULL;
 	char			*cause = NULL, *command = NULL, *in = NULL;
 	size_t			 inlen = 0, i, clen;
-	int			 ch, rc, status = 0, nostdin = 0;
+	int			 ch, rc, status = 0, nostdin = 0, have_in = 0;
 	int			 server = CLIENT_SERVER_IF_RUNNING;
 	const char		*v;
 
@@ -786,17 +786,58 @@ cmd_exec_main(int argc, char **argv)
 		strcat(command, argv[i]);
 	}
 
+	/*
+	 * With -w and a server running, try first without asking Slurm for
+	 * the nodes' addresses: the server has them if it knows the nodes.
+	 */
+	if (server != CLIENT_SERVER_NEVER && opt.wexpr != NULL) {
+		inventory_set_slurm_timeout(-1);
+		rc = cliopt_nodes(&opt, &inv, &cause);
+		inventory_set_slurm_timeout(0);
+		free(cause);
+		cause = NULL;
+		if (rc == 0 && !nostdin && !isatty(STDIN_FILENO)) {
+			if (exec_read_stdin(&in, &inlen, &cause) != 0) {
+				fprintf(stderr, "clustertop exec: %s\n", cause);
+				free(cause);
+				free(command);
+				inventory_free(inv);
+				return (CT_EXIT_USAGE);
+			}
+			have_in = 1;
+		}
+		if (rc == 0) {
+			cliopt_engine_config(&opt, &cfg);
+			cfg.reconnect = 0;
+			if ((v = getenv("CLUSTERTOP_OUTPUT_CAP")) != NULL)
+				cfg.output_cap = strtoul(v, NULL, 10);
+			o.cap = cfg.output_cap != 0 ? cfg.output_cap :
+			    1024 * 1024;
+			rc = client_exec(server, &cfg, &o, &opt, inv, 1,
+			    command, in, inlen, &status);
+			inventory_free(inv);
+			inv = NULL;
+			if (rc == 0) {
+				free(in);
+				free(command);
+				return (status);
+			}
+			if (rc == 1)
+				server = CLIENT_SERVER_NEVER;
+		}
+	}
 	if (cliopt_nodes(&opt, &inv, &cause) != 0) {
 		fprintf(stderr, "clustertop exec: %s\n", cause != NULL ? cause :
 		    "no nodes");
 		free(cause);
 		free(command);
+		free(in);
 		return (CT_EXIT_USAGE);
 	}
 	if (inv->warning != NULL && o.verbose)
 		fprintf(stderr, "clustertop exec: %s\n", inv->warning);
 
-	if (!nostdin && !isatty(STDIN_FILENO)) {
+	if (!have_in && !nostdin && !isatty(STDIN_FILENO)) {
 		if (exec_read_stdin(&in, &inlen, &cause) != 0) {
 			fprintf(stderr, "clustertop exec: %s\n", cause);
 			free(cause);
@@ -814,7 +855,7 @@ cmd_exec_main(int argc, char **argv)
 
 	rc = -1;
 	if (server != CLIENT_SERVER_NEVER)
-		rc = client_exec(server, &cfg, &o, &opt, inv, command,
+		rc = client_exec(server, &cfg, &o, &opt, inv, 0, command,
 		    in, inlen, &status);
 	if (rc != 0)
 		status = exec_in_process(&cfg, &o, &opt, inv, command, in,

@@ -358,6 +358,22 @@ sclient_exec(struct sclient *c, cJSON *req)
 		cJSON_Delete(req);
 		return;
 	}
+	if (json_bool(req, "known_only")) {
+		cJSON_ArrayForEach(pair, nodes) {
+			cmd = cJSON_GetArrayItem(pair, 0);
+			if (cJSON_IsString(cmd) && engine_find_node(c->s->e,
+			    cmd->valuestring) != -1)
+				continue;
+			ev = cJSON_CreateObject();
+			cJSON_AddStringToObject(ev, "event", "declined");
+			cJSON_AddStringToObject(ev, "why", "nodes new to the "
+			    "server: send their addresses");
+			cJSON_AddBoolToObject(ev, "unknown_nodes", 1);
+			sclient_json(c, FRAME_EVENT, ev);
+			cJSON_Delete(req);
+			return;
+		}
+	}
 	c->req = req;
 	c->nids = (size_t)cJSON_GetArraySize(nodes);
 	if ((c->ids = calloc(c->nids, sizeof *c->ids)) == NULL)
