@@ -44,6 +44,7 @@
 #include "engine.h"
 #include "frame.h"
 #include "server-path.h"
+#include "server-tui.h"
 #include "version.h"
 
 #define SERVER_IDLE_S		86400		/* default idle timeout */
@@ -58,6 +59,7 @@ struct sclient {
 	uid_t		 uid;
 	char		*tty;		/* from the hello */
 	int		 helloed;
+	int		 attached;	/* to the hosted dashboard */
 	int		 closing;	/* flush, then close */
 	int		 dead;
 	struct frame_buf in, out;
@@ -83,6 +85,7 @@ struct server {
 	time_t		 started, last_active;
 	long		 idle_s;
 	int		 quit;
+	struct tsession	*ts;		/* the hosted dashboard, or NULL */
 };
 
 static volatile sig_atomic_t server_signalled;
@@ -403,7 +406,7 @@ sclient_status(struct sclient *c)
 	struct server	*s = c->s;
 	struct sclient	*o;
 	cJSON		*ev;
-	size_t		 i, up = 0, nc = 0, jobs = 0;
+	size_t		 i, up = 0, nc = 0, jobs = 0, na = 0;
 	char		 when[32];
 	struct tm	 tm;
 
@@ -427,6 +430,14 @@ sclient_status(struct sclient *c)
 	cJSON_AddNumberToObject(ev, "up", (double)up);
 	cJSON_AddNumberToObject(ev, "jobs", (double)jobs);
 	cJSON_AddNumberToObject(ev, "idle_timeout_s", (double)s->idle_s);
+	if (s->ts != NULL)
+		cJSON_AddNumberToObject(ev, "dashboard_pid",
+		    tsession_pid(s->ts));
+	else
+		cJSON_AddNullToObject(ev, "dashboard_pid");
+	TAILQ_FOREACH(o, &s->clients, entry)
+		na += o->attached && !o->dead;
+	cJSON_AddNumberToObject(ev, "attached", (double)na);
 	cJSON_AddItemToObject(ev, "config", cJSON_Duplicate(s->config, 1));
 	sclient_json(c, FRAME_EVENT, ev);
 	ev = cJSON_CreateObject();
@@ -501,6 +512,113 @@ sclient_stdin(struct sclient *c, const struct frame *f)
 	c->stdin_len += f->len;
 }
 
+/* --- the hosted dashboard ------------------------------------------------------ */
+
+static void
+server_tty_read(int fd, void *arg)
+{
+	struct server	*s = arg;
+	struct sclient	*c;
+	uint8_t		 buf[65536];
+	ssize_t		 n;
+	int		 status = 0;
+	cJSON		*ev;
+
+	while ((n = tsession_read(s->ts, buf, sizeof buf, &status)) > 0) {
+		TAILQ_FOREACH(c, &s->clients, entry) {
+			if (c->attached && !c->dead)
+				sclient_frame(c, FRAME_TERM_OUT, buf, (size_t)n);
+		}
+	}
+	if (n == 0) {
+		tsession_repaint_finish(s->ts);
+		return;
+	}
+	/* The dashboard quit: its clients exit with its status. */
+	server_log("dashboard pid %ld exited with status %d",
+	    (long)tsession_pid(s->ts), status);
+	TAILQ_FOREACH(c, &s->clients, entry) {
+		if (!c->attached)
+			continue;
+		c->attached = 0;
+		ev = cJSON_CreateObject();
+		cJSON_AddNumberToObject(ev, "status", status);
+		sclient_json(c, FRAME_EXIT, ev);
+	}
+	engine_unwatch_fd(s->e, fd);
+	tsession_free(s->ts);
+	s->ts = NULL;
+}
+
+/* NULL-terminated copy of a JSON array of strings, or NULL. */
+static char **
+json_strv(const cJSON *a)
+{
+	const cJSON	*v;
+	char		**sv;
+	size_t		 n = 0;
+
+	if (!cJSON_IsArray(a))
+		return (NULL);
+	if ((sv = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *sv)) ==
+	    NULL)
+		abort();
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsString(v)) {
+			free(sv);
+			return (NULL);
+		}
+		sv[n++] = v->valuestring;
+	}
+	return (sv);
+}
+
+static void
+sclient_attach(struct sclient *c, const cJSON *req)
+{
+	struct server	*s = c->s;
+	const cJSON	*cwd = cJSON_GetObjectItemCaseSensitive(req, "cwd");
+	char		**av, **ev, *cause = NULL;
+	int		 cols = json_int(req, "cols"), rows = json_int(req, "rows");
+	int		 fresh = 0;
+	cJSON		*o;
+
+	if (s->ts == NULL) {
+		av = json_strv(cJSON_GetObjectItemCaseSensitive(req, "argv"));
+		ev = json_strv(cJSON_GetObjectItemCaseSensitive(req, "env"));
+		if (av == NULL || ev == NULL || av[0] == NULL) {
+			free(av);
+			free(ev);
+			sclient_error(c, "bad attach request (argv, env)");
+			return;
+		}
+		s->ts = tsession_spawn(av, ev, cJSON_IsString(cwd) ?
+		    cwd->valuestring : NULL, cols, rows, &cause);
+		free(av);
+		free(ev);
+		if (s->ts == NULL) {
+			sclient_error(c, "cannot start the dashboard: %s",
+			    cause != NULL ? cause : "?");
+			free(cause);
+			return;
+		}
+		engine_watch_fd(s->e, tsession_fd(s->ts), server_tty_read, s);
+		server_log("dashboard pid %ld started for client pid %ld",
+		    (long)tsession_pid(s->ts), (long)c->pid);
+		fresh = 1;
+	} else {
+		tsession_repaint(s->ts, cols, rows);
+		server_log("client pid %ld attached to dashboard pid %ld",
+		    (long)c->pid, (long)tsession_pid(s->ts));
+	}
+	c->attached = 1;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "event", "attached");
+	cJSON_AddBoolToObject(o, "new", fresh);
+	cJSON_AddNumberToObject(o, "pid", tsession_pid(s->ts));
+	sclient_json(c, FRAME_EVENT, o);
+}
+
 static void
 sclient_request(struct sclient *c, cJSON *req)
 {
@@ -527,7 +645,13 @@ sclient_request(struct sclient *c, cJSON *req)
 		sclient_exec(c, req);	/* takes REQ */
 		return;
 	}
-	if (strcmp(op->valuestring, "status") == 0)
+	if (strcmp(op->valuestring, "attach") == 0 && !c->attached)
+		sclient_attach(c, req);
+	else if (strcmp(op->valuestring, "resize") == 0) {
+		if (c->attached && c->s->ts != NULL)
+			tsession_resize(c->s->ts, json_int(req, "cols"),
+			    json_int(req, "rows"));
+	} else if (strcmp(op->valuestring, "status") == 0)
 		sclient_status(c);
 	else if (strcmp(op->valuestring, "stop") == 0) {
 		server_log("stop requested by pid %ld", (long)c->pid);
@@ -589,6 +713,9 @@ sclient_frames(struct sclient *c)
 			o = NULL;
 		} else if (f.type == FRAME_STDIN)
 			sclient_stdin(c, &f);
+		else if (f.type == FRAME_TERM_IN && c->attached &&
+		    c->s->ts != NULL)
+			tsession_write(c->s->ts, f.data, f.len);
 		else
 			sclient_error(c, "unexpected %s frame",
 			    frame_type_name(f.type));
@@ -819,6 +946,10 @@ server_run(struct server *s, int ready_fd)
 	while ((c = TAILQ_FIRST(&s->clients)) != NULL) {
 		sclient_flush(c);
 		sclient_free(c);
+	}
+	if (s->ts != NULL) {
+		engine_unwatch_fd(s->e, tsession_fd(s->ts));
+		tsession_free(s->ts);
 	}
 	engine_unwatch_fd(s->e, s->lfd);
 	close(s->lfd);
@@ -1065,7 +1196,8 @@ server_ask(const char *op, int json)
 			printf("clustertop server: running, pid %d, version "
 			    "%s (protocol %d)\n  socket %s\n  started %s, "
 			    "%d client(s), %d job(s)\n  nodes %d, %d up\n  "
-			    "idle timeout %d s\n",
+			    "idle timeout %d s\n  dashboard %s, %d "
+			    "attached\n",
 			    json_int(o, "pid"), cJSON_GetStringValue(
 			    cJSON_GetObjectItem(o, "version")),
 			    json_int(o, "protocol"), cJSON_GetStringValue(
@@ -1073,7 +1205,9 @@ server_ask(const char *op, int json)
 			    cJSON_GetStringValue(cJSON_GetObjectItem(o,
 			    "started")), json_int(o, "clients"),
 			    json_int(o, "jobs"), json_int(o, "nodes"),
-			    json_int(o, "up"), json_int(o, "idle_timeout_s"));
+			    json_int(o, "up"), json_int(o, "idle_timeout_s"),
+			    json_int(o, "dashboard_pid") > 0 ? "running" :
+			    "not started", json_int(o, "attached"));
 		} else if (f.type == FRAME_EXIT) {
 			status = json_int(o, "status");
 			cJSON_Delete(o);
