@@ -88,6 +88,8 @@ exec_usage(FILE *f)
 	    "  -b         group identical output (like dshbak -c)\n"
 	    "  --json     one JSON object per host (JSON lines)\n"
 	    "  --nostdin  do not forward stdin even when it is not a terminal\n"
+	    "  --server   through the resident server (start one if none runs)\n"
+	    "  --no-server  in this process even when a server runs\n"
 	    "  -v         show connection events and diagnostics\n",
 	    cliopt_usage());
 }
