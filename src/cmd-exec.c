@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "base64.h"
+#include "client.h"
 #include "cliopt.h"
 #include "cmd.h"
 #include "cmd-exec.h"
@@ -53,15 +54,18 @@ struct exec_node {
 	struct exec_line out, err;
 };
 
-struct exec_ctx {
+struct exec_run {
 	struct engine	*e;
 	uint32_t	 job;
 	int		 json;
 	int		 gather;
 	int		 verbose;
 	size_t		 cap;
+	FILE		*out, *err;	/* stdout and stderr, or the server's frames */
 	struct exec_node *nodes;	/* by engine node id */
-	size_t		 nnodes;
+	size_t		 nnodes;	/* size of nodes[] */
+	int		*ids;		/* the job's node ids */
+	size_t		 nids;
 };
 
 static volatile sig_atomic_t exec_interrupted;
@@ -84,6 +88,8 @@ exec_usage(FILE *f)
 	    "  -b         group identical output (like dshbak -c)\n"
 	    "  --json     one JSON object per host (JSON lines)\n"
 	    "  --nostdin  do not forward stdin even when it is not a terminal\n"
+	    "  --server   through the resident server (start one if none runs)\n"
+	    "  --no-server  in this process even when a server runs\n"
 	    "  -v         show connection events and diagnostics\n",
 	    cliopt_usage());
 }
@@ -412,7 +418,7 @@ exec_flush_line(const char *name, struct exec_line *l, FILE *f)
 }
 
 static void
-exec_node_done(struct exec_ctx *x, int node)
+exec_node_done(struct exec_run *x, int node)
 {
 	const struct engine_job_result	*r;
 	struct exec_node		*xn = &x->nodes[node];
@@ -425,33 +431,38 @@ exec_node_done(struct exec_ctx *x, int node)
 	if (x->json) {
 		o = exec_result_json(xn->name, r);
 		if ((s = cJSON_PrintUnformatted(o)) != NULL) {
-			fputs(s, stdout);
-			fputc('\n', stdout);
+			fputs(s, x->out);
+			fputc('\n', x->out);
 			free(s);
 		}
 		cJSON_Delete(o);
 	} else if (!x->gather) {
-		exec_flush_line(xn->name, &xn->out, stdout);
-		exec_flush_line(xn->name, &xn->err, stderr);
+		exec_flush_line(xn->name, &xn->out, x->out);
+		exec_flush_line(xn->name, &xn->err, x->err);
 		if (r->out_truncated)
-			printf("%s: [clustertop: output truncated at %zu "
-			    "bytes]\n", xn->name, x->cap);
+			fprintf(x->out, "%s: [clustertop: output truncated "
+			    "at %zu bytes]\n", xn->name, x->cap);
 		if (r->err_truncated)
-			fprintf(stderr, "%s: [clustertop: output truncated at "
-			    "%zu bytes]\n", xn->name, x->cap);
+			fprintf(x->err, "%s: [clustertop: output truncated "
+			    "at %zu bytes]\n", xn->name, x->cap);
 	}
 	if ((msg = exec_node_message(xn->name, r)) != NULL) {
-		fflush(stdout);
-		fprintf(stderr, "%s\n", msg);
+		fflush(x->out);
+		fprintf(x->err, "%s\n", msg);
 		free(msg);
 	}
 }
 
-static void
-exec_event(const struct engine_event *ev, void *arg)
+/* Handle one engine event for the run (the engine callback of exec). */
+void
+exec_run_event(const struct engine_event *ev, void *arg)
 {
-	struct exec_ctx	*x = arg;
+	struct exec_run	*x = arg;
 	struct exec_node *xn;
+
+	if (ev->node >= 0 && ((size_t)ev->node >= x->nnodes ||
+	    x->nodes[ev->node].name == NULL))
+		return;		/* not a node of this run (the server) */
 
 	switch (ev->type) {
 	case ENGINE_EV_JOB_OUTPUT:
@@ -459,10 +470,10 @@ exec_event(const struct engine_event *ev, void *arg)
 			break;
 		xn = &x->nodes[ev->node];
 		if (ev->stream == 1)
-			exec_print_lines(xn->name, &xn->out, stdout, ev->data,
+			exec_print_lines(xn->name, &xn->out, x->out, ev->data,
 			    ev->len);
 		else
-			exec_print_lines(xn->name, &xn->err, stderr, ev->data,
+			exec_print_lines(xn->name, &xn->err, x->err, ev->data,
 			    ev->len);
 		break;
 	case ENGINE_EV_JOB_NODE_DONE:
@@ -471,7 +482,7 @@ exec_event(const struct engine_event *ev, void *arg)
 		break;
 	case ENGINE_EV_NODE:
 		if (x->verbose)
-			fprintf(stderr, "clustertop: %s: %s%s%s\n",
+			fprintf(x->err, "clustertop: %s: %s%s%s\n",
 			    engine_node_name(x->e, ev->node),
 			    node_state_name(ev->state),
 			    ev->text != NULL ? ": " : "",
@@ -479,7 +490,7 @@ exec_event(const struct engine_event *ev, void *arg)
 		break;
 	case ENGINE_EV_LOG:
 		if (x->verbose)
-			fprintf(stderr, "clustertop: %s%s%s\n",
+			fprintf(x->err, "clustertop: %s%s%s\n",
 			    ev->node >= 0 ? engine_node_name(x->e, ev->node) :
 			    "", ev->node >= 0 ? ": " : "", ev->text);
 		break;
@@ -490,7 +501,7 @@ exec_event(const struct engine_event *ev, void *arg)
 
 /* Print grouped blocks of the job's output (gather.c). */
 static void
-exec_print_gathered(struct exec_ctx *x, const int *ids, size_t n)
+exec_print_gathered(struct exec_run *x, const int *ids, size_t n)
 {
 	const struct engine_job_result	*r;
 	struct gather			*g;
@@ -517,18 +528,178 @@ exec_print_gathered(struct exec_ctx *x, const int *ids, size_t n)
 		    NULL ? r->exit_status : -1, r->exit_signal, r->out,
 		    r->outlen, r->err, r->errlen);
 	}
-	gather_print(g, stdout, 0);
+	gather_print(g, x->out, 0);
 	gather_free(g);
 	for (i = 0; i < n; i++) {
 		if ((r = engine_job_result(x->e, x->job, ids[i])) == NULL)
 			continue;
 		if (r->out_truncated || r->err_truncated)
-			fprintf(stderr, "%s: [clustertop: output truncated at "
+			fprintf(x->err, "%s: [clustertop: output truncated at "
 			    "%zu bytes]\n", x->nodes[ids[i]].name, x->cap);
 	}
 }
 
+/* A run of one exec job on E, printing to OUT and ERR. */
+struct exec_run *
+exec_run_new(struct engine *e, const struct exec_opts *o, FILE *out,
+    FILE *err)
+{
+	struct exec_run	*x;
+
+	if ((x = calloc(1, sizeof *x)) == NULL)
+		abort();
+	x->e = e;
+	x->json = o->json;
+	x->gather = o->gather;
+	x->verbose = o->verbose;
+	x->cap = o->cap;
+	x->out = out;
+	x->err = err;
+	return (x);
+}
+
+/* Start the job of SPEC (its nodes are engine ids); 0 or -1 with *cause. */
+int
+exec_run_start(struct exec_run *x, struct engine_job_spec *spec, char **cause)
+{
+	size_t	i;
+
+	x->nnodes = engine_nnodes(x->e);
+	if ((x->nodes = calloc(x->nnodes + 1, sizeof *x->nodes)) == NULL ||
+	    (x->ids = calloc(spec->nnodes + 1, sizeof *x->ids)) == NULL)
+		abort();
+	x->nids = spec->nnodes;
+	for (i = 0; i < spec->nnodes; i++) {
+		x->ids[i] = spec->nodes[i];
+		x->nodes[spec->nodes[i]].name = engine_node_name(x->e,
+		    spec->nodes[i]);
+	}
+	spec->stream_output = !x->json && !x->gather;
+	x->job = engine_job_start(x->e, spec, cause);
+	return (x->job == 0 ? -1 : 0);
+}
+
+uint32_t
+exec_run_job(const struct exec_run *x)
+{
+	return (x->job);
+}
+
+/* The job ended: print the blocks (-b) and return the exit status. */
+int
+exec_run_finish(struct exec_run *x)
+{
+	const struct engine_job_result	*r;
+	size_t				 i;
+	int				 status = 0;
+
+	if (x->gather)
+		exec_print_gathered(x, x->ids, x->nids);
+	for (i = 0; i < x->nids; i++) {
+		if ((r = engine_job_result(x->e, x->job, x->ids[i])) != NULL)
+			status = exec_combine_status(status, r);
+	}
+	return (status);
+}
+
+void
+exec_run_free(struct exec_run *x)
+{
+	size_t	i;
+
+	if (x == NULL)
+		return;
+	for (i = 0; i < x->nnodes; i++) {
+		free(x->nodes[i].out.data);
+		free(x->nodes[i].err.data);
+	}
+	free(x->nodes);
+	free(x->ids);
+	free(x);
+}
+
 /* --- main -------------------------------------------------------------- */
+
+/* Run the job in this process, on a fresh engine; returns the exit status. */
+static int
+exec_in_process(const struct engine_config *cfg, const struct exec_opts *o,
+    const struct cliopt *opt, const struct inventory *inv, const char *command,
+    const char *in, size_t inlen)
+{
+	struct exec_run		*x;
+	struct engine		*e;
+	struct engine_job_spec	 spec;
+	struct sigaction	 sa, oldsa, oldterm;
+	char			*cause = NULL;
+	int			 status = 0, cancelled = 0, broken = 0, *ids;
+
+	if ((e = engine_create(cfg, &cause)) == NULL) {
+		fprintf(stderr, "clustertop exec: %s\n", cause);
+		free(cause);
+		return (1);
+	}
+	ids = cliopt_add_nodes(e, inv);
+	x = exec_run_new(e, o, stdout, stderr);
+	engine_set_callback(e, exec_run_event, x);
+
+	memset(&spec, 0, sizeof spec);
+	spec.command = command;
+	spec.nodes = ids;
+	spec.nnodes = inv->nnodes;
+	spec.stdin_data = in;
+	spec.stdin_len = inlen;
+	spec.timeout_ms = opt->command_timeout_ms > 0 ?
+	    opt->command_timeout_ms : -1;
+	spec.fanout = opt->fanout;
+	spec.label = "exec";
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = exec_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &oldsa);
+	sigaction(SIGTERM, &sa, &oldterm);
+
+	engine_connect(e, -1);
+	if (exec_run_start(x, &spec, &cause) != 0) {
+		fprintf(stderr, "clustertop exec: %s\n", cause);
+		free(cause);
+		status = 1;
+		goto out;
+	}
+	while (!engine_job_finished(e, x->job)) {
+		if (engine_run_once(e, 1000) != 0) {
+			fprintf(stderr, "clustertop exec: event loop failed: "
+			    "%s\n", strerror(errno));
+			status = 1;
+			goto out;
+		}
+		if (exec_interrupted == 1 && !cancelled) {
+			fprintf(stderr, "clustertop exec: interrupted; killing "
+			    "the remote commands (again to quit now)\n");
+			engine_job_cancel(e, x->job);
+			cancelled = 1;
+		} else if (exec_interrupted > 1) {
+			status = EXEC_EXIT_INTERRUPT;
+			goto out;
+		}
+		if (fflush(stdout) == EOF && !cancelled) {
+			/* stdout is gone (| head): stop the remote commands. */
+			engine_job_cancel(e, x->job);
+			cancelled = 1;
+			broken = 1;
+		}
+	}
+	status = broken ? 141 : exec_run_finish(x);
+
+out:
+	fflush(stdout);
+	sigaction(SIGINT, &oldsa, NULL);
+	sigaction(SIGTERM, &oldterm, NULL);
+	engine_free(e);
+	exec_run_free(x);
+	free(ids);
+	return (status);
+}
 
 /* `clustertop exec`: run COMMAND on the selected nodes. */
 int
@@ -538,24 +709,26 @@ cmd_exec_main(int argc, char **argv)
 		CLIOPT_LONG,
 		{ "json", no_argument, NULL, 'J' },
 		{ "nostdin", no_argument, NULL, 'N' },
+		{ "no-server", no_argument, NULL, 'S' },
+		{ "server", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cliopt		 opt;
-	struct exec_ctx		 x;
+	struct exec_opts	 o;
 	struct engine_config	 cfg;
-	struct engine_job_spec	 spec;
 	struct inventory	*inv = NULL;
-	struct sigaction	 sa, oldsa;
-	const struct engine_job_result *r;
 	char			*cause = NULL, *command = NULL, *in = NULL;
 	size_t			 inlen = 0, i, clen;
-	int			 ch, rc, status = 0, nostdin = 0, *ids = NULL;
-	int			 cancelled = 0, broken = 0;
+	int			 ch, rc, status = 0, nostdin = 0, have_in = 0;
+	int			 server = CLIENT_SERVER_IF_RUNNING;
 	const char		*v;
 
-	memset(&x, 0, sizeof x);
+	memset(&o, 0, sizeof o);
 	cliopt_init(&opt);
+	if ((v = getenv("CLUSTERTOP_NO_SERVER")) != NULL && *v != '\0' &&
+	    strcmp(v, "0") != 0)
+		server = CLIENT_SERVER_NEVER;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+" CLIOPT_SHORT "bvh", longopts,
 	    NULL)) != -1) {
@@ -569,16 +742,22 @@ cmd_exec_main(int argc, char **argv)
 		}
 		switch (ch) {
 		case 'b':
-			x.gather = 1;
+			o.gather = 1;
 			break;
 		case 'J':
-			x.json = 1;
+			o.json = 1;
 			break;
 		case 'N':
 			nostdin = 1;
 			break;
+		case 'S':
+			server = CLIENT_SERVER_NEVER;
+			break;
+		case 's':
+			server = CLIENT_SERVER_START;
+			break;
 		case 'v':
-			x.verbose = 1;
+			o.verbose = 1;
 			break;
 		case 'h':
 			exec_usage(stdout);
@@ -594,7 +773,7 @@ cmd_exec_main(int argc, char **argv)
 		exec_usage(stderr);
 		return (CT_EXIT_USAGE);
 	}
-	if (x.json && x.gather) {
+	if (o.json && o.gather) {
 		fprintf(stderr, "clustertop exec: -b and --json don't mix\n");
 		return (CT_EXIT_USAGE);
 	}
@@ -609,17 +788,58 @@ cmd_exec_main(int argc, char **argv)
 		strcat(command, argv[i]);
 	}
 
+	/*
+	 * With -w and a server running, try first without asking Slurm for
+	 * the nodes' addresses: the server has them if it knows the nodes.
+	 */
+	if (server != CLIENT_SERVER_NEVER && opt.wexpr != NULL) {
+		inventory_set_slurm_timeout(-1);
+		rc = cliopt_nodes(&opt, &inv, &cause);
+		inventory_set_slurm_timeout(0);
+		free(cause);
+		cause = NULL;
+		if (rc == 0 && !nostdin && !isatty(STDIN_FILENO)) {
+			if (exec_read_stdin(&in, &inlen, &cause) != 0) {
+				fprintf(stderr, "clustertop exec: %s\n", cause);
+				free(cause);
+				free(command);
+				inventory_free(inv);
+				return (CT_EXIT_USAGE);
+			}
+			have_in = 1;
+		}
+		if (rc == 0) {
+			cliopt_engine_config(&opt, &cfg);
+			cfg.reconnect = 0;
+			if ((v = getenv("CLUSTERTOP_OUTPUT_CAP")) != NULL)
+				cfg.output_cap = strtoul(v, NULL, 10);
+			o.cap = cfg.output_cap != 0 ? cfg.output_cap :
+			    1024 * 1024;
+			rc = client_exec(server, &cfg, &o, &opt, inv, 1,
+			    command, in, inlen, &status);
+			inventory_free(inv);
+			inv = NULL;
+			if (rc == 0) {
+				free(in);
+				free(command);
+				return (status);
+			}
+			if (rc == 1)
+				server = CLIENT_SERVER_NEVER;
+		}
+	}
 	if (cliopt_nodes(&opt, &inv, &cause) != 0) {
 		fprintf(stderr, "clustertop exec: %s\n", cause != NULL ? cause :
 		    "no nodes");
 		free(cause);
 		free(command);
+		free(in);
 		return (CT_EXIT_USAGE);
 	}
-	if (inv->warning != NULL && x.verbose)
+	if (inv->warning != NULL && o.verbose)
 		fprintf(stderr, "clustertop exec: %s\n", inv->warning);
 
-	if (!nostdin && !isatty(STDIN_FILENO)) {
+	if (!have_in && !nostdin && !isatty(STDIN_FILENO)) {
 		if (exec_read_stdin(&in, &inlen, &cause) != 0) {
 			fprintf(stderr, "clustertop exec: %s\n", cause);
 			free(cause);
@@ -633,94 +853,15 @@ cmd_exec_main(int argc, char **argv)
 	cfg.reconnect = 0;
 	if ((v = getenv("CLUSTERTOP_OUTPUT_CAP")) != NULL)
 		cfg.output_cap = strtoul(v, NULL, 10);
-	x.cap = cfg.output_cap != 0 ? cfg.output_cap : 1024 * 1024;
-	if ((x.e = engine_create(&cfg, &cause)) == NULL) {
-		fprintf(stderr, "clustertop exec: %s\n", cause);
-		free(cause);
-		free(command);
-		free(in);
-		inventory_free(inv);
-		return (1);
-	}
-	ids = cliopt_add_nodes(x.e, inv);
-	x.nnodes = inv->nnodes;
-	x.nodes = calloc(x.nnodes, sizeof *x.nodes);
-	if (x.nodes == NULL)
-		abort();
-	for (i = 0; i < x.nnodes; i++)
-		x.nodes[ids[i]].name = engine_node_name(x.e, ids[i]);
-	engine_set_callback(x.e, exec_event, &x);
+	o.cap = cfg.output_cap != 0 ? cfg.output_cap : 1024 * 1024;
 
-	memset(&spec, 0, sizeof spec);
-	spec.command = command;
-	spec.nodes = ids;
-	spec.nnodes = x.nnodes;
-	spec.stdin_data = in;
-	spec.stdin_len = inlen;
-	spec.timeout_ms = opt.command_timeout_ms > 0 ?
-	    opt.command_timeout_ms : -1;
-	spec.fanout = opt.fanout;
-	spec.stream_output = !x.json && !x.gather;
-	spec.label = "exec";
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = exec_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &oldsa);
-	sigaction(SIGTERM, &sa, NULL);
-
-	engine_connect(x.e, -1);
-	x.job = engine_job_start(x.e, &spec, &cause);
-	if (x.job == 0) {
-		fprintf(stderr, "clustertop exec: %s\n", cause);
-		free(cause);
-		status = 1;
-		goto out;
-	}
-	while (!engine_job_finished(x.e, x.job)) {
-		if (engine_run_once(x.e, 1000) != 0) {
-			fprintf(stderr, "clustertop exec: event loop failed: "
-			    "%s\n", strerror(errno));
-			status = 1;
-			goto out;
-		}
-		if (exec_interrupted == 1 && !cancelled) {
-			fprintf(stderr, "clustertop exec: interrupted; killing "
-			    "the remote commands (again to quit now)\n");
-			engine_job_cancel(x.e, x.job);
-			cancelled = 1;
-		} else if (exec_interrupted > 1) {
-			status = EXEC_EXIT_INTERRUPT;
-			goto out;
-		}
-		if (fflush(stdout) == EOF && !cancelled) {
-			/* stdout is gone (| head): stop the remote commands. */
-			engine_job_cancel(x.e, x.job);
-			cancelled = 1;
-			broken = 1;
-		}
-	}
-	if (broken) {
-		status = 141;
-		goto out;
-	}
-	if (x.gather)
-		exec_print_gathered(&x, ids, x.nnodes);
-	for (i = 0; i < x.nnodes; i++) {
-		if ((r = engine_job_result(x.e, x.job, ids[i])) != NULL)
-			status = exec_combine_status(status, r);
-	}
-
-out:
-	fflush(stdout);
-	sigaction(SIGINT, &oldsa, NULL);
-	engine_free(x.e);
-	for (i = 0; i < x.nnodes; i++) {
-		free(x.nodes[i].out.data);
-		free(x.nodes[i].err.data);
-	}
-	free(x.nodes);
-	free(ids);
+	rc = -1;
+	if (server != CLIENT_SERVER_NEVER)
+		rc = client_exec(server, &cfg, &o, &opt, inv, 0, command,
+		    in, inlen, &status);
+	if (rc != 0)
+		status = exec_in_process(&cfg, &o, &opt, inv, command, in,
+		    inlen);
 	free(in);
 	free(command);
 	inventory_free(inv);

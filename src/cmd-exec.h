@@ -6,6 +6,7 @@
 #define CT_CMD_EXEC_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "engine.h"
@@ -29,5 +30,29 @@ void		 exec_json_bytes(struct cJSON *, const char *, const char *,
 struct cJSON	*exec_result_json(const char *, const struct engine_job_result *);
 /* Read all of stdin (capped); -1 with *cause. */
 int		 exec_read_stdin(char **, size_t *, char **);
+
+/*
+ * One exec job on an engine, printing exactly what `clustertop exec`
+ * prints to OUT and ERR: the in-process exec runs one on stdout/stderr,
+ * the server (server.c) one per client on FILEs that become frames.
+ */
+struct exec_opts {
+	int		 json;		/* --json */
+	int		 gather;	/* -b */
+	int		 verbose;	/* -v */
+	size_t		 cap;		/* the output cap, for the marker text */
+};
+struct exec_run;
+struct exec_run	*exec_run_new(struct engine *, const struct exec_opts *,
+		     FILE *out, FILE *err);
+/* Start SPEC (stream_output is set from the options); -1 with *cause. */
+int		 exec_run_start(struct exec_run *, struct engine_job_spec *,
+		     char **cause);
+uint32_t	 exec_run_job(const struct exec_run *);
+/* The engine callback (ARG is the run); ignores other jobs' nodes. */
+void		 exec_run_event(const struct engine_event *, void *arg);
+/* The job has finished: print -b blocks, return the exit status. */
+int		 exec_run_finish(struct exec_run *);
+void		 exec_run_free(struct exec_run *);
 
 #endif

@@ -22,5 +22,6 @@ int	cmd_test_main(int, char **);	/* cmd-test.c */
 int	cmd_inventory_main(int, char **); /* cmd-inventory.c: `clustertop nodes` */
 int	cmd_slurm_helper_main(int, char **); /* slurm-helper.c: internal */
 int	cmd_tui_main(int, char **);	/* tui.c: no subcommand */
+int	cmd_server_main(int, char **);	/* server.c: the resident server */
 
 #endif

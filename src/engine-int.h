@@ -200,6 +200,8 @@ struct ejob {
 	uint32_t	 id;
 	char		*command;
 	char		*label;
+	int		 client_pid;	/* audit: the server's client, 0 none */
+	char		*client_tty;
 	const void	*in;
 	size_t		 inlen;
 	int		 timeout_ms;

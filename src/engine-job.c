@@ -39,6 +39,7 @@ engine_job_free(struct ejob *j)
 	free(j->index);
 	free(j->command);
 	free(j->label);
+	free(j->client_tty);
 	free(j);
 }
 
@@ -136,6 +137,9 @@ engine_job_start(struct engine *e, const struct engine_job_spec *spec,
 	j->id = e->next_id++;
 	j->command = engine_xstrdup(spec->command);
 	j->label = engine_xstrdup(spec->label != NULL ? spec->label : "exec");
+	j->client_pid = spec->client_pid;
+	if (spec->client_tty != NULL)
+		j->client_tty = engine_xstrdup(spec->client_tty);
 	j->in = spec->stdin_data;
 	j->inlen = spec->stdin_data != NULL ? spec->stdin_len : 0;
 	j->timeout_ms = spec->timeout_ms == 0 ? e->cfg.command_timeout_ms :
@@ -301,6 +305,13 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 	cJSON_AddStringToObject(o, "event", end ? "end" : "start");
 	cJSON_AddNumberToObject(o, "job", j->id);
 	cJSON_AddStringToObject(o, "label", j->label);
+	if (j->client_pid > 0) {
+		cJSON_AddNumberToObject(o, "client_pid", j->client_pid);
+		if (j->client_tty != NULL)
+			cJSON_AddStringToObject(o, "client_tty", j->client_tty);
+		else
+			cJSON_AddNullToObject(o, "client_tty");
+	}
 	cJSON_AddStringToObject(o, "command", j->command);
 	where = audit_fold_hosts(names, j->n);
 	cJSON_AddStringToObject(o, "where", where != NULL ? where : "");

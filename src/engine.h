@@ -119,6 +119,8 @@ struct engine_job_spec {
 	int		 fanout;	/* nodes running at once; 0: no limit */
 	int		 stream_output;	/* 1: ENGINE_EV_JOB_OUTPUT events as data arrives */
 	const char	*label;		/* for the audit log ("exec", "push", "phase 3") */
+	int		 client_pid;	/* the server's client that asked (audit), 0: none */
+	const char	*client_tty;	/* its terminal, or NULL */
 };
 
 /* The result of one node in a job; valid until engine_job_release(). */

@@ -29,6 +29,7 @@ static const struct subcommand subcommands[] = {
 	{ "nvme",  cmd_nvme_main,  "scan or wipe instance-store NVMe devices" },
 	{ "test",  cmd_test_main,  "run the MPI or Slurm test" },
 	{ "bench", cmd_bench_main, "time connect and command rounds" },
+	{ "server", cmd_server_main, "start, stop or query the resident server" },
 	{ "slurm-helper", cmd_slurm_helper_main, NULL },	/* internal */
 	{ NULL, NULL, NULL }
 };

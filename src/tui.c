@@ -36,6 +36,7 @@
 
 #include <curses.h>
 
+#include "client-tui.h"
 #include "cliopt.h"
 #include "cluster.h"
 #include "cmd.h"
@@ -1210,6 +1211,9 @@ cmd_tui_main(int argc, char **argv)
 	int			*ids, ch, rc, ascii = 0, print_cmd = 0;
 	int			 want_colour;
 
+	/* A running server hosts the dashboard: attach to it (client-tui.c). */
+	if ((rc = client_tui_hook(&argc, argv)) != -1)
+		return (rc);
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
 	memset(&t, 0, sizeof t);

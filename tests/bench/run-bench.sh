@@ -30,6 +30,10 @@ out=${BENCH_OUT:-$root/bench-results}
 mkdir -p "$out"
 work=$(mktemp -d /var/tmp/ct-bench.XXXXXX)
 export CLUSTERTOP_AUDIT_LOG=$work/audit.log
+# A private server directory: no resident server of the user's is used;
+# the in-process figures are in-process, the server step starts its own.
+export XDG_RUNTIME_DIR=$work/run
+mkdir -m 700 "$XDG_RUNTIME_DIR"
 
 cleanup() {
 	[ -n "${keep_sim:-}" ] || tests/sim/simcluster down >/dev/null 2>&1
@@ -70,7 +74,7 @@ export PDSH_RCMD_TYPE=ssh
 results=()
 add() { results+=("$1=$2"); printf '  %-44s %s\n' "$1" "$2"; }
 
-ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan
+ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan ct_server=nan
 if [ "$only" = all ]; then
 echo "bench: command rounds on $nodes nodes (median of $rounds)"
 pdsh_fresh=$(PDSH_SSH_ARGS_APPEND="-F $sshcfg" time_rounds "$rounds" pdsh -f 64 -w "^$hostfile" hostname)
@@ -94,6 +98,23 @@ if has_cmd bench; then
 	ct_warm=$(jq -r '[.rounds[] | if type == "object" then .seconds else . end] | sort | .[length/2|floor]' "$work/ctbench.json" 2>/dev/null || echo nan)
 fi
 add clustertop_warm_round_s "$ct_warm"
+
+# The resident server: 100 sequential `clustertop exec` processes through
+# a warm server (process start, attach, the round, exit), median; and the
+# server's peak RSS with every node connected. Its own directory, so no
+# server of the user's is touched; stopped by its pid.
+ct_server=nan ct_server_rss_kb=nan
+if has_cmd server; then
+	if "$bin" server start >"$work/server-start" 2>&1; then
+		"$bin" exec -w "^$hostfile" true >/dev/null 2>&1	# warm: connect all
+		ct_server=$(time_rounds "${BENCH_SERVER_EXECS:-100}" "$bin" exec -w "^$hostfile" hostname)
+		spid=$(cat "$XDG_RUNTIME_DIR/clustertop/server.lock")
+		ct_server_rss_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$spid/status")
+		"$bin" server stop >/dev/null 2>&1 || kill "$spid"
+	fi
+fi
+add clustertop_exec_via_server_s "$ct_server"
+add clustertop_server_max_rss_kb "$ct_server_rss_kb"
 
 echo "bench: grouping 200,000 lines from 1,000 hosts, 5 distinct outputs"
 gen=tests/bench/gen-bak-input.sh
@@ -153,6 +174,7 @@ echo
 echo "ratios (clustertop / peer; lower is better)              target"
 printf '  %-50s %-8s %s\n' "warm round vs pdsh+ControlMaster" "$(ratio "$ct_warm" "$pdsh_warm")" "<= 0.2"
 printf '  %-50s %-8s %s\n' "cold exec vs pdsh fresh ssh" "$(ratio "$ct_cold" "$pdsh_fresh")" "<= 0.5"
+printf '  %-50s %-8s %s\n' "exec via a warm server vs pdsh+ControlMaster" "$(ratio "$ct_server" "$pdsh_warm")" "<= 0.1"
 printf '  %-50s %-8s %s\n' "bak -c vs dshbak -c" "$(ratio "$ct_bak" "$dshbak_s")" "<= 0.1"
 printf '  %-50s %-8s %s\n' "push vs pdcp" "$(ratio "$ct_push" "$pdcp_s")" "<= 0.667"
 printf '  %-50s %-8s %s\n' "push vs parallel scp" "$(ratio "$ct_push" "$scp_s")" "<= 0.667"
@@ -172,6 +194,7 @@ printf '  %-50s %-8s %s\n' "exec max RSS per node (KiB, whole process)" "$rss_pe
 	done
 	echo "  \"ratio_warm_vs_pdsh_cm\": \"$(ratio "$ct_warm" "$pdsh_warm")\","
 	echo "  \"ratio_cold_vs_pdsh_fresh\": \"$(ratio "$ct_cold" "$pdsh_fresh")\","
+	echo "  \"ratio_exec_server_vs_pdsh_cm\": \"$(ratio "$ct_server" "$pdsh_warm")\","
 	echo "  \"ratio_bak_vs_dshbak\": \"$(ratio "$ct_bak" "$dshbak_s")\","
 	echo "  \"ratio_push_vs_pdcp\": \"$(ratio "$ct_push" "$pdcp_s")\","
 	echo "  \"ratio_push_vs_scp\": \"$(ratio "$ct_push" "$scp_s")\","

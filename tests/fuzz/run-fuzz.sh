@@ -48,3 +48,28 @@ if [ $rc -ne 0 ]; then
 	exit 1
 fi
 echo "run-fuzz: fuzz-hostlist: nothing found in ${secs}s"
+
+# fuzz-frame: the server protocol's frame parser (frame.c, pure) and
+# cJSON on its JSON payloads; seeds: a hello, a request, raw and bad frames.
+"$CLANG" $flags $(pkg-config --cflags libcjson) -o "$out/fuzz-frame" \
+    tests/fuzz/fuzz-frame.c src/frame.c $(pkg-config --libs libcjson) || exit 1
+corpus=$out/corpus-frame
+if [ ! -d "$corpus" ]; then
+	mkdir -p "$corpus"
+	printf 'CTSV\000\001\000\001\000\000\000\015{"protocol":1}' >"$corpus/seed-hello"
+	printf 'CTSV\000\001\000\004\000\000\000\017{"op":"status"}CTSV\000\001\000\010\000\000\000\000' >"$corpus/seed-request"
+	printf 'CTSV\000\001\000\006\000\000\000\003a\000b' >"$corpus/seed-raw"
+	printf 'CTSV\000\002\000\077\000\000\000\000' >"$corpus/seed-version"
+	printf 'CTSV\000\001\000\006\000\020\000\001' >"$corpus/seed-oversized"
+	printf 'GET / HTTP/1.0\r\n' >"$corpus/seed-garbage"
+fi
+echo "run-fuzz: fuzz-frame for ${secs}s"
+"$abs/fuzz-frame" -max_total_time="$secs" -max_len=4096 -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$abs/" \
+    "$abs/corpus-frame" >"$abs/fuzz-frame.log" 2>&1 || rc=$?
+tail -n 25 "$abs/fuzz-frame.log"
+if [ $rc -ne 0 ]; then
+	echo "run-fuzz: fuzz-frame failed (status $rc); inputs in $abs/" >&2
+	exit 1
+fi
+echo "run-fuzz: fuzz-frame: nothing found in ${secs}s"
