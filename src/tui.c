@@ -558,9 +558,18 @@ do_broadcast(struct tui *t)
 	const char	**names;
 
 	sel = cluster_selected(t->c, &n);
+	if (n == 0 && t->ui.bcast_all && t->c->n > 0) {
+		/* Confirmed (ui-keys.c): every node, as `:` does. */
+		free(sel);
+		n = t->c->n;
+		if ((sel = calloc(n, sizeof *sel)) == NULL)
+			abort();
+		for (i = 0; i < n; i++)
+			sel[i] = i;
+	}
+	t->ui.bcast_all = 0;
 	if (n == 0) {
-		ui_message(&t->ui, 1, "broadcast: select nodes first "
-		    "(space, a, +)");
+		ui_message(&t->ui, 1, "broadcast: no nodes");
 		free(sel);
 		return;
 	}
