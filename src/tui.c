@@ -83,6 +83,7 @@ struct tui {
 	int			 con_job_done;	/* release it in the loop */
 	int			*idx2eng;	/* cluster index -> engine node id */
 	int			 fanout;	/* -f: nodes running it at once */
+	int			 timeout_ms;	/* -u: its default timeout; 0 none */
 
 	/* $CLUSTERTOP_STATS: timings written as JSON at exit (bench). */
 	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
@@ -664,7 +665,10 @@ do_console_run(struct tui *t)
 	spec.command = t->ui.con.command;
 	spec.nodes = ids;
 	spec.nnodes = k;
-	spec.timeout_ms = 0;
+	/* The command's own -u, else clustertop's -u (0: none). */
+	spec.timeout_ms = t->ui.con.timeout_ms >= 0 ? t->ui.con.timeout_ms :
+	    t->timeout_ms;
+	t->con->timeout_ms = spec.timeout_ms;
 	spec.fanout = t->fanout;
 	spec.stream_output = 1;
 	spec.label = "console";
@@ -1324,6 +1328,7 @@ cmd_tui_main(int argc, char **argv)
 	cliopt_engine_config(&opt, &cfg);
 	cfg.reconnect = 1;
 	t.fanout = opt.fanout;
+	t.timeout_ms = opt.command_timeout_ms;
 	if ((t.e = engine_create(&cfg, &cause)) == NULL) {
 		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
 		    "cannot start the engine");

@@ -175,7 +175,12 @@ struct ui_console_view {
 	size_t		 block;		/* the block under the cursor */
 	int		 diff;		/* 1: the diff of the block is shown */
 	size_t		 diff_top;
+	int		 wrap;		/* 1: long lines wrap (W); 0: they scroll */
+	size_t		 top_seg;	/* wrapping: screen lines of row TOP above */
+	size_t		 line_row[256];	/* drawn: the row of each screen line */
+	int		 nline_rows;
 	const struct pane_kind *back;	/* where Esc returns */
+	int		 timeout_ms;	/* for UI_ACTION_CONSOLE_RUN: its -u, -1 none */
 	char		 command[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_RUN */
 	char		 path[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_SAVE */
 };
