@@ -90,8 +90,19 @@ check "live: then one block of all $n" \
 
 # 3. ^C cancels: the remote sleep is killed on every node.
 arg="4242.$$"
+# count_sleeps [ARG]: "host: N", the sleeps of ARG on each node.
 count_sleeps() {
-	"$CLUSTERTOP" exec -w "$all" "ps -eo args | grep -c '^sleep $arg\$' || true" 2>/dev/null
+	"$CLUSTERTOP" exec -w "$all" "ps -eo args | grep -c '^sleep ${1:-$arg}\$' || true" 2>/dev/null
+}
+# sleeps_gone ARG: poll until no node runs "sleep ARG".
+sleeps_gone() {
+	local i out
+	for ((i = 0; i < 50; i++)); do
+		out=$(count_sleeps "$1")
+		[ "$(printf '%s\n' "$out" | grep -c ": 0$")" -eq "$n" ] && return 0
+		sleep "$TUI_POLL"
+	done
+	return 1
 }
 tui_keys : "sleep $arg" Enter
 check "sleep runs: one block of $n running nodes" \
@@ -107,16 +118,7 @@ tui_keys C-c
 check "^C: every node's command cancelled" \
     tui_wait "^. $(re "$all") \($n\) +cancelled" 100
 check "clustertop is still running after ^C" tui_wait_gone "^EXIT=" 2
-gone=0
-for ((i = 0; i < 50; i++)); do
-	out=$(count_sleeps)
-	if [ "$(printf '%s\n' "$out" | grep -c ": 0$")" -eq "$n" ]; then
-		gone=1
-		break
-	fi
-	sleep "$TUI_POLL"
-done
-check "no 'sleep $arg' left on any of the $n nodes" test "$gone" = 1
+check "no 'sleep $arg' left on any of the $n nodes" sleeps_gone "$arg"
 
 # 4. Escape sequences from a node do not reach the terminal: the screen
 # is not cleared, the window title not set, nothing turns red.
@@ -145,16 +147,7 @@ check "-u 1.5: the title says the command's timeout" \
     tui_wait "\(($n)\) . 0/$n done . -u 1.5s . running" 50
 check "-u 1.5: every node's sleep ends timed out (killed)" \
     tui_wait "^. $(re "$all") \($n\) +timed out \(killed\)" 150
-gone=0
-for ((i = 0; i < 50; i++)); do
-	out=$("$CLUSTERTOP" exec -w "$all" "ps -eo args | grep -c '^sleep $arg2\$' || true" 2>/dev/null)
-	if [ "$(printf '%s\n' "$out" | grep -c ": 0$")" -eq "$n" ]; then
-		gone=1
-		break
-	fi
-	sleep "$TUI_POLL"
-done
-check "no 'sleep $arg2' left on any node after the timeout" test "$gone" = 1
+check "no 'sleep $arg2' left on any node after the timeout" sleeps_gone "$arg2"
 
 # 6. A line longer than the screen: cut with a > until W wraps it.
 tui_keys : "printf 'W%.0s' \$(seq 1 300); echo END\$((1+1))OFLONG" Enter
