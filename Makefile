@@ -92,6 +92,7 @@ check: deps
 # row (45-90 min: too long for CI next to make check itself).
 check-paths: deps
 	tests/check-paths.sh
+
 # check, plus the suites too long for every run (tests/full: phase 1 with
 # the whole default package list, which downloads and installs it).
 check-full: deps
