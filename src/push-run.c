@@ -134,11 +134,12 @@ pr_start_job(struct push_run *x, char **cause)
 	return (0);
 }
 
-int
-push_run_begin(struct push_run *x, struct engine *e, struct push_payload *p,
+/* X takes over *P and COMMAND, for the N nodes IDS of E. */
+static void
+pr_init(struct push_run *x, struct engine *e, struct push_payload *p,
     char *command, const char *dest, const char *what,
     const struct push_opts *o, const int *ids, size_t n, int fanout,
-    int timeout_ms, char **cause)
+    int timeout_ms)
 {
 	size_t	i;
 
@@ -153,21 +154,28 @@ push_run_begin(struct push_run *x, struct engine *e, struct push_payload *p,
 	x->total = x->p.len;
 	x->dest = strdup(dest);
 	x->what = strdup(what);
-	if (x->dest == NULL || x->what == NULL)
-		abort();
-	if (n == 0) {
-		*cause = strdup("no nodes to push to");
-		push_run_free(x);
-		return (-1);
-	}
-	x->nodes = calloc(n, sizeof *x->nodes);
-	if (x->nodes == NULL)
+	x->nodes = calloc(n + 1, sizeof *x->nodes);
+	if (x->dest == NULL || x->what == NULL || x->nodes == NULL)
 		abort();
 	x->n = n;
 	for (i = 0; i < n; i++) {
 		x->nodes[i].id = ids[i];
 		x->nodes[i].name = engine_node_name(e, ids[i]);
 		x->nodes[i].in_job = 1;
+	}
+}
+
+int
+push_run_begin(struct push_run *x, struct engine *e, struct push_payload *p,
+    char *command, const char *dest, const char *what,
+    const struct push_opts *o, const int *ids, size_t n, int fanout,
+    int timeout_ms, char **cause)
+{
+	pr_init(x, e, p, command, dest, what, o, ids, n, fanout, timeout_ms);
+	if (n == 0) {
+		*cause = strdup("no nodes to push to");
+		push_run_free(x);
+		return (-1);
 	}
 	if (pr_start_job(x, cause) != 0) {
 		push_run_free(x);
@@ -188,30 +196,13 @@ pr_start_pool(struct push_run *x, struct engine *e,
 	size_t		  i;
 	int		  rc;
 
-	memset(x, 0, sizeof *x);
-	x->e = e;
-	x->o = *o;
-	x->p = *p;
-	memset(p, 0, sizeof *p);
-	x->command = command;
-	x->fanout = fanout;
-	x->timeout_ms = timeout_ms;
-	x->total = x->p.len;
-	x->dest = strdup(dest);
-	x->what = strdup(what);
-	x->nodes = calloc(n, sizeof *x->nodes);
+	pr_init(x, e, p, command, dest, what, o, ids, n, fanout, timeout_ms);
 	names = calloc(n + 1, sizeof *names);
 	x->pool = calloc(1, sizeof *x->pool);
-	if (x->dest == NULL || x->what == NULL || x->nodes == NULL ||
-	    names == NULL || x->pool == NULL)
+	if (names == NULL || x->pool == NULL)
 		abort();
-	x->n = n;
-	for (i = 0; i < n; i++) {
-		x->nodes[i].id = ids[i];
-		x->nodes[i].name = engine_node_name(e, ids[i]);
-		x->nodes[i].in_job = 1;
+	for (i = 0; i < n; i++)
 		names[i] = x->nodes[i].name;
-	}
 	rc = push_pool_start(x->pool, nw, cfg, names, addrs, n, &x->p,
 	    x->command, dest, what, o, fanout, timeout_ms, cause);
 	free(names);
