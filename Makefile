@@ -6,6 +6,8 @@
 #                   simulated cluster + integration and TUI tests + summary
 #   make check-paths  make check three times, from fresh clones under /tmp,
 #                   under /root with a space, and a path over 100 characters
+#   make check-full check + tests/full (phase 1 with the default package
+#                   list: downloads and installs it; tens of minutes)
 #   make demo       deps + build + 8-node simulated cluster + clustertop on it
 #   make demo-down  remove the demo's simulated cluster
 #   make bench      deps + build + 64-node sim + clustertop against its peer tools
@@ -46,7 +48,7 @@ CHECKDIR	:= build/check
 CHECK_VARS	:= BUILDDIR=$(CHECKDIR) OPT="-O1 -g -fno-omit-frame-pointer" \
 		   SAN="-fsanitize=address,undefined" WERROR=-Werror
 
-.PHONY: all deps check check-paths check-build unit integration demo demo-down bench \
+.PHONY: all deps check check-full check-paths check-build unit integration demo demo-down bench \
 	install clean screenshots fuzz layers
 
 all: $(BIN)
@@ -90,6 +92,12 @@ check: deps
 # row (45-90 min: too long for CI next to make check itself).
 check-paths: deps
 	tests/check-paths.sh
+
+# check, plus the suites too long for every run (tests/full: phase 1 with
+# the whole default package list, which downloads and installs it).
+check-full: deps
+	$(MAKE) $(CHECK_VARS) all units
+	CHECK_FULL=1 tests/run-all.sh $(CHECKDIR)
 
 unit: check-build
 	tests/run-unit.sh $(CHECKDIR)

@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -49,6 +48,7 @@
 #include "hostlist.h"
 #include "inventory.h"
 #include "push.h"
+#include "push-pool.h"
 #include "push-run.h"
 
 extern char	**environ;
@@ -62,27 +62,6 @@ extern char	**environ;
  * job ends (see the engine request in the report).
  */
 #define PUSH_PULL_CAP		(1024UL * 1024 * 1024)
-
-/*
- * A big push to many nodes runs on several threads, each with an engine
- * of its own for a share of the nodes: all of a node's encryption and
- * packet building is on its engine's thread, and one thread was the
- * bottleneck (docs/bench.md). libssh sessions never cross threads; the
- * main thread only reads the workers' byte counts (atomics) and joins.
- */
-struct push_worker {
-	struct push_ctx	*x;
-	struct engine	*e;
-	struct push_run	 run;
-	size_t		*gidx;		/* global index of each local node */
-	int		*lids;		/* local engine ids */
-	size_t		 n;
-	pthread_t	 th;
-	int		 running;	/* the thread was started */
-	int		 cancel;	/* atomic: 1 asks for a cancel */
-	int		 finished;	/* atomic */
-	int		 loop_failed;
-};
 
 /* Per node, by engine node id. */
 struct push_node {
@@ -103,10 +82,8 @@ struct push_ctx {
 	struct engine		*e;
 	uint32_t		 job;
 	struct push_run		 run;	/* a push: the runner (push-run.c) */
-	struct push_worker	*w;	/* bulk pushes: one engine per thread */
-	size_t			 nw;
-	uint64_t		*wdone;	/* by global index, atomic */
-	int			*wended;
+	struct push_pool	 pool;	/* bulk pushes: one engine per thread */
+	size_t			 nw;	/* its threads; 0 none */
 	int			 pull;
 	struct push_opts	 o;
 	struct push_node	*nodes;	/* by engine node id */
@@ -272,10 +249,10 @@ push_progress_sample(struct push_ctx *x, double dt)
 	for (i = 0; i < x->nids; i++) {
 		pn = &x->nodes[x->ids[i]];
 		if (x->nw > 0) {
-			pn->done = __atomic_load_n(&x->wdone[i],
-			    __ATOMIC_RELAXED);
-			pn->ended = __atomic_load_n(&x->wended[i],
-			    __ATOMIC_RELAXED);
+			pn->done = push_pool_done(&x->pool, i);
+			pn->ended = push_pool_state(&x->pool, i) ==
+			    PUSH_NODE_DONE || push_pool_state(&x->pool, i) ==
+			    PUSH_NODE_FAILED;
 		} else if (!x->pull && (r = engine_job_result(x->e, x->job,
 		    x->ids[i])) != NULL)
 			pn->done = r->stdin_sent;
@@ -527,199 +504,6 @@ push_pull_cleanup(struct push_node *pn)
 	}
 }
 
-/* --- worker threads ------------------------------------------------------------------ */
-
-static void
-push_worker_event(const struct engine_event *ev, void *arg)
-{
-	struct push_worker	*w = arg;
-
-	push_run_event(&w->run, ev);
-}
-
-/* Publish the byte counts and ends of W's nodes for the main thread. */
-static void
-push_worker_publish(struct push_worker *w)
-{
-	const struct engine_job_result	*r;
-	struct push_run_node		*rn;
-	size_t				 j;
-
-	for (j = 0; j < w->n; j++) {
-		rn = &w->run.nodes[j];
-		r = engine_job_result(w->e, w->run.job, rn->id);
-		if (r != NULL)
-			__atomic_store_n(&w->x->wdone[w->gidx[j]],
-			    (uint64_t)r->stdin_sent, __ATOMIC_RELAXED);
-		if (rn->state == PUSH_NODE_DONE ||
-		    rn->state == PUSH_NODE_FAILED)
-			__atomic_store_n(&w->x->wended[w->gidx[j]], 1,
-			    __ATOMIC_RELAXED);
-	}
-}
-
-static void *
-push_worker_main(void *arg)
-{
-	struct push_worker	*w = arg;
-
-	engine_attach_thread(w->e);
-	while (!engine_job_finished(w->e, w->run.job)) {
-		if (__atomic_load_n(&w->cancel, __ATOMIC_ACQUIRE) &&
-		    !w->run.cancelled)
-			push_run_cancel(&w->run);
-		if (engine_run_once(w->e, 100) != 0) {
-			w->loop_failed = 1;
-			break;
-		}
-		push_worker_publish(w);
-	}
-	push_worker_publish(w);
-	__atomic_store_n(&w->finished, 1, __ATOMIC_RELEASE);
-	return (NULL);
-}
-
-/*
- * How many threads for a push of LEN bytes to N nodes:
- * $CLUSTERTOP_PUSH_THREADS, else one per CPU (at most 4) when the push is
- * bulk (at least 1 MiB to at least 8 nodes), else 1 (the single engine).
- */
-static size_t
-push_nthreads(size_t n, size_t len)
-{
-	const char	*v = getenv("CLUSTERTOP_PUSH_THREADS");
-	long		 k;
-
-	if (v != NULL && *v != '\0') {
-		k = strtol(v, NULL, 10);
-		k = k < 1 ? 1 : k > 16 ? 16 : k;
-	} else if (n >= 8 && len >= 1024 * 1024) {
-		k = sysconf(_SC_NPROCESSORS_ONLN);
-		k = k < 1 ? 1 : k > 4 ? 4 : k;
-	} else
-		k = 1;
-	if ((size_t)k > n)
-		k = (long)n;
-	return (k < 1 ? 1 : (size_t)k);
-}
-
-/*
- * Start NW workers for the push of P with COMMAND (both stay the
- * caller's). Node i goes to worker i % NW. Returns 0, or -1 with *cause
- * (the workers started so far keep running; push_workers_stop ends them).
- */
-static int
-push_workers_start(struct push_ctx *x, size_t nw,
-    const struct engine_config *cfg, const struct inventory *inv,
-    const struct push_payload *p, char *command, const char *dest,
-    const char *what, int fanout, int timeout_ms, char **cause)
-{
-	struct push_worker	*w;
-	struct push_payload	 pc;
-	size_t			 k, i;
-
-	x->w = calloc(nw, sizeof *x->w);
-	x->wdone = calloc(x->nids + 1, sizeof *x->wdone);
-	x->wended = calloc(x->nids + 1, sizeof *x->wended);
-	if (x->w == NULL || x->wdone == NULL || x->wended == NULL)
-		abort();
-	x->nw = nw;
-	for (k = 0; k < nw; k++) {
-		w = &x->w[k];
-		w->x = x;
-		w->gidx = calloc(x->nids / nw + 2, sizeof *w->gidx);
-		w->lids = calloc(x->nids / nw + 2, sizeof *w->lids);
-		if (w->gidx == NULL || w->lids == NULL)
-			abort();
-		if ((w->e = engine_create(cfg, cause)) == NULL)
-			return (-1);
-		engine_set_callback(w->e, push_worker_event, w);
-		for (i = k; i < x->nids; i += nw) {
-			w->gidx[w->n] = i;
-			w->lids[w->n++] = engine_add_node(w->e,
-			    inv->nodes[i].name, inv->nodes[i].addr);
-		}
-		engine_connect(w->e, -1);
-		pc = *p;
-		if (push_run_begin(&w->run, w->e, &pc, command, dest, what,
-		    &x->o, w->lids, w->n, fanout > 0 ? fanout / (int)nw : 0,
-		    timeout_ms, cause) != 0)
-			return (-1);
-		w->run.borrowed = 1;
-		if ((errno = pthread_create(&w->th, NULL, push_worker_main,
-		    w)) != 0) {
-			if (asprintf(cause, "pthread_create: %s",
-			    strerror(errno)) == -1)
-				abort();
-			push_run_cancel(&w->run);
-			return (-1);
-		}
-		w->running = 1;
-	}
-	return (0);
-}
-
-static int
-push_workers_finished(struct push_ctx *x)
-{
-	size_t	k;
-
-	for (k = 0; k < x->nw; k++) {
-		if (x->w[k].running &&
-		    !__atomic_load_n(&x->w[k].finished, __ATOMIC_ACQUIRE))
-			return (0);
-	}
-	return (1);
-}
-
-static void
-push_workers_cancel(struct push_ctx *x)
-{
-	size_t	k;
-
-	for (k = 0; k < x->nw; k++)
-		__atomic_store_n(&x->w[k].cancel, 1, __ATOMIC_RELEASE);
-}
-
-/* Join the workers and free their engines (the payload stays). */
-static void
-push_workers_stop(struct push_ctx *x)
-{
-	struct push_worker	*w;
-	size_t			 k;
-
-	for (k = 0; k < x->nw; k++) {
-		w = &x->w[k];
-		if (w->running) {
-			pthread_join(w->th, NULL);
-			w->running = 0;
-		}
-	}
-}
-
-static void
-push_workers_free(struct push_ctx *x)
-{
-	struct push_worker	*w;
-	size_t			 k;
-
-	push_workers_stop(x);
-	for (k = 0; k < x->nw; k++) {
-		w = &x->w[k];
-		if (w->e != NULL)
-			engine_free(w->e);
-		w->run.job = 0;
-		push_run_free(&w->run);
-		free(w->gidx);
-		free(w->lids);
-	}
-	free(x->w);
-	free(x->wdone);
-	free(x->wended);
-	x->w = NULL;
-	x->nw = 0;
-}
-
 /* --- results ---------------------------------------------------------------------- */
 
 /* Decide whether node I succeeded; on failure set pn->why. Returns its status. */
@@ -738,11 +522,9 @@ push_judge(struct push_ctx *x, const struct push_payload *p, int id)
 
 		(void)p;
 		if (x->nw > 0) {
-			/* Node i is worker i % nw's node i / nw. */
 			for (k = 0; k < x->nids && x->ids[k] != id; k++)
 				;
-			if (k < x->nids && k / x->nw < x->w[k % x->nw].run.n)
-				rn = &x->w[k % x->nw].run.nodes[k / x->nw];
+			rn = push_pool_node(&x->pool, k);
 		} else {
 			for (k = 0; k < x->run.n; k++) {
 				if (x->run.nodes[k].id == id)
@@ -1034,18 +816,29 @@ push_run(int argc, char **argv, int pull_cmd)
 
 	clock_gettime(CLOCK_MONOTONIC, &x.t0);
 	x.tlast = x.t0;
-	nw = x.pull ? 1 : push_nthreads(x.nids, p.len);
-	/* -f N is for the whole push: N/nw per thread, at least one each. */
-	if (opt.fanout > 0 && nw > (size_t)opt.fanout)
-		nw = (size_t)opt.fanout;
+	nw = x.pull ? 1 : push_pool_threads(x.nids, p.len, opt.fanout);
 	if (nw > 1) {
-		if (push_workers_start(&x, nw, &cfg, inv, &p, command,
-		    argv[argc - 1], argv[0], opt.fanout,
+		const char	**names, **addrs;
+
+		names = calloc(inv->nnodes + 1, sizeof *names);
+		addrs = calloc(inv->nnodes + 1, sizeof *addrs);
+		if (names == NULL || addrs == NULL)
+			abort();
+		for (i = 0; i < inv->nnodes; i++) {
+			names[i] = inv->nodes[i].name;
+			addrs[i] = inv->nodes[i].addr;
+		}
+		x.nw = nw;
+		rc = push_pool_start(&x.pool, nw, &cfg, names, addrs, x.nids,
+		    &p, command, argv[argc - 1], argv[0], &x.o, opt.fanout,
 		    opt.command_timeout_ms > 0 ? opt.command_timeout_ms : -1,
-		    &cause) != 0) {
+		    &cause);
+		free(names);
+		free(addrs);
+		if (rc != 0) {
 			fprintf(stderr, "%s: %s\n", me, cause);
 			free(cause);
-			push_workers_cancel(&x);
+			push_pool_cancel(&x.pool);
 			status = 1;
 			goto restore;
 		}
@@ -1068,7 +861,7 @@ push_run(int argc, char **argv, int pull_cmd)
 		status = 1;
 		goto restore;
 	}
-	while (nw > 1 ? !push_workers_finished(&x) :
+	while (nw > 1 ? !push_pool_finished(&x.pool) :
 	    !engine_job_finished(x.e, x.job)) {
 		if (nw > 1) {
 			struct timespec	ts = { 0, 100 * 1000 * 1000 };
@@ -1087,7 +880,7 @@ push_run(int argc, char **argv, int pull_cmd)
 			    "(nothing is renamed into place; again to quit "
 			    "now)\n", me);
 			if (nw > 1)
-				push_workers_cancel(&x);
+				push_pool_cancel(&x.pool);
 			else if (!x.pull)
 				push_run_cancel(&x.run);
 			else
@@ -1105,6 +898,9 @@ push_run(int argc, char **argv, int pull_cmd)
 	}
 	push_progress_draw(&x, 1);
 	push_progress_clear(&x);
+	/* The workers' results are read after their threads ended. */
+	if (nw > 1)
+		push_pool_join(&x.pool);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = push_elapsed(&x.t0, &now);
 
@@ -1164,7 +960,7 @@ restore:
 	sigaction(SIGINT, &oldint, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
 out:
-	push_workers_free(&x);
+	push_pool_free(&x.pool);
 	if (x.e != NULL)
 		engine_free(x.e);
 	/* The engine, its jobs with it, is gone: free the runner's payload. */

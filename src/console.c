@@ -4,6 +4,7 @@
  * See console.h.
  */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -832,17 +833,24 @@ is_format(unsigned cp)
 	    cp == 0x061c || cp == 0x00ad);
 }
 
-int
-console_escape(const char *in, size_t len, int utf8, size_t skip, int maxcols,
-    char *out, size_t outsize, int *cut)
+/*
+ * console_escape's work: COL0 is the column IN starts at (for tabs), and
+ * *END (when not NULL) gets the bytes of IN taken before the cut.
+ */
+static int
+escape_run(const char *in, size_t len, int utf8, size_t col0, size_t skip,
+    int maxcols, char *out, size_t outsize, int *cut, size_t *end)
 {
 	const unsigned char	*p = (const unsigned char *)in;
 	char			 piece[16];
-	size_t			 i = 0, n, o = 0, col = 0, plen;
+	size_t			 i = 0, n, o = 0, col = col0, plen, at;
 	unsigned		 cp;
 	int			 w, used = 0, k;
 
 	*cut = 0;
+	skip += col0;
+	if (end != NULL)
+		*end = 0;
 	if (outsize == 0)
 		return (0);
 	out[0] = '\0';
@@ -881,6 +889,7 @@ console_escape(const char *in, size_t len, int utf8, size_t skip, int maxcols,
 			w = (int)plen;
 			n = 1;
 		}
+		at = i;
 		i += n;
 		if (col + (size_t)w <= skip) {
 			col += (size_t)w;
@@ -896,6 +905,8 @@ console_escape(const char *in, size_t len, int utf8, size_t skip, int maxcols,
 		}
 		if (used + w > maxcols || o + plen + 1 > outsize) {
 			*cut = 1;
+			if (end != NULL)
+				*end = at;
 			break;
 		}
 		memcpy(out + o, piece, plen);
@@ -903,8 +914,98 @@ console_escape(const char *in, size_t len, int utf8, size_t skip, int maxcols,
 		used += w;
 		col += (size_t)w;
 	}
+	if (end != NULL && !*cut)
+		*end = len;
 	out[o] = '\0';
 	return (used);
+}
+
+int
+console_escape(const char *in, size_t len, int utf8, size_t skip, int maxcols,
+    char *out, size_t outsize, int *cut)
+{
+	return (escape_run(in, len, utf8, 0, skip, maxcols, out, outsize, cut,
+	    NULL));
+}
+
+int
+console_escape_wrap(const char *in, size_t len, int utf8, size_t *pos,
+    size_t *col, int maxcols, char *out, size_t outsize)
+{
+	size_t	end;
+	int	used, cut;
+
+	if (*pos >= len) {
+		if (outsize > 0)
+			out[0] = '\0';
+		return (0);
+	}
+	used = escape_run(in + *pos, len - *pos, utf8, *col, 0, maxcols, out,
+	    outsize, &cut, &end);
+	/* A piece wider than the whole line: take it anyway, cut. */
+	if (end == 0 && cut) {
+		end = 1;
+		while (*pos + end < len && (in[*pos + end] & 0xc0) == 0x80)
+			end++;
+	}
+	*pos += end;
+	*col += (size_t)used;
+	return (used);
+}
+
+size_t
+console_wrap_lines(const char *in, size_t len, int utf8, int maxcols)
+{
+	char	buf[8 * 512 + 16];
+	size_t	pos = 0, col = 0, n = 0;
+
+	if (maxcols > 512)
+		maxcols = 512;
+	if (maxcols < 1)
+		maxcols = 1;
+	while (pos < len) {
+		console_escape_wrap(in, len, utf8, &pos, &col, maxcols, buf,
+		    sizeof buf);
+		n++;
+	}
+	return (n > 0 ? n : 1);
+}
+
+int
+console_parse_line(const char *line, int *timeout_ms, const char **command,
+    char **cause)
+{
+	const char	*p = line + strspn(line, " \t");
+	char		*end;
+	double		 secs;
+
+	*timeout_ms = -1;
+	*command = p;
+	if (strncmp(p, "-u", 2) != 0 || (p[2] != ' ' && p[2] != '\t' &&
+	    p[2] != '\0'))
+		return (0);
+	p += 2;
+	p += strspn(p, " \t");
+	errno = 0;
+	secs = strtod(p, &end);
+	if (end == p || errno != 0 || (*end != ' ' && *end != '\t' &&
+	    *end != '\0') || !(secs >= 0) || secs > 86400 * 24) {
+		if (asprintf(cause, "-u wants SECONDS, then the command "
+		    "(-u 30 CMD; -u 0: no timeout)") == -1)
+			abort();
+		return (-1);
+	}
+	p = end + strspn(end, " \t");
+	if (*p == '\0') {
+		if (asprintf(cause, "-u %g: and the command?", secs) == -1)
+			abort();
+		return (-1);
+	}
+	*timeout_ms = (int)(secs * 1000 + 0.5);
+	if (*timeout_ms == 0 && secs > 0)
+		*timeout_ms = 1;
+	*command = p;
+	return (0);
 }
 
 /* --- copying ----------------------------------------------------------------------- */

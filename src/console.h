@@ -81,6 +81,7 @@ struct console {
 	struct gather	*g;
 	enum console_phase phase;
 	int		 cancelled;	/* ^C was pressed */
+	int		 timeout_ms;	/* the command's -u; 0 none */
 	uint64_t	 start_ms, end_ms;	/* monotonic */
 	time_t		 started;	/* wall clock, for the saved file */
 
@@ -209,5 +210,26 @@ const char	*console_history_step(struct console *, int dir,
 int		 console_escape(const char *in, size_t len, int utf8,
 		     size_t skip, int maxcols, char *out, size_t outsize,
 		     int *cut);
+/*
+ * Wrapping: the next screen line of IN, from byte *POS (at column *COL of
+ * the whole line, for tabs), escaped as console_escape does, at most
+ * MAXCOLS columns; *POS and *COL move past it. Returns the columns
+ * written (0 when *POS is at the end).
+ */
+int		 console_escape_wrap(const char *in, size_t len, int utf8,
+		     size_t *pos, size_t *col, int maxcols, char *out,
+		     size_t outsize);
+/* The screen lines IN takes when wrapped at MAXCOLS (at least 1). */
+size_t		 console_wrap_lines(const char *in, size_t len, int utf8,
+		     int maxcols);
+
+/*
+ * What was typed at the prompt: "-u SECONDS COMMAND" gives that command a
+ * timeout (*TIMEOUT_MS; "-u 0" none), anything else is the command with
+ * *TIMEOUT_MS -1 (the default: clustertop's own -u). *COMMAND points into
+ * LINE. Returns 0, or -1 with *CAUSE (malloc'd) for a bad -u.
+ */
+int		 console_parse_line(const char *line, int *timeout_ms,
+		     const char **command, char **cause);
 
 #endif

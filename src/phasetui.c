@@ -305,6 +305,7 @@ ptui_event(const struct phase_event *ev, void *arg)
 		pt->cur_phase = ev->phase;
 		pt->phase_started_ms = now;
 		pt->step[0] = '\0';
+		pt->step_on_nodes = 0;
 		if (p != NULL) {
 			p->status = PTUI_RUNNING;
 			pt->shown = (size_t)idx;
@@ -319,8 +320,13 @@ ptui_event(const struct phase_event *ev, void *arg)
 			    "on %s", ev->step + 1, ph->nsteps,
 			    ph->steps[ev->step].name, ev->text != NULL ?
 			    ev->text : "?");
+		/* The head's part of a step is named "head"; else it waits. */
+		pt->step_on_nodes = ev->text != NULL &&
+		    strcmp(ev->text, PHASE_HEAD_NAME) != 0;
+		pt->step_nodes_done = 0;
 		break;
 	case PHASE_EV_PHASE_DONE:
+		pt->step_on_nodes = 0;
 		if (p == NULL)
 			break;
 		ptui_summary(pt->run, p->summary, sizeof p->summary, p->count);
@@ -348,6 +354,7 @@ ptui_event(const struct phase_event *ev, void *arg)
 		pt->running = 0;
 		pt->cur_phase = -1;
 		pt->step[0] = '\0';
+		pt->step_on_nodes = 0;
 		if (ev->text != NULL)
 			snprintf(pt->done_text, sizeof pt->done_text,
 			    "%s stopped after %.1f s: %s", pt->what,
@@ -422,8 +429,14 @@ ptui_engine_event(struct ptui *pt, const struct engine_event *ev)
 		return (0);
 	if (pt->preview != NULL && phase_run_engine_event(pt->preview, ev))
 		return (1);
-	if (pt->run != NULL && phase_run_engine_event(pt->run, ev))
+	if (pt->run != NULL && phase_run_engine_event(pt->run, ev)) {
+		/* Nodes done with the step (their state is judged at its end). */
+		if (ev->type == ENGINE_EV_JOB_NODE_DONE && pt->step_on_nodes) {
+			pt->step_nodes_done++;
+			pt->changed = 1;
+		}
 		return (1);
+	}
 	return (0);
 }
 

@@ -108,6 +108,8 @@ struct ptui {
 	int			 running;
 	int			 cur_phase;	/* number, -1 none */
 	char			 step[256];	/* "step 2/3 (/etc/hosts block) on node[01-08]" */
+	int			 step_on_nodes;	/* the step runs on the nodes: the head waits */
+	size_t			 step_nodes_done; /* nodes whose part of it ended */
 	uint64_t		 started_ms, phase_started_ms;
 	size_t			 shown;		/* phase index whose result is shown */
 	int			 grouped;	/* 1: results grouped; 0: nodes */

@@ -13,6 +13,7 @@
 
 #include "cmd-exec.h"
 #include "engine.h"
+#include "push-pool.h"
 #include "push-run.h"
 
 const char *
@@ -133,11 +134,12 @@ pr_start_job(struct push_run *x, char **cause)
 	return (0);
 }
 
-int
-push_run_begin(struct push_run *x, struct engine *e, struct push_payload *p,
+/* X takes over *P and COMMAND, for the N nodes IDS of E. */
+static void
+pr_init(struct push_run *x, struct engine *e, struct push_payload *p,
     char *command, const char *dest, const char *what,
     const struct push_opts *o, const int *ids, size_t n, int fanout,
-    int timeout_ms, char **cause)
+    int timeout_ms)
 {
 	size_t	i;
 
@@ -152,21 +154,28 @@ push_run_begin(struct push_run *x, struct engine *e, struct push_payload *p,
 	x->total = x->p.len;
 	x->dest = strdup(dest);
 	x->what = strdup(what);
-	if (x->dest == NULL || x->what == NULL)
-		abort();
-	if (n == 0) {
-		*cause = strdup("no nodes to push to");
-		push_run_free(x);
-		return (-1);
-	}
-	x->nodes = calloc(n, sizeof *x->nodes);
-	if (x->nodes == NULL)
+	x->nodes = calloc(n + 1, sizeof *x->nodes);
+	if (x->dest == NULL || x->what == NULL || x->nodes == NULL)
 		abort();
 	x->n = n;
 	for (i = 0; i < n; i++) {
 		x->nodes[i].id = ids[i];
 		x->nodes[i].name = engine_node_name(e, ids[i]);
 		x->nodes[i].in_job = 1;
+	}
+}
+
+int
+push_run_begin(struct push_run *x, struct engine *e, struct push_payload *p,
+    char *command, const char *dest, const char *what,
+    const struct push_opts *o, const int *ids, size_t n, int fanout,
+    int timeout_ms, char **cause)
+{
+	pr_init(x, e, p, command, dest, what, o, ids, n, fanout, timeout_ms);
+	if (n == 0) {
+		*cause = strdup("no nodes to push to");
+		push_run_free(x);
+		return (-1);
 	}
 	if (pr_start_job(x, cause) != 0) {
 		push_run_free(x);
@@ -175,15 +184,58 @@ push_run_begin(struct push_run *x, struct engine *e, struct push_payload *p,
 	return (0);
 }
 
+/* The first round of a bulk push on NW worker threads; X shows it. */
+static int
+pr_start_pool(struct push_run *x, struct engine *e,
+    const struct engine_config *cfg, const char *const *addrs, size_t nw,
+    struct push_payload *p, char *command, const char *dest,
+    const char *what, const struct push_opts *o, const int *ids, size_t n,
+    int fanout, int timeout_ms, char **cause)
+{
+	const char	**names;
+	size_t		  i;
+	int		  rc;
+
+	pr_init(x, e, p, command, dest, what, o, ids, n, fanout, timeout_ms);
+	names = calloc(n + 1, sizeof *names);
+	x->pool = calloc(1, sizeof *x->pool);
+	if (names == NULL || x->pool == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		names[i] = x->nodes[i].name;
+	rc = push_pool_start(x->pool, nw, cfg, names, addrs, n, &x->p,
+	    x->command, dest, what, o, fanout, timeout_ms, cause);
+	free(names);
+	if (rc != 0) {
+		push_pool_cancel(x->pool);
+		push_run_free(x);
+		return (-1);
+	}
+	x->nthreads = nw;
+	x->round = 1;
+	clock_gettime(CLOCK_MONOTONIC, &x->t0);
+	x->tlast = x->t0;
+	push_run_sample(x);
+	return (0);
+}
+
 int
-push_run_start(struct push_run *x, struct engine *e, char *const *srcs,
-    size_t nsrcs, const char *dest, const struct push_opts *o,
-    const int *ids, size_t n, int fanout, int timeout_ms, char **cause)
+push_run_active(const struct push_run *x)
+{
+	return ((x->job != 0 || x->pool != NULL) && !x->finished);
+}
+
+int
+push_run_start(struct push_run *x, struct engine *e,
+    const struct engine_config *cfg, const char *const *addrs,
+    char *const *srcs, size_t nsrcs, const char *dest,
+    const struct push_opts *o, const int *ids, size_t n, int fanout,
+    int timeout_ms, char **cause)
 {
 	struct push_payload	 p;
 	struct push_buf		 b;
 	char			*command;
-	size_t			 i;
+	size_t			 i, nw;
 	int			 rc;
 
 	memset(x, 0, sizeof *x);
@@ -205,8 +257,13 @@ push_run_start(struct push_run *x, struct engine *e, char *const *srcs,
 		push_buf_addstr(&b, srcs[i]);
 	}
 	push_buf_add(&b, "", 1);
-	rc = push_run_begin(x, e, &p, command, dest, (char *)b.data, o, ids,
-	    n, fanout, timeout_ms, cause);
+	nw = cfg != NULL ? push_pool_threads(n, p.len, fanout) : 1;
+	if (nw > 1)
+		rc = pr_start_pool(x, e, cfg, addrs, nw, &p, command, dest,
+		    (char *)b.data, o, ids, n, fanout, timeout_ms, cause);
+	else
+		rc = push_run_begin(x, e, &p, command, dest, (char *)b.data, o,
+		    ids, n, fanout, timeout_ms, cause);
 	push_buf_free(&b);
 	return (rc);
 }
@@ -217,7 +274,7 @@ push_run_retry(struct push_run *x, char **cause)
 	struct push_run_node	*pn;
 	size_t			 i, n = 0;
 
-	if (x->job != 0 && !x->finished) {
+	if (push_run_active(x)) {
 		*cause = strdup("the push is still running");
 		return (-1);
 	}
@@ -292,7 +349,57 @@ push_run_event(struct push_run *x, const struct engine_event *ev)
 	return (0);
 }
 
-void
+/*
+ * A push on worker threads: the nodes' bytes and states from the pool;
+ * once every worker ended, their results, and the pool goes. Returns 1
+ * then.
+ */
+static int
+pr_sample_pool(struct push_run *x)
+{
+	const struct push_run_node	*rn;
+	struct push_run_node		*pn;
+	size_t				 i;
+	int				 ended;
+
+	ended = push_pool_finished(x->pool);
+	if (ended)
+		push_pool_join(x->pool);
+	for (i = 0; i < x->n; i++) {
+		pn = &x->nodes[i];
+		pn->done = push_pool_done(x->pool, i);
+		pn->state = push_pool_state(x->pool, i);
+		if (!ended || (rn = push_pool_node(x->pool, i)) == NULL)
+			continue;
+		pn->state = rn->state;
+		pn->status = rn->status;
+		pn->done = rn->done;
+		free(pn->why);
+		pn->why = rn->why != NULL ? strdup(rn->why) : NULL;
+		/* Never started (cancelled before its turn): not in place. */
+		if (pn->state == PUSH_NODE_QUEUED ||
+		    pn->state == PUSH_NODE_SENDING) {
+			pn->state = PUSH_NODE_FAILED;
+			pn->status = 130;
+			if (pn->why == NULL)
+				pn->why = strdup("cancelled");
+		}
+	}
+	if (ended) {
+		if (push_pool_loop_failed(x->pool) && !x->cancelled)
+			for (i = 0; i < x->n; i++)
+				if (x->nodes[i].why == NULL &&
+				    x->nodes[i].state != PUSH_NODE_DONE)
+					x->nodes[i].why = strdup("event loop "
+					    "failed");
+		push_pool_free(x->pool);
+		free(x->pool);
+		x->pool = NULL;
+	}
+	return (ended);
+}
+
+int
 push_run_sample(struct push_run *x)
 {
 	const struct engine_job_result	*r;
@@ -300,9 +407,12 @@ push_run_sample(struct push_run *x)
 	struct timespec			 now;
 	double				 dt, inst;
 	size_t				 i;
+	int				 ended = 0;
 
-	if (x->job == 0)
-		return;
+	if (x->pool != NULL && !x->finished)
+		ended = pr_sample_pool(x);
+	else if (x->job == 0)
+		return (0);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	dt = pr_elapsed(&x->tlast, &now);
 	if (!x->finished)
@@ -318,8 +428,8 @@ push_run_sample(struct push_run *x)
 			x->nfailed++;
 		if (!pn->in_job)
 			continue;
-		if (pn->state == PUSH_NODE_QUEUED ||
-		    pn->state == PUSH_NODE_SENDING) {
+		if ((pn->state == PUSH_NODE_QUEUED ||
+		    pn->state == PUSH_NODE_SENDING) && x->job != 0) {
 			r = engine_job_result(x->e, x->job, pn->id);
 			if (r != NULL && r->state == JOB_NODE_RUNNING) {
 				pn->state = PUSH_NODE_SENDING;
@@ -343,13 +453,23 @@ push_run_sample(struct push_run *x)
 	}
 	if (dt > 0.05 && !x->finished)
 		x->tlast = now;
+	if (ended) {
+		x->finished = 1;
+		x->secs = pr_elapsed(&x->t0, &now);
+	}
 	if (x->finished)
 		x->rate = x->secs > 0 ? (double)x->sum / x->secs : 0;
+	return (ended);
 }
 
 void
 push_run_cancel(struct push_run *x)
 {
+	if (x->pool != NULL && !x->finished) {
+		push_pool_cancel(x->pool);
+		x->cancelled = 1;
+		return;
+	}
 	if (x->job != 0 && !x->finished) {
 		engine_job_cancel(x->e, x->job);
 		x->cancelled = 1;
@@ -361,6 +481,13 @@ push_run_free(struct push_run *x)
 {
 	size_t	i;
 
+	if (x->pool != NULL) {
+		/* Its threads stream X's payload: they end first. */
+		push_pool_cancel(x->pool);
+		push_pool_free(x->pool);
+		free(x->pool);
+		x->pool = NULL;
+	}
 	if (x->job != 0) {
 		if (!x->finished)
 			engine_job_cancel(x->e, x->job);

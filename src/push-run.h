@@ -63,17 +63,30 @@ struct push_run {
 	int		 round;		/* 1 first push, 2.. re-pushes */
 	int		 borrowed;	/* p and command belong to the caller */
 	struct timespec	 t0, tlast;
+	/* A bulk first round on worker threads (push-pool.h); NULL else. */
+	struct push_pool *pool;
+	size_t		 nthreads;	/* of the first round; 1: E alone */
 };
+
+struct engine_config;
 
 /*
  * Load SRCS, build the command for DEST and start the job on the N nodes
- * IDS. Returns 0, or -1 with *cause (a source missing, a bad destination,
- * the engine refused).
+ * IDS of E. With CFG, a bulk push (push_pool_threads) runs instead on
+ * worker threads, each with sessions of its own made with CFG (ADDRS: the
+ * nodes' addresses, by index), as `clustertop push` runs one; X shows it
+ * all the same, and a re-push of the failed nodes runs on E. Returns 0,
+ * or -1 with *cause (a source missing, a bad destination, the engine
+ * refused).
  */
 int		 push_run_start(struct push_run *, struct engine *,
-		     char *const *srcs, size_t nsrcs, const char *dest,
-		     const struct push_opts *, const int *ids, size_t n,
-		     int fanout, int timeout_ms, char **cause);
+		     const struct engine_config *cfg,
+		     const char *const *addrs, char *const *srcs,
+		     size_t nsrcs, const char *dest, const struct push_opts *,
+		     const int *ids, size_t n, int fanout, int timeout_ms,
+		     char **cause);
+/* 1 while the push runs (on E or on worker threads). */
+int		 push_run_active(const struct push_run *);
 /*
  * The same with a payload and command already made (`clustertop push`
  * checks its sources before it connects): *P and COMMAND are taken over
@@ -88,8 +101,12 @@ int		 push_run_begin(struct push_run *, struct engine *,
 int		 push_run_retry(struct push_run *, char **cause);
 /* Feed an engine event; returns 1 when the job just finished. */
 int		 push_run_event(struct push_run *, const struct engine_event *);
-/* Refresh bytes, rates and counts (call a few times a second). */
-void		 push_run_sample(struct push_run *);
+/*
+ * Refresh bytes, rates and counts (call a few times a second). Returns 1
+ * when a push on worker threads was seen to finish (then judged, and its
+ * threads and their sessions gone).
+ */
+int		 push_run_sample(struct push_run *);
 void		 push_run_cancel(struct push_run *);
 void		 push_run_free(struct push_run *);
 

@@ -1324,3 +1324,92 @@ push_last_line(const char *err, size_t len)
 	}
 	return (s);
 }
+
+/* --- the P form's sources ------------------------------------------------------ */
+
+long
+push_split_words(const char *line, char ***words, char **cause)
+{
+	struct push_buf	 w;
+	const char	*p = line, *home;
+	char		**v = NULL, q = 0;
+	size_t		 n = 0, size = 0;
+	int		 inword = 0;
+
+	*words = NULL;
+	memset(&w, 0, sizeof w);
+	for (;; p++) {
+		if (q == 0 && (*p == '\0' || *p == ' ' || *p == '\t' ||
+		    *p == '\n')) {
+			if (inword) {
+				push_buf_add(&w, "", 1);
+				if (n + 2 > size) {
+					size = size == 0 ? 8 : size * 2;
+					if ((v = realloc(v, size *
+					    sizeof *v)) == NULL)
+						abort();
+				}
+				v[n++] = (char *)w.data;
+				memset(&w, 0, sizeof w);
+				inword = 0;
+			}
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if (*p == '\0') {
+			if (asprintf(cause, "unterminated %s quote in the "
+			    "sources", q == '\'' ? "single" : "double") == -1)
+				abort();
+			push_buf_free(&w);
+			v = v == NULL ? calloc(1, sizeof *v) : v;
+			v[n] = NULL;
+			push_words_free(v);
+			return (-1);
+		}
+		if (!inword && q == 0 && p[0] == '~' && (p[1] == '/' ||
+		    p[1] == '\0' || p[1] == ' ' || p[1] == '\t') &&
+		    (home = getenv("HOME")) != NULL) {
+			inword = 1;
+			push_buf_addstr(&w, home);
+			continue;
+		}
+		inword = 1;
+		if (q == '\'') {
+			if (*p == '\'')
+				q = 0;
+			else
+				push_buf_add(&w, p, 1);
+		} else if (q == '"') {
+			if (*p == '"')
+				q = 0;
+			else if (*p == '\\' && p[1] != '\0' &&
+			    strchr("\"\\$`", p[1]) != NULL)
+				push_buf_add(&w, ++p, 1);
+			else
+				push_buf_add(&w, p, 1);
+		} else if (*p == '\'' || *p == '"')
+			q = *p;
+		else if (*p == '\\' && p[1] != '\0')
+			push_buf_add(&w, ++p, 1);
+		else
+			push_buf_add(&w, p, 1);
+	}
+	if (v == NULL && (v = calloc(1, sizeof *v)) == NULL)
+		abort();
+	v[n] = NULL;
+	*words = v;
+	return ((long)n);
+}
+
+void
+push_words_free(char **v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}

@@ -170,6 +170,18 @@ const char	*push_format_bytes(uint64_t n, char *buf, size_t size);
  */
 char		*push_last_line(const char *err, size_t len);
 
+/*
+ * Split LINE (the `P` form's source field) into words as a shell would,
+ * without running one: blanks separate them; '...' is literal; in "..."
+ * a backslash escapes " \ $ and `; elsewhere a backslash escapes the next
+ * character; a leading ~/ is $HOME/. No variables, no globs. Returns the
+ * number of words with *WORDS (malloc'd, each word malloc'd, NULL-ended),
+ * or -1 with *CAUSE (an unterminated quote).
+ */
+long		 push_split_words(const char *line, char ***words,
+		     char **cause);
+void		 push_words_free(char **);
+
 /* The `clustertop pull` entry point (same options as `push --pull`). */
 int		 cmd_pull_main(int, char **);
 

@@ -355,6 +355,7 @@ term_cell(const struct term *t, int row, int col, struct term_cell *out)
 	out->underline = c.attrs.underline != 0;
 	out->reverse = c.attrs.reverse;
 	out->italic = c.attrs.italic;
+	out->blink = c.attrs.blink;
 	out->fg = term_colour(&c.fg, 1);
 	out->bg = term_colour(&c.bg, 0);
 }
@@ -418,7 +419,7 @@ term_hash_row(const struct term *t, int row, const char *mask, size_t mlen,
 		term_cell(t, row, k, &c);
 		h = term_fnv(h, c.ch, strlen(c.ch) + 1);
 		v[0] = c.bold | c.underline << 1 | c.reverse << 2 |
-		    c.italic << 3;
+		    c.italic << 3 | c.blink << 4;
 		v[1] = c.fg;
 		v[2] = c.bg;
 		h = term_fnv(h, v, sizeof v);

@@ -48,7 +48,7 @@ enum term_key {
 struct term_cell {
 	char		 ch[16];	/* UTF-8, NUL-terminated; "" blank */
 	int		 width;		/* 1, 2 (wide), 0 (right half of wide) */
-	unsigned	 bold:1, underline:1, reverse:1, italic:1;
+	unsigned	 bold:1, underline:1, reverse:1, italic:1, blink:1;
 	short		 fg, bg;	/* palette index 0-255; -1 default */
 };
 

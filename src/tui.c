@@ -84,6 +84,8 @@ struct tui {
 	int			 con_job_done;	/* release it in the loop */
 	int			*idx2eng;	/* cluster index -> engine node id */
 	int			 fanout;	/* -f: nodes running it at once */
+	int			 timeout_ms;	/* -u: its default timeout; 0 none */
+	struct engine_config	 cfg;		/* for the sessions of P's threads */
 
 	/* $CLUSTERTOP_STATS: timings written as JSON at exit (bench). */
 	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
@@ -216,22 +218,29 @@ node_index(struct tui *t, int node)
 	return (t->eng2idx[node]);
 }
 
+/* A push (P) ended: say how. */
+static void
+push_done_message(struct tui *t)
+{
+	struct push_run	*x = &t->push;
+
+	if (x->nfailed > 0)
+		ui_message(&t->ui, 1, "push: %zu of %zu nodes failed "
+		    "(R pushes again to them)", x->nfailed, x->n);
+	else
+		ui_message(&t->ui, 0, "push: %s on all %zu nodes in %.1f s",
+		    x->cancelled ? "cancelled" : "done", x->n, x->secs);
+	t->ui.dirty = 1;
+}
+
 /* Push (P) and storage (n) jobs. */
 static void
 on_job_event(struct tui *t, const struct engine_event *ev)
 {
 	struct push_run	*x = &t->push;
 
-	if (push_run_event(x, ev)) {
-		if (x->nfailed > 0)
-			ui_message(&t->ui, 1, "push: %zu of %zu nodes failed "
-			    "(R pushes again to them)", x->nfailed, x->n);
-		else
-			ui_message(&t->ui, 0, "push: %s on all %zu nodes in "
-			    "%.1f s", x->cancelled ? "cancelled" : "done", x->n,
-			    x->secs);
-		t->ui.dirty = 1;
-	}
+	if (push_run_event(x, ev))
+		push_done_message(t);
 	if (nvme_run_event(&t->nvme, ev))
 		t->ui.dirty = 1;
 }
@@ -442,13 +451,14 @@ do_push(struct tui *t, enum ui_action a)
 {
 	struct ui_pushform	*f = &t->ui.pushform;
 	struct push_opts	 o;
-	char			*cause = NULL, *buf, *tok, *save = NULL;
-	char			*srcs[64];
-	size_t			 n, ns = 0;
+	char			*cause = NULL, **srcs;
+	const char		**addrs;
+	size_t			 n, i;
+	long			 ns, idx;
 	int			*ids;
 
 	if (a == UI_ACTION_PUSH_CANCEL) {
-		if (t->push.job != 0 && !t->push.finished) {
+		if (push_run_active(&t->push)) {
 			push_run_cancel(&t->push);
 			ui_message(&t->ui, 0, "push: cancelling (nothing is "
 			    "renamed into place)");
@@ -467,7 +477,7 @@ do_push(struct tui *t, enum ui_action a)
 			    "" : "s");
 		return;
 	}
-	if (t->push.job != 0 && !t->push.finished) {
+	if (push_run_active(&t->push)) {
 		ui_message(&t->ui, 1, "push: one is running (x cancels it)");
 		return;
 	}
@@ -476,24 +486,33 @@ do_push(struct tui *t, enum ui_action a)
 	o.recursive = f->recursive;
 	o.preserve = f->preserve;
 	o.verify = f->verify;
-	if ((buf = strdup(f->src)) == NULL)
-		abort();
-	for (tok = strtok_r(buf, " \t", &save); tok != NULL && ns < 64;
-	    tok = strtok_r(NULL, " \t", &save))
-		srcs[ns++] = tok;
+	/* Sources as a shell splits them: quotes keep blanks in a name. */
+	if ((ns = push_split_words(f->src, &srcs, &cause)) < 0) {
+		ui_message(&t->ui, 1, "push: %s", cause);
+		free(cause);
+		return;
+	}
 	ids = target_ids(t, &n);
+	/* A bulk push runs on worker threads, as `clustertop push` does. */
+	if ((addrs = calloc(n + 1, sizeof *addrs)) == NULL)
+		abort();
+	for (i = 0; i < n; i++) {
+		idx = cluster_find(t->c, engine_node_name(t->e, ids[i]));
+		addrs[i] = idx >= 0 ? t->c->nodes[idx].addr : NULL;
+	}
 	if (ns == 0)
 		ui_message(&t->ui, 1, "push: no source");
-	else if (push_run_start(&t->push, t->e, srcs, ns, f->dest, &o, ids,
-	    n, 0, 0, &cause) != 0) {
+	else if (push_run_start(&t->push, t->e, &t->cfg, addrs, srcs,
+	    (size_t)ns, f->dest, &o, ids, n, t->fanout, 0, &cause) != 0) {
 		ui_message(&t->ui, 1, "push: %s", cause != NULL ? cause :
 		    "cannot start");
 		free(cause);
 	} else
 		ui_message(&t->ui, 0, "push: %s to %zu node%s", f->src, n,
 		    n == 1 ? "" : "s");
+	free(addrs);
 	free(ids);
-	free(buf);
+	push_words_free(srcs);
 }
 
 static void
@@ -559,9 +578,18 @@ do_broadcast(struct tui *t)
 	const char	**names;
 
 	sel = cluster_selected(t->c, &n);
+	if (n == 0 && t->ui.bcast_all && t->c->n > 0) {
+		/* Confirmed (ui-keys.c): every node, as `:` does. */
+		free(sel);
+		n = t->c->n;
+		if ((sel = calloc(n, sizeof *sel)) == NULL)
+			abort();
+		for (i = 0; i < n; i++)
+			sel[i] = i;
+	}
+	t->ui.bcast_all = 0;
 	if (n == 0) {
-		ui_message(&t->ui, 1, "broadcast: select nodes first "
-		    "(space, a, +)");
+		ui_message(&t->ui, 1, "broadcast: no nodes");
 		free(sel);
 		return;
 	}
@@ -656,7 +684,10 @@ do_console_run(struct tui *t)
 	spec.command = t->ui.con.command;
 	spec.nodes = ids;
 	spec.nnodes = k;
-	spec.timeout_ms = 0;
+	/* The command's own -u, else clustertop's -u (0: none). */
+	spec.timeout_ms = t->ui.con.timeout_ms >= 0 ? t->ui.con.timeout_ms :
+	    t->timeout_ms;
+	t->con->timeout_ms = spec.timeout_ms;
 	spec.fanout = t->fanout;
 	spec.stream_output = 1;
 	spec.label = "console";
@@ -1150,9 +1181,11 @@ loop(struct tui *t)
 		}
 		broadcast_turn(t);
 		/* Push progress: a few samples a second while it runs. */
-		if (t->push.job != 0 && !t->push.finished &&
+		if (push_run_active(&t->push) &&
 		    now >= t->push_sampled_ms + 250) {
-			push_run_sample(&t->push);
+			/* On worker threads, the end is seen here. */
+			if (push_run_sample(&t->push))
+				push_done_message(t);
 			t->push_sampled_ms = now;
 			if (ui->view == &pane_push_kind)
 				ui->dirty = 1;
@@ -1317,8 +1350,11 @@ cmd_tui_main(int argc, char **argv)
 	}
 
 	cliopt_engine_config(&opt, &cfg);
+	/* P's worker threads connect once, as `clustertop push` does. */
+	t.cfg = cfg;
 	cfg.reconnect = 1;
 	t.fanout = opt.fanout;
+	t.timeout_ms = opt.command_timeout_ms;
 	if ((t.e = engine_create(&cfg, &cause)) == NULL) {
 		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
 		    "cannot start the engine");

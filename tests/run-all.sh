@@ -1,5 +1,6 @@
 #!/bin/bash
-# run-all.sh BUILDDIR -- everything `make check` runs, in order:
+# run-all.sh BUILDDIR -- everything `make check` runs, in order (with
+# CHECK_FULL=1, as `make check-full` sets it, tests/full/ too):
 #   unit suites (cmocka), the layer rule, compatibility tests against the
 #   installed peer tools, then a simulated cluster (tests/sim/simcluster)
 #   for the integration and TUI tests, torn down at the end even after a
@@ -71,7 +72,9 @@ if tests/sim/simcluster up -n "$SIM_NODES" >"$logdir/sim-up.log" 2>&1; then
 	sim_started=1
 	echo "ok - simcluster up -n $SIM_NODES"; pass=$((pass + 1))
 	eval "$(tests/sim/simcluster env)"
-	for t in tests/integration/[0-8]*.sh tests/tui/[0-9]*.sh; do
+	# make check-full adds the long suites (tests/full: minutes each).
+	for t in tests/integration/[0-8]*.sh tests/tui/[0-9]*.sh \
+	    ${CHECK_FULL:+tests/full/[0-9]*.sh}; do
 		if [ ! -x "$t" ]; then
 			# A suite that is not executable would be skipped in
 			# silence (tests/tui/50-console.sh was, for a whole

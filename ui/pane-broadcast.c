@@ -7,7 +7,8 @@
  * It draws the model in src/broadcast.h and hands it keys; the glue in
  * tui.c sends them. While typing, every key goes to the nodes (Esc
  * included); ^] pauses the typing and makes the keys clustertop's own
- * (views, next node, take a node out), until Enter, i or ^] again.
+ * (views, next node, take a node out), until Enter or i. ^] pressed
+ * twice sends one literal ^] to the nodes (telnet's users expect it).
  */
 
 #include <curses.h>
@@ -121,6 +122,11 @@ bc_control_key(struct ui *ui, int key)
 
 	switch (key) {
 	case BC_ESCAPE_KEY:
+		/* ^] ^]: the nodes get one ^], and the typing goes on. */
+		b->control = 0;
+		broadcast_byte(b, BC_ESCAPE_KEY);
+		ui_message(ui, 0, "^] sent to %zu nodes", broadcast_ntargets(b));
+		break;
 	case 27:
 	case '\r':
 	case '\n':
@@ -172,8 +178,8 @@ bc_control_key(struct ui *ui, int key)
 		break;
 	case KEY_F(1):
 	case '?':
-		ui_message(ui, 0, "Enter type  v view  n/p next/prev  x out/in "
-		    " a all in  r restart dead  q close");
+		ui_message(ui, 0, "Enter type  ^] send ^]  v view  n/p next/prev "
+		    " x out/in  a all in  r restart dead  q close");
 		break;
 	default:
 		if (key >= '1' && key <= '9') {
@@ -227,6 +233,11 @@ bc_cell_attr(const struct term_cell *c, int dim)
 		a |= A_UNDERLINE;
 	if (c->reverse)
 		a |= A_REVERSE;
+	/* Drawn where the terminal has them (curses leaves them out else). */
+	if (c->italic && (term_attrs() & WA_ITALIC))
+		a |= A_ITALIC;
+	if (c->blink && (termattrs() & A_BLINK))
+		a |= A_BLINK;
 	if (dim)
 		a |= A_DIM;
 	return (a);

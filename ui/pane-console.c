@@ -7,9 +7,11 @@
  * the copying and saving (I/O) when this pane asks through ui->action.
  * Everything a node printed goes through console_escape() before it is
  * drawn, so no byte from a node reaches the terminal as a control.
+ * "-u SECONDS COMMAND" at the prompt gives that one command a timeout.
  *
  * Keys: Tab / S-Tab the next / previous block, arrows (j k) and PgUp PgDn
- * scroll, Left Right (h l) scroll sideways, d the diff of the block
+ * scroll, Left Right (h l) scroll sideways, W wrap long lines instead
+ * (again: scroll), d the diff of the block
  * against the largest, s make its nodes the selection, y copy it, w save
  * every node's result, : or Enter a new command, ^C cancel, Esc back.
  */
@@ -73,7 +75,7 @@ draw_title(struct ui *ui, const struct ui_rect *r)
 	struct console	*c = ui->console;
 	unsigned long	 ta = ui_attr(THEME_TITLE, UI_PLAIN);
 	unsigned long	 la = ui_attr(THEME_LABEL, UI_PLAIN);
-	char		 right[256], t[32];
+	char		 right[256], t[32], to[48] = "";
 	int		 rw, x;
 	uint64_t	 ms;
 
@@ -92,15 +94,18 @@ draw_title(struct ui *ui, const struct ui_rect *r)
 	ui_fmt_duration(t, sizeof t, (double)ms / 1000);
 	if (ms < 60000)
 		snprintf(t, sizeof t, "%.1fs", (double)ms / 1000);
-	snprintf(right, sizeof right, " %s (%zu) %s %zu/%zu done %s %s%s ",
+	if (c->timeout_ms > 0)
+		snprintf(to, sizeof to, "-u %gs %s ", (double)c->timeout_ms /
+		    1000, ui->g->dot);
+	snprintf(right, sizeof right, " %s (%zu) %s %zu/%zu done %s %s%s%s ",
 	    c->run_fold, console_nrun(c), ui->g->dot, c->nended,
-	    console_nrun(c), ui->g->dot, c->phase == CONSOLE_RUNNING ?
+	    console_nrun(c), ui->g->dot, to, c->phase == CONSOLE_RUNNING ?
 	    "running " : c->cancelled ? "cancelled " : "", t);
 	rw = ui_width(right);
 	if (rw > r->w / 2) {
 		/* Short of room: the count without the list. */
-		snprintf(right, sizeof right, " %zu nodes %s %zu done %s %s%s ",
-		    console_nrun(c), ui->g->dot, c->nended, ui->g->dot,
+		snprintf(right, sizeof right, " %zu nodes %s %zu done %s %s%s%s ",
+		    console_nrun(c), ui->g->dot, c->nended, ui->g->dot, to,
 		    c->phase == CONSOLE_RUNNING ? "running " : c->cancelled ?
 		    "cancelled " : "", t);
 		rw = ui_width(right);
@@ -125,6 +130,13 @@ draw_footer(struct ui *ui, const struct ui_rect *r, int y)
 	int		 x;
 
 	ui_fill(y, r->x, r->w, a);
+	/* The prompt hides the status line: its errors show here. */
+	if (ui->prompt.active && ui->message[0] != '\0' &&
+	    ui->message_error) {
+		ui_put(y, r->x + 1, r->w - 2, ui_attr(THEME_ERROR, UI_PLAIN),
+		    ui->message);
+		return;
+	}
 	if (ui->prompt.active && ui->prompt.purpose == UI_PROMPT_CONSOLE) {
 		n = console_ntarget(c);
 		x = r->x + ui_putf(y, r->x + 1, r->w - 2, a | A_BOLD,
@@ -155,6 +167,9 @@ draw_footer(struct ui *ui, const struct ui_rect *r, int y)
 	x += ui_put(y, x, r->w - (x - r->x), a, " copy ");
 	x += ui_put(y, x, r->w - (x - r->x), k, " w ");
 	x += ui_put(y, x, r->w - (x - r->x), a, " save ");
+	x += ui_put(y, x, r->w - (x - r->x), k, " W ");
+	x += ui_put(y, x, r->w - (x - r->x), a, ui->con.wrap ? " scroll " :
+	    " wrap ");
 	x += ui_put(y, x, r->w - (x - r->x), k, " ^C ");
 	x += ui_put(y, x, r->w - (x - r->x), a, " cancel ");
 	x += ui_put(y, x, r->w - (x - r->x), k, " Esc ");
@@ -185,47 +200,121 @@ draw_block_header(struct ui *ui, int y, int x, int w,
 	return (used);
 }
 
+/* Screen lines ROW takes at W columns: more than one only when wrapping. */
+static size_t
+row_lines(struct ui *ui, const struct console_row *row, int w)
+{
+	if (!ui->con.wrap || (row->kind != CONSOLE_ROW_OUT &&
+	    row->kind != CONSOLE_ROW_ERR))
+		return (1);
+	return (console_wrap_lines(row->text, row->len, ui->utf8, w));
+}
+
+/* Wrapping: keep TOP / TOP_SEG where the last screen is still full. */
+static void
+clamp_wrapped(struct ui *ui, const struct console_row *rows, size_t n, int w,
+    int h)
+{
+	size_t	left = (size_t)h, i = n, ht, mtop = 0, mseg = 0;
+
+	while (i > 0) {
+		ht = row_lines(ui, &rows[i - 1], w);
+		if (ht >= left) {
+			mtop = i - 1;
+			mseg = ht - left;
+			break;
+		}
+		left -= ht;
+		i--;
+	}
+	if (ui->con.top > mtop || (ui->con.top == mtop &&
+	    ui->con.top_seg > mseg)) {
+		ui->con.top = mtop;
+		ui->con.top_seg = mseg;
+	}
+	if (ui->con.top < n && ui->con.top_seg > 0 &&
+	    ui->con.top_seg >= (ht = row_lines(ui, &rows[ui->con.top], w)))
+		ui->con.top_seg = ht - 1;
+}
+
+/* One output row, wrapped: its lines from SEG on; returns the lines drawn. */
+static int
+draw_wrapped(struct ui *ui, const struct ui_rect *r, int y, int h,
+    const struct console_row *row, unsigned long attr, size_t seg)
+{
+	char	buf[8 * 512 + 16];
+	size_t	pos = 0, col = 0, k = 0;
+	int	w = r->w - CON_INDENT, drawn = 0;
+
+	if (w > 512)
+		w = 512;
+	if (w < 1)
+		return (1);
+	do {
+		console_escape_wrap(row->text, row->len, ui->utf8, &pos, &col,
+		    w, buf, sizeof buf);
+		if (k++ < seg)
+			continue;
+		if (k > 1)
+			ui_put(y + drawn, r->x, CON_INDENT, ui_attr(THEME_DIM,
+			    UI_PLAIN), ui->utf8 ? " \u21aa" : " +");
+		ui_put(y + drawn, r->x + CON_INDENT, (int)strlen(buf), attr,
+		    buf);
+		drawn++;
+	} while (pos < row->len && drawn < h);
+	return (drawn > 0 ? drawn : 1);
+}
+
 static void
 draw_results(struct ui *ui, const struct ui_rect *r, int y0, int h)
 {
 	struct console			*c = ui->console;
 	const struct console_row	*rows, *row;
 	const struct gather_group	*gg;
-	size_t				 n, i, nb;
-	int				 y;
+	size_t				 n, i, nb, seg;
+	int				 y, k, used;
+	unsigned long			 a;
 
 	rows = console_rows(c, &n);
 	nb = console_nblocks(c);
 	if (ui->con.block >= nb)
 		ui->con.block = nb > 0 ? nb - 1 : 0;
-	if (n <= (size_t)h)
+	if (ui->con.wrap)
+		clamp_wrapped(ui, rows, n, r->w - CON_INDENT, h);
+	else if (n <= (size_t)h)
 		ui->con.top = 0;
 	else if (ui->con.top > n - (size_t)h)
 		ui->con.top = n - (size_t)h;
+	if (!ui->con.wrap)
+		ui->con.top_seg = 0;
+	ui->con.nline_rows = 0;
 	if (c->command == NULL) {
 		ui_put(y0 + 1, r->x + 2, r->w - 4, ui_attr(THEME_DIM,
 		    UI_PLAIN), "Results appear here as they arrive, one "
 		    "block per distinct output and exit status.");
 		return;
 	}
-	for (y = 0; y < h && ui->con.top + (size_t)y < n; y++) {
-		i = ui->con.top + (size_t)y;
+	seg = ui->con.top_seg;
+	for (y = 0, i = ui->con.top; y < h && i < n; i++, y += used) {
 		row = &rows[i];
 		gg = console_block(c, row->block);
+		used = 1;
 		switch (row->kind) {
 		case CONSOLE_ROW_HEADER:
 			draw_block_header(ui, y0 + y, r->x, r->w, gg,
 			    row->block == ui->con.block);
 			break;
 		case CONSOLE_ROW_OUT:
-			put_escaped(ui, y0 + y, r->x + CON_INDENT,
-			    r->w - CON_INDENT, ui_attr(THEME_DEFAULT, UI_PLAIN),
-			    row->text, row->len, ui->con.left);
-			break;
 		case CONSOLE_ROW_ERR:
-			put_escaped(ui, y0 + y, r->x + CON_INDENT,
-			    r->w - CON_INDENT, ui_attr(THEME_WARN, UI_PLAIN),
-			    row->text, row->len, ui->con.left);
+			a = ui_attr(row->kind == CONSOLE_ROW_OUT ?
+			    THEME_DEFAULT : THEME_WARN, UI_PLAIN);
+			if (ui->con.wrap)
+				used = draw_wrapped(ui, r, y0 + y, h - y, row,
+				    a, seg);
+			else
+				put_escaped(ui, y0 + y, r->x + CON_INDENT,
+				    r->w - CON_INDENT, a, row->text, row->len,
+				    ui->con.left);
 			break;
 		case CONSOLE_ROW_ERRMARK:
 		case CONSOLE_ROW_NOTE:
@@ -236,13 +325,19 @@ draw_results(struct ui *ui, const struct ui_rect *r, int y0, int h)
 		case CONSOLE_ROW_BLANK:
 			break;
 		}
+		seg = 0;
+		/* Which row each screen line shows, for the mouse. */
+		for (k = 0; k < used; k++) {
+			if (ui->con.nline_rows < (int)(sizeof ui->con.line_row /
+			    sizeof ui->con.line_row[0]))
+				ui->con.line_row[ui->con.nline_rows++] = i;
+		}
 	}
-	if (n > (size_t)h)
+	if (n > (size_t)h || ui->con.top > 0 || i < n)
 		ui_putf(y0 + h - 1, r->x + r->w - 12, 12, ui_attr(THEME_DIM,
 		    UI_PLAIN) | A_REVERSE, " %3zu%% %s%s ", n > 0 ?
-		    (ui->con.top + (size_t)h) * 100 / n : 100,
-		    ui->con.top > 0 ? "^" : " ", ui->con.top + (size_t)h < n ?
-		    "v" : " ");
+		    i * 100 / n : 100, ui->con.top > 0 || ui->con.top_seg > 0 ?
+		    "^" : " ", i < n ? "v" : " ");
 }
 
 static void
@@ -339,8 +434,10 @@ show_block(struct ui *ui, size_t b)
 	size_t	h = (size_t)results_h(&ui->layout.body);
 
 	ui->con.block = b;
-	if (row < ui->con.top || row >= ui->con.top + (h > 0 ? h : 1))
+	if (row < ui->con.top || row >= ui->con.top + (h > 0 ? h : 1)) {
 		ui->con.top = row;
+		ui->con.top_seg = 0;
+	}
 }
 
 static void
@@ -409,6 +506,8 @@ pane_console_prompt(struct ui *ui, enum ui_prompt_result r)
 {
 	struct ui_prompt	*p = &ui->prompt;
 	struct console		*c = ui->console;
+	const char		*cmd;
+	char			*cause = NULL;
 
 	if (r == UI_PROMPT_CANCEL) {
 		ui_prompt_close(p);
@@ -432,20 +531,77 @@ pane_console_prompt(struct ui *ui, enum ui_prompt_result r)
 		ui_message(ui, 1, "a command is still running: ^C cancels it");
 		return;
 	}
+	/* "-u SECONDS COMMAND": a timeout for this command only. */
+	if (console_parse_line(p->buf, &ui->con.timeout_ms, &cmd,
+	    &cause) != 0) {
+		ui_message(ui, 1, "console: %s", cause);
+		free(cause);
+		return;
+	}
 	console_history_add(c, p->buf);
-	snprintf(ui->con.command, sizeof ui->con.command, "%s", p->buf);
+	snprintf(ui->con.command, sizeof ui->con.command, "%s", cmd);
 	ui_prompt_close(p);
 	ui->con.top = 0;
+	ui->con.top_seg = 0;
 	ui->con.left = 0;
 	ui->con.block = 0;
 	ui->con.diff = 0;
 	ui->action = UI_ACTION_CONSOLE_RUN;
 }
 
+/* Wrapping: scroll by screen lines, through the lines of long rows. */
+static void
+wrap_scroll(struct ui *ui, long by)
+{
+	const struct console_row	*rows;
+	size_t				 n, ht;
+	int				 w = ui->layout.body.w - CON_INDENT;
+
+	rows = console_rows(ui->console, &n);
+	if (n == 0 || by <= -100000 || ui->con.top >= n) {
+		ui->con.top = by <= -100000 ? 0 : ui->con.top;
+		ui->con.top_seg = 0;
+		if (by >= 100000)
+			ui->con.top = n;	/* clamped when drawn */
+		return;
+	}
+	if (by >= 100000) {
+		ui->con.top = n;
+		ui->con.top_seg = 0;
+		return;
+	}
+	ht = row_lines(ui, &rows[ui->con.top], w);
+	for (; by > 0; by--) {
+		if (ui->con.top_seg + 1 < ht)
+			ui->con.top_seg++;
+		else if (ui->con.top + 1 < n) {
+			ui->con.top++;
+			ui->con.top_seg = 0;
+			ht = row_lines(ui, &rows[ui->con.top], w);
+		} else
+			break;
+	}
+	for (; by < 0; by++) {
+		if (ui->con.top_seg > 0)
+			ui->con.top_seg--;
+		else if (ui->con.top > 0) {
+			ui->con.top--;
+			ui->con.top_seg = row_lines(ui, &rows[ui->con.top], w) -
+			    1;
+		} else
+			break;
+	}
+}
+
 static void
 con_scroll(struct ui *ui, long by)
 {
 	size_t	*top = ui->con.diff ? &ui->con.diff_top : &ui->con.top;
+
+	if (ui->con.wrap && !ui->con.diff) {
+		wrap_scroll(ui, by);
+		return;
+	}
 
 	if (by < 0 && (size_t)-by > *top)
 		*top = 0;
@@ -519,8 +675,21 @@ console_key(struct ui *ui, int key)
 	case 'G':
 		con_scroll(ui, (long)((size_t)-1 / 4));
 		return (1);
+	case 'W':
+		ui->con.wrap = !ui->con.wrap;
+		ui->con.top_seg = 0;
+		ui->con.left = 0;
+		ui_message(ui, 0, ui->con.wrap ? "long lines wrap (W: scroll "
+		    "sideways instead)" : "long lines scroll sideways with h l "
+		    "(W: wrap instead)");
+		return (1);
 	case KEY_RIGHT:
 	case 'l':
+		if (ui->con.wrap && !ui->con.diff) {
+			ui_message(ui, 0, "lines wrap: nothing to scroll "
+			    "sideways (W: scroll instead)");
+			return (1);
+		}
 		ui->con.left += 8;
 		return (1);
 	case KEY_LEFT:
@@ -600,7 +769,9 @@ console_mouse(struct ui *ui, const struct ui_rect *r, int y, int x,
 	if (ui->con.diff || y <= r->y || y >= r->y + r->h - 1)
 		return (0);
 	rows = console_rows(ui->console, &n);
-	i = ui->con.top + (size_t)(y - r->y - 1);
+	if (y - r->y - 1 >= ui->con.nline_rows)
+		return (1);
+	i = ui->con.line_row[y - r->y - 1];
 	if (i < n)
 		ui->con.block = rows[i].block;
 	return (1);

@@ -24,12 +24,14 @@ static const char *const extra[][2] = {
 	{ "", "n or Esc does not; A all; f failed nodes only;" },
 	{ "", "o last output; g grouped/per node; x stop" },
 	{ "b ^]", "broadcast menu: v view, n p node, x out/in, a all in," },
-	{ "", "r new shells, Enter type again, q close" },
+	{ "", "r new shells, Enter type again, ^] send ^], q close" },
 	{ "", "" },
 	{ "CONSOLE", "after :  Up Down history, Enter runs, ^C cancels" },
 	{ "Tab", "next block (S-Tab back); j k PgUp PgDn scroll" },
 	{ "d s", "diff against the largest block; select its nodes" },
 	{ "y w", "copy the block (OSC 52 + file); save all results" },
+	{ "W h l", "wrap long lines, or cut them and scroll sideways" },
+	{ "-u N", ": -u SECONDS CMD gives CMD a timeout" },
 	{ "Esc", "back to the table (or out of the diff)" },
 };
 

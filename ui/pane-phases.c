@@ -403,6 +403,28 @@ draw_counts(struct ui *ui, int y, int x, int w, const size_t *count)
 	}
 }
 
+/* 1 when the head has nothing of its own running: a node step runs. */
+static int
+head_waits(const struct ptui *pt, enum phase_node_state st)
+{
+	return (pt->running && pt->step_on_nodes &&
+	    (st == PHASE_NODE_RUNNING || st == PHASE_NODE_QUEUED));
+}
+
+/* "waiting for node steps: 3 of 8 nodes still in step 2/3 (...) on ..." */
+static void
+head_doing(const struct phase_run *run, const struct ptui *pt, char *buf,
+    size_t size)
+{
+	size_t	n = phase_run_nnodes(run), i, active = 0, busy;
+
+	for (i = 1; i < n; i++)
+		active += phase_run_node_active(run, i) != 0;
+	busy = active > pt->step_nodes_done ? active - pt->step_nodes_done : 0;
+	snprintf(buf, size, "waiting for node steps: %zu of %zu node%s still "
+	    "in %s", busy, active, active == 1 ? "" : "s", pt->step);
+}
+
 static void
 draw_nodes(struct ui *ui, const struct ui_rect *r, int y)
 {
@@ -411,7 +433,7 @@ draw_nodes(struct ui *ui, const struct ui_rect *r, int y)
 	size_t			 n = phase_run_nnodes(run), i, len, total;
 	enum phase_node_state	 st;
 	const char		*out, *err;
-	char			 line[512];
+	char			 line[512], doing[256];
 	int			 listh, outh, row, x = r->x + 1, w = r->w - 2;
 	enum ui_variant		 v;
 
@@ -431,6 +453,15 @@ draw_nodes(struct ui *ui, const struct ui_rect *r, int y)
 		ui_fill(y + row, r->x, r->w, ui_attr(THEME_DEFAULT, v));
 		ui_putf(y + row, x, 14, ui_attr(THEME_DEFAULT, v) | A_BOLD,
 		    "%-14s", phase_run_node_name(run, i));
+		/* The head, while a step runs on the nodes: it waits. */
+		if (i == 0 && head_waits(pt, st)) {
+			ui_putf(y + row, x + 15, 10, ui_attr(THEME_DIM, v),
+			    "%-10s", "waiting");
+			head_doing(run, pt, line, sizeof line);
+			ui_put(y + row, x + 26, w - 26, ui_attr(THEME_DIM, v),
+			    line);
+			continue;
+		}
 		ui_putf(y + row, x + 15, 10, ui_attr(state_role(st), v),
 		    "%-10s", !phase_run_node_active(run, i) &&
 		    st == PHASE_NODE_QUEUED ? "-" : phase_node_state_name(st));
@@ -438,7 +469,14 @@ draw_nodes(struct ui *ui, const struct ui_rect *r, int y)
 		out = phase_run_node_output(run, i, &len);
 		if (st == PHASE_NODE_FAILED && err != NULL)
 			clean_line(line, sizeof line, err, strlen(err));
-		else
+		else if (i == 0 && st == PHASE_NODE_RUNNING && pt->running &&
+		    pt->step[0] != '\0') {
+			/* The head runs its own part: which, then its output. */
+			last_line(doing, sizeof doing, out, len);
+			if (snprintf(line, sizeof line, "%s: %s", pt->step,
+			    doing) >= (int)sizeof line)
+				line[sizeof line - 1] = '\0';
+		} else
 			last_line(line, sizeof line, out, len);
 		ui_put(y + row, x + 26, w - 26, ui_attr(st == PHASE_NODE_FAILED ?
 		    THEME_CRIT : THEME_DIM, v), line);

@@ -44,7 +44,7 @@ pane_push_open(struct ui *ui)
 	pf_init();
 	ui_set_view(ui, &pane_push_kind);
 	/* A push still running stays in view; else a new form. */
-	if (ui->push == NULL || ui->push->job == 0 || ui->push->finished) {
+	if (ui->push == NULL || !push_run_active(ui->push)) {
 		pf.editing = 1;
 		pf.field = F_SRC;
 	}
@@ -117,7 +117,7 @@ push_draw(struct ui *ui, const struct ui_rect *r)
 	unsigned long			 col = ui_attr(THEME_COLUMN, UI_PLAIN);
 	unsigned long			 dim = ui_attr(THEME_DIM, UI_PLAIN);
 	unsigned long			 a;
-	char				 b1[32], b2[32], b3[32], b4[32];
+	char				 b1[32], b2[32], b3[32], b4[32], th[32];
 	size_t				 n, i, rows, njob;
 	int				 y = r->y, all, w = r->w;
 
@@ -159,14 +159,15 @@ push_draw(struct ui *ui, const struct ui_rect *r)
 	    x->nfailed);
 	for (i = 0, njob = 0; i < x->n; i++)
 		njob += x->nodes[i].in_job != 0;
+	snprintf(th, sizeof th, " on %zu threads", x->nthreads);
 	ui_putf(y++, 1, w - 2, ui_attr(THEME_VALUE, UI_PLAIN),
-	    "  %s of %s (%s to %zu node%s), %s/s in all, %.1f s%s",
+	    "  %s of %s (%s to %zu node%s), %s/s in all, %.1f s%s%s",
 	    push_format_bytes(x->sum, b1, sizeof b1),
 	    push_format_bytes(x->total * njob, b2, sizeof b2),
 	    push_format_bytes(x->total, b3, sizeof b3), njob,
 	    njob == 1 ? "" : "s", push_format_bytes((uint64_t)x->rate, b4,
-	    sizeof b4), x->secs, x->round > 1 ?
-	    "  (re-push of the failed nodes)" : "");
+	    sizeof b4), x->secs, x->round == 1 && x->nthreads > 1 ? th : "",
+	    x->round > 1 ? "  (re-push of the failed nodes)" : "");
 	if (y >= r->y + r->h)
 		return;
 	ui_fill(y, r->x, w, col);
@@ -211,7 +212,7 @@ submit(struct ui *ui)
 		pf.field = pf.src.len == 0 ? F_SRC : F_DEST;
 		return;
 	}
-	if (ui->push != NULL && ui->push->job != 0 && !ui->push->finished) {
+	if (ui->push != NULL && push_run_active(ui->push)) {
 		ui_message(ui, 1, "push: one is running (x cancels it)");
 		return;
 	}

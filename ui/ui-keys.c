@@ -8,6 +8,7 @@
  */
 
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -197,10 +198,25 @@ key_spark(struct ui *ui)
 	ui_message(ui, 0, "history column: %s", names[ui->spark]);
 }
 
+/*
+ * b: broadcast to the selection; with none, to every node (as `:` runs
+ * there), once y answers a question that says how many.
+ */
 static void
 key_broadcast(struct ui *ui)
 {
-	ui->action = UI_ACTION_BROADCAST;
+	size_t	*sel, n;
+	char	 label[sizeof ui->prompt.label];
+
+	sel = cluster_selected(ui->cluster, &n);
+	free(sel);
+	if (n > 0 || ui->cluster->n == 0) {
+		ui->action = UI_ACTION_BROADCAST;
+		return;
+	}
+	snprintf(label, sizeof label, "broadcast to all %u nodes? [y/N] ",
+	    (unsigned)ui->cluster->n);
+	ui_prompt_open(&ui->prompt, label, NULL, UI_PROMPT_BCAST_ALL);
 }
 static void key_phases(struct ui *ui) { pane_phases_open(ui, 0); }
 static void key_push(struct ui *ui) { pane_push_open(ui); }
@@ -244,7 +260,7 @@ const struct ui_binding ui_bindings[] = {
 	{ CTRL('l'), "^L", "redraw the screen", key_redraw },
 	{ ':', ":", "command console: run on the selected nodes (all if none)",
 	  pane_console_open },
-	{ 'b', "b", "broadcast typing to the selected nodes (^] menu)",
+	{ 'b', "b", "broadcast typing to the selected nodes (all: asks; ^] menu)",
 	  key_broadcast },
 	{ 'p', "p", "setup phases: dry run, confirm, run, results",
 	  key_phases },
@@ -306,6 +322,17 @@ ui_keys_prompt(struct ui *ui, enum ui_prompt_result r)
 				ui_message(ui, 0, "filter: %s (Esc clears)",
 				    ui->cluster->filter);
 		}
+		return;
+	case UI_PROMPT_BCAST_ALL:
+		/* One key answers: y starts, anything else does not. */
+		ui_prompt_close(p);
+		if (r == UI_PROMPT_EDITED && (strcmp(p->buf, "y") == 0 ||
+		    strcmp(p->buf, "Y") == 0)) {
+			ui->bcast_all = 1;
+			ui->action = UI_ACTION_BROADCAST;
+		} else
+			ui_message(ui, 0, "broadcast not started (space, a, + "
+			    "select nodes)");
 		return;
 	case UI_PROMPT_SELECT:
 	case UI_PROMPT_UNSELECT:

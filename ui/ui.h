@@ -91,7 +91,7 @@ short		 ui_theme_nearest(short c, int ncolours);
 #define UI_PROMPT_MAX	1024	/* console commands can be long */
 
 struct ui_prompt {
-	char		 label[32];	/* "filter: " */
+	char		 label[64];	/* "filter: " */
 	char		 buf[UI_PROMPT_MAX];
 	size_t		 len;
 	size_t		 cursor;	/* byte offset in buf */
@@ -122,7 +122,8 @@ enum ui_action {
 	UI_ACTION_THEME_NEXT,	/* load the next theme in the search path */
 	UI_ACTION_REDRAW,	/* clear the terminal and draw everything */
 	UI_ACTION_PHASES,	/* the phases screen has a request (ptui) */
-	UI_ACTION_BROADCAST,	/* open shells on the selected nodes (b) */
+	UI_ACTION_BROADCAST,	/* open shells on the selected nodes (b), or
+				   on every node when bcast_all is set */
 	UI_ACTION_PUSH_START,	/* push ui->pushform to the selected (or all) nodes */
 	UI_ACTION_PUSH_RETRY,	/* push again to the nodes that failed */
 	UI_ACTION_PUSH_CANCEL,
@@ -139,7 +140,8 @@ enum ui_prompt_for {
 	UI_PROMPT_SELECT,	/* select the matching nodes */
 	UI_PROMPT_UNSELECT,
 	UI_PROMPT_CONSOLE,	/* a command for the console */
-	UI_PROMPT_CONSOLE_SAVE	/* the file for the console's results */
+	UI_PROMPT_CONSOLE_SAVE,	/* the file for the console's results */
+	UI_PROMPT_BCAST_ALL	/* y: broadcast to every node (b, none selected) */
 };
 
 enum ui_heat_metric {
@@ -173,7 +175,12 @@ struct ui_console_view {
 	size_t		 block;		/* the block under the cursor */
 	int		 diff;		/* 1: the diff of the block is shown */
 	size_t		 diff_top;
+	int		 wrap;		/* 1: long lines wrap (W); 0: they scroll */
+	size_t		 top_seg;	/* wrapping: screen lines of row TOP above */
+	size_t		 line_row[256];	/* drawn: the row of each screen line */
+	int		 nline_rows;
 	const struct pane_kind *back;	/* where Esc returns */
+	int		 timeout_ms;	/* for UI_ACTION_CONSOLE_RUN: its -u, -1 none */
 	char		 command[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_RUN */
 	char		 path[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_SAVE */
 };
@@ -237,6 +244,7 @@ struct ui {
 	/* Broadcast typing (src/broadcast.h): while set, the whole screen
 	 * and every key belong to pane_broadcast_kind. */
 	struct broadcast *bcast;
+	int		 bcast_all;	/* b was confirmed for every node */
 
 	/* Filled by the table while drawing, for the mouse. */
 	int		 table_y;	/* first data row on screen */

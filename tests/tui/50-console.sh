@@ -4,7 +4,8 @@
 # node that fails shows its exit status; a cancelled `sleep` is gone from
 # every node afterwards; a node printing terminal escape sequences does not
 # change the screen. Also: the command line shows where it will run before
-# Enter, history, and "make the block's nodes the selection".
+# Enter, history, and "make the block's nodes the selection"; a timeout
+# for one command (-u SECONDS before it); long lines cut or wrapped (W).
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t nodes < <(sim_nodes)
@@ -89,8 +90,19 @@ check "live: then one block of all $n" \
 
 # 3. ^C cancels: the remote sleep is killed on every node.
 arg="4242.$$"
+# count_sleeps [ARG]: "host: N", the sleeps of ARG on each node.
 count_sleeps() {
-	"$CLUSTERTOP" exec -w "$all" "ps -eo args | grep -c '^sleep $arg\$' || true" 2>/dev/null
+	"$CLUSTERTOP" exec -w "$all" "ps -eo args | grep -c '^sleep ${1:-$arg}\$' || true" 2>/dev/null
+}
+# sleeps_gone ARG: poll until no node runs "sleep ARG".
+sleeps_gone() {
+	local i out
+	for ((i = 0; i < 50; i++)); do
+		out=$(count_sleeps "$1")
+		[ "$(printf '%s\n' "$out" | grep -c ": 0$")" -eq "$n" ] && return 0
+		sleep "$TUI_POLL"
+	done
+	return 1
 }
 tui_keys : "sleep $arg" Enter
 check "sleep runs: one block of $n running nodes" \
@@ -106,16 +118,7 @@ tui_keys C-c
 check "^C: every node's command cancelled" \
     tui_wait "^. $(re "$all") \($n\) +cancelled" 100
 check "clustertop is still running after ^C" tui_wait_gone "^EXIT=" 2
-gone=0
-for ((i = 0; i < 50; i++)); do
-	out=$(count_sleeps)
-	if [ "$(printf '%s\n' "$out" | grep -c ": 0$")" -eq "$n" ]; then
-		gone=1
-		break
-	fi
-	sleep "$TUI_POLL"
-done
-check "no 'sleep $arg' left on any of the $n nodes" test "$gone" = 1
+check "no 'sleep $arg' left on any of the $n nodes" sleeps_gone "$arg"
 
 # 4. Escape sequences from a node do not reach the terminal: the screen
 # is not cleared, the window title not set, nothing turns red.
@@ -133,12 +136,38 @@ check "the window title did not change" \
 line=$(tui_screen_colour | grep "safe-after")
 check "no red from the node: the text after \\e[31m keeps the theme colour" \
     eval '! printf "%s" "$line" | grep -q $'"'"'\033\[31m'"'"
+# 5. A timeout for one command: "-u SECONDS" before it.
+tui_keys : "-u ten ls" Enter
+check "-u without SECONDS: a one-line error" \
+    tui_wait "console: -u wants SECONDS, then the command" 20
+check "...and the line stays open to fix it" tui_wait "^$(re "$all") \($n\)\\$ -u ten ls" 5
+arg2="4343.$$"
+tui_keys C-u "-u 1.5 sleep $arg2" Enter
+check "-u 1.5: the title says the command's timeout" \
+    tui_wait "\(($n)\) . 0/$n done . -u 1.5s . running" 50
+check "-u 1.5: every node's sleep ends timed out (killed)" \
+    tui_wait "^. $(re "$all") \($n\) +timed out \(killed\)" 150
+check "no 'sleep $arg2' left on any node after the timeout" sleeps_gone "$arg2"
+
+# 6. A line longer than the screen: cut with a > until W wraps it.
+tui_keys : "printf 'W%.0s' \$(seq 1 300); echo END\$((1+1))OFLONG" Enter
+check "a 309-column line is cut at the edge (>)" \
+    tui_wait "^  W{100,}>$" 100
+check "...its end not shown" eval "! tui_screen | grep -q END2OFLONG"
+tui_keys W
+check "W: the line wraps, its end is shown" tui_wait "WEND2OFLONG *$" 20
+check "W: two continuation lines, marked" \
+    tui_wait_count "^ (↪|\+)W{10,}" 2 10
+tui_keys W
+check "W again: the status line says so" tui_wait "long lines scroll sideways" 10
+check "...and the line is cut at the edge once more" tui_wait_gone "END2OFLONG" 20
+
 tui_keys Escape
 check "Esc goes back to the table" tui_wait "LOAD1" 20
 
 tui_keys q
 check "q quits with status 0" tui_wait "^EXIT=0" 50
-check "the history file has the 5 commands, mode 0600" \
-    test "$(wc -l < "$CLUSTERTOP_HISTORY")" = 5 -a \
+check "the history file has the 7 commands, mode 0600" \
+    test "$(wc -l < "$CLUSTERTOP_HISTORY")" = 7 -a \
     "$(stat -c %a "$CLUSTERTOP_HISTORY")" = 600
 tui_done

@@ -1,6 +1,8 @@
 #!/bin/bash
 # 60-broadcast.sh -- issue 7: broadcast typing. On the 8-node sim: a typed
 # command runs on every node (each writes its own /tmp, checked over ssh);
+# b with nothing selected asks once and goes to every node; ^] ^] sends
+# a literal ^]; italic and blink are drawn;
 # vi on every node, moved with the arrow keys, edited and saved, leaves the
 # same file everywhere; the grouped view folds the 7 equal screens and
 # names the one that differs; a node taken out gets nothing; a paste of
@@ -21,6 +23,10 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 ctl() { tui_keys C-]; for k in "$@"; do tui_keys "$k"; done; }
 # type_line TEXT: TEXT and Enter, then wait until the shell took it.
 type_line() { tui_keys -l "$1"; tui_keys Enter; }
+# has_sgr N TEXT: the screen draws TEXT with the attribute SGR N on.
+has_sgr() {
+	tui_screen_colour | grep -Eq "$(printf '\033')\\[([0-9;]*;)?$1(;[0-9;]*)?m$2"
+}
 
 for h in "${nodes[@]}"; do on "$h" 'rm -f /tmp/bc-*' ; done
 
@@ -29,11 +35,17 @@ tui_wait_count "$row" "$n" 150
 pid=$(tui_pid)
 rss0=$(rss_kb "$pid")
 
+# b with nothing selected: every node, as : does, once y answers.
 tui_keys b
-check "b with nothing selected asks for a selection" \
-    tui_wait "select nodes first" 20
-tui_keys a b
-check "banner: BROADCAST to $n nodes, folded" \
+check "b with nothing selected asks, saying how many" \
+    tui_wait "broadcast to all $n nodes\? \[y/N\]" 20
+tui_keys n
+check "n: not started" tui_wait "broadcast not started" 20
+check "n: no broadcast banner" eval "! tui_screen | grep -q '^ BROADCAST'"
+tui_keys b
+tui_wait "broadcast to all $n nodes\?" 20
+tui_keys y
+check "y: banner: BROADCAST to $n nodes, folded" \
     tui_wait "^ BROADCAST to $n nodes: node\[01-0$n\]" 50
 check "a shell prompt on the first node" tui_wait "node01.*[#$] *$" 100
 rss1=$(rss_kb "$pid")
@@ -56,6 +68,26 @@ for h in "${nodes[@]}"; do
 done
 check "typed command ran on all $n nodes (each /tmp checked over ssh)" \
     test "$good" -eq "$n"
+
+# ^] twice sends one literal ^] (0x1d): cat -v on the nodes shows it.
+type_line 'clear; cat -v'
+tui_wait "node01.*cat -v *$" 50
+tui_keys C-]
+tui_keys C-]
+check "^] ^] says a ^] went to the nodes" tui_wait "\^\] sent to $n nodes" 20
+check "^] ^]: typing again, not paused" tui_wait "^ BROADCAST to $n nodes" 20
+tui_keys Enter
+# The tty echoes it (^]) and cat -v prints it (^]): two lines.
+check "the node got the byte 0x1d (cat -v prints ^])" \
+    tui_wait_count '^\^\] *$' 2 50
+tui_keys C-d
+tui_wait_gone "cat -v *$" 30
+
+# Italic and blink are drawn (tmux-256color has sitm and blink).
+type_line "clear; printf 'x\\033[3mITALIC\\033[0m y \\033[5mBLINKING\\033[0m\\n'"
+tui_wait "^x ITALIC y BLINKING" 50
+check "italic drawn: ESC [ 3 m before ITALIC" has_sgr 3 ITALIC
+check "blink drawn: ESC [ 5 m before BLINKING" has_sgr 5 BLINKING
 
 # 2. A paste of two lines waits for y; n drops it.
 tui_keys -l $'echo pasted-one\recho pasted-two\r'

@@ -53,6 +53,9 @@ tui_keys "$payload" Tab C-u "$dest/" Tab Tab Tab Space
 check "the form shows source, destination and --verify on" \
     tui_wait "\[x\] --verify SHA-256" 20
 tui_keys Enter
+# 3 MiB to 8 nodes is a bulk push: worker threads, as clustertop push.
+check "the bulk push runs on worker threads, as clustertop push does" \
+    tui_wait "^   .* to $n nodes\), .* on [0-9]+ threads" 50
 check "push finishes: $((n - 1)) done, 1 failed" \
     tui_wait "^ finished .*: $n nodes: $((n - 1)) done, 0 sending, 0 queued, 1 failed" 300
 check "$N3 shows its reason" tui_wait "^ $N3 +failed .*(unreachable|refused)" 20
@@ -76,23 +79,30 @@ check "content identical on $N3 after the re-push" \
 tui_keys Escape
 check "Esc goes back to the table" tui_wait "LOAD1" 20
 
-# The target is the selection when there is one.
-small=$W/small.txt
+# The target is the selection when there is one; a source name with
+# blanks is quoted, as in a shell.
+small="$W/only two.txt"
 echo "only two" >"$small"
+echo "also two" >"$W/also two.txt"
 tui_keys + "${nodes[1]},${nodes[3]}" Enter
 tui_wait "selected 2 nodes" 20
 tui_keys P
 check "with 2 nodes selected the form targets them" \
     tui_wait "target: 2 nodes \(selected\)" 20
-tui_keys C-u "$small" Tab C-u "$dest/sel/" Tab Tab Tab Space Enter
-check "the push to the selection finishes" \
-    tui_wait "^ finished .*: 2 nodes: 2 done, 0 sending, 0 queued, 0 failed" 300
+tui_keys C-u "'$small" Tab C-u "$dest/sel/" Tab Tab Tab Space Enter
+check "an unterminated quote in the source: a one-line error" \
+    tui_wait "push: unterminated single quote in the sources" 20
+tui_keys e C-u "'$small' \"$W/also two.txt\"" Enter
+check "the push of the two quoted names to the selection finishes" \
+    tui_wait "^ finished .*/only two.txt .*/also two.txt -> " 300
+check "...done on both nodes" tui_wait_count "^ node[0-9]+ +done " 2 20
 have=0
 for h in "${nodes[@]}"; do
-	on "$h" "test -f $dest/sel/small.txt" 2>/dev/null && have=$((have + 1))
+	on "$h" "test -f '$dest/sel/only two.txt' && test -f '$dest/sel/also two.txt'" 2>/dev/null &&
+	    have=$((have + 1))
 done
-check "only the 2 selected nodes got the file" \
-    test "$have" -eq 2 -a "$(on "${nodes[1]}" "cat $dest/sel/small.txt")" = "only two"
+check "only the 2 selected nodes got 'only two.txt' and 'also two.txt'" \
+    test "$have" -eq 2 -a "$(on "${nodes[1]}" "cat '$dest/sel/only two.txt' '$dest/sel/also two.txt'" | tr '\n' ' ')" = "only two also two "
 tui_keys Escape u
 tui_wait "selection cleared" 20
 

@@ -484,6 +484,96 @@ test_truncated(void **state)
 	console_free(c);
 }
 
+/* Wrapping cuts at the width, keeps tabs' columns and whole characters. */
+static void
+test_wrap(void **state)
+{
+	const char	*s = "abcdefghij";
+	const char	*cjk = "ab\xe4\xb8\xad\xe6\x96\x87x";	/* ab中文x */
+	char		 out[8 * 80 + 16];
+	size_t		 pos = 0, col = 0;
+	int		 w;
+
+	(void)state;
+	w = console_escape_wrap(s, 10, 1, &pos, &col, 4, out, sizeof out);
+	assert_int_equal(w, 4);
+	assert_string_equal(out, "abcd");
+	w = console_escape_wrap(s, 10, 1, &pos, &col, 4, out, sizeof out);
+	assert_string_equal(out, "efgh");
+	w = console_escape_wrap(s, 10, 1, &pos, &col, 4, out, sizeof out);
+	assert_string_equal(out, "ij");
+	assert_int_equal(pos, 10);
+	assert_int_equal(console_escape_wrap(s, 10, 1, &pos, &col, 4, out,
+	    sizeof out), 0);
+	assert_int_equal(console_wrap_lines(s, 10, 1, 4), 3);
+	assert_int_equal(console_wrap_lines(s, 10, 1, 10), 1);
+	assert_int_equal(console_wrap_lines("", 0, 1, 10), 1);
+	/* A wide character that does not fit goes whole to the next line. */
+	pos = col = 0;
+	console_escape_wrap(cjk, strlen(cjk), 1, &pos, &col, 3, out, sizeof out);
+	assert_string_equal(out, "ab");
+	console_escape_wrap(cjk, strlen(cjk), 1, &pos, &col, 3, out, sizeof out);
+	assert_string_equal(out, "\xe4\xb8\xad");
+	console_escape_wrap(cjk, strlen(cjk), 1, &pos, &col, 3, out, sizeof out);
+	assert_string_equal(out, "\xe6\x96\x87x");
+	/* A tab on the second line still ends at a multiple of 8. */
+	pos = col = 0;
+	console_escape_wrap("abcdef\tZ", 8, 1, &pos, &col, 5, out, sizeof out);
+	assert_string_equal(out, "abcde");
+	console_escape_wrap("abcdef\tZ", 8, 1, &pos, &col, 5, out, sizeof out);
+	assert_string_equal(out, "f  Z");
+	assert_int_equal(col, 9);
+	/* Escapes wrap as the text they are drawn as, never split. */
+	pos = col = 0;
+	console_escape_wrap("a\033b", 3, 1, &pos, &col, 2, out, sizeof out);
+	assert_string_equal(out, "a");
+	console_escape_wrap("a\033b", 3, 1, &pos, &col, 2, out, sizeof out);
+	assert_string_equal(out, "^[");
+	/* Narrower than one escape: it is taken anyway, and the end is reached. */
+	assert_int_equal(console_wrap_lines("\xff\xfe", 2, 1, 2), 2);
+}
+
+/* "-u SECONDS COMMAND" at the prompt. */
+static void
+test_parse_line(void **state)
+{
+	const char	*cmd;
+	char		*cause = NULL;
+	int		 ms;
+
+	(void)state;
+	assert_int_equal(console_parse_line("uptime", &ms, &cmd, &cause), 0);
+	assert_int_equal(ms, -1);
+	assert_string_equal(cmd, "uptime");
+	assert_int_equal(console_parse_line("  -u 5 sleep 30", &ms, &cmd,
+	    &cause), 0);
+	assert_int_equal(ms, 5000);
+	assert_string_equal(cmd, "sleep 30");
+	assert_int_equal(console_parse_line("-u 0.5\tdf -h", &ms, &cmd,
+	    &cause), 0);
+	assert_int_equal(ms, 500);
+	assert_string_equal(cmd, "df -h");
+	assert_int_equal(console_parse_line("-u 0 make", &ms, &cmd, &cause), 0);
+	assert_int_equal(ms, 0);
+	/* Not the prefix: a command of its own that starts with -u... */
+	assert_int_equal(console_parse_line("-uname", &ms, &cmd, &cause), 0);
+	assert_int_equal(ms, -1);
+	assert_string_equal(cmd, "-uname");
+	/* ...and the errors. */
+	assert_int_equal(console_parse_line("-u", &ms, &cmd, &cause), -1);
+	assert_non_null(strstr(cause, "-u wants SECONDS"));
+	free(cause);
+	assert_int_equal(console_parse_line("-u ten ls", &ms, &cmd, &cause), -1);
+	free(cause);
+	assert_int_equal(console_parse_line("-u 5s ls", &ms, &cmd, &cause), -1);
+	free(cause);
+	assert_int_equal(console_parse_line("-u -3 ls", &ms, &cmd, &cause), -1);
+	free(cause);
+	assert_int_equal(console_parse_line("-u 5  ", &ms, &cmd, &cause), -1);
+	assert_non_null(strstr(cause, "and the command?"));
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -499,6 +589,8 @@ main(void)
 		cmocka_unit_test(test_escape_random),
 		cmocka_unit_test(test_copy_and_save),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_parse_line),
 	};
 
 	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)

@@ -859,6 +859,50 @@ test_pull_command(void **state)
 	free(abs);
 }
 
+/* The P form's sources, split as a shell would. */
+static void
+test_split_words(void **state)
+{
+	char	**v, *cause = NULL;
+
+	(void)state;
+	assert_int_equal(push_split_words("  a  b\tc ", &v, &cause), 3);
+	assert_string_equal(v[0], "a");
+	assert_string_equal(v[2], "c");
+	assert_null(v[3]);
+	push_words_free(v);
+	assert_int_equal(push_split_words("'/tmp/my file.txt' \"/tmp/a \\\"b\\\" c\" d\\ e", &v,
+	    &cause), 3);
+	assert_string_equal(v[0], "/tmp/my file.txt");
+	assert_string_equal(v[1], "/tmp/a \"b\" c");
+	assert_string_equal(v[2], "d e");
+	push_words_free(v);
+	/* Quotes join with what touches them; '' is an empty word. */
+	assert_int_equal(push_split_words("/tmp/'x y'z ''", &v, &cause), 2);
+	assert_string_equal(v[0], "/tmp/x yz");
+	assert_string_equal(v[1], "");
+	push_words_free(v);
+	/* In '...' nothing is special; in "..." \n stays two bytes. */
+	assert_int_equal(push_split_words("'a\\b' \"c\\nd\"", &v, &cause), 2);
+	assert_string_equal(v[0], "a\\b");
+	assert_string_equal(v[1], "c\\nd");
+	push_words_free(v);
+	setenv("HOME", "/home/admin", 1);
+	assert_int_equal(push_split_words("~/f '~/g'", &v, &cause), 2);
+	assert_string_equal(v[0], "/home/admin/f");
+	assert_string_equal(v[1], "~/g");
+	push_words_free(v);
+	assert_int_equal(push_split_words("", &v, &cause), 0);
+	assert_null(v[0]);
+	push_words_free(v);
+	assert_int_equal(push_split_words("'/tmp/open", &v, &cause), -1);
+	assert_null(v);
+	assert_string_equal(cause, "unterminated single quote in the sources");
+	free(cause);
+	assert_int_equal(push_split_words("a \"b", &v, &cause), -1);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -882,6 +926,7 @@ main(void)
 		cmocka_unit_test(test_tar_script_files),
 		cmocka_unit_test(test_source_file),
 		cmocka_unit_test(test_pull_command),
+		cmocka_unit_test(test_split_words),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
