@@ -1092,6 +1092,22 @@ hl_eval(struct hl_ctx *ctx, const char *s, size_t len, struct hostlist *acc)
 	}
 }
 
+/*
+ * Make a cause one printable line: it quotes the expression, a host file
+ * or a groups file line, and is printed on the user's terminal (found by
+ * tests/fuzz/fuzz-groups.c: a group's newline ended up in the message).
+ */
+static void
+hl_cause_clean(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	}
+}
+
 static struct hostlist *
 hl_evaluate(const char *expr, char **cause)
 {
@@ -1104,6 +1120,7 @@ hl_evaluate(const char *expr, char **cause)
 		hostlist_free(tmp);
 		if (ctx.cause == NULL)
 			ctx.cause = hl_strndup("invalid host list", 17);
+		hl_cause_clean(ctx.cause);
 		if (cause != NULL)
 			*cause = ctx.cause;
 		else
