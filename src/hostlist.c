@@ -907,7 +907,7 @@ hl_group(struct hl_ctx *ctx, const char *name, size_t namelen,
 	const char	*path;
 	char		*buf, *line, *next, *end;
 	size_t		 len, i;
-	int		 found = 0, rc = 0;
+	int		 found = 0, rc = 0, lineno = 0;
 
 	for (i = 0; i < namelen; i++) {
 		if (name[i] == '[' || name[i] == ']' || name[i] == '@' ||
@@ -934,6 +934,7 @@ hl_group(struct hl_ctx *ctx, const char *name, size_t namelen,
 			next = end;
 		else
 			next++;
+		lineno++;
 		if ((size_t)(next - line) <= namelen ||
 		    memcmp(line, name, namelen) != 0 || line[namelen] != ':')
 			continue;
@@ -945,7 +946,14 @@ hl_group(struct hl_ctx *ctx, const char *name, size_t namelen,
 	}
 	free(buf);
 	if (rc != 0) {
+		/* Name the file and line: "FILE:LINE: @NAME: what". */
+		char *where;
+
 		hl_error_prefix(ctx, name - 1, namelen + 1, 0);
+		if (asprintf(&where, "%s:%d", path, lineno) == -1)
+			abort();
+		hl_error_prefix(ctx, where, strlen(where), 0);
+		free(where);
 		return (-1);
 	}
 	if (!found) {
