@@ -27,6 +27,7 @@ trap cleanup EXIT
 ok()  { echo "ok - $*"; }
 nok() { echo "not ok - $*"; FAILS=$((FAILS + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+jqt()   { jq -e "$@" >/dev/null 2>&1; }
 
 # 1. The ssh config cannot turn host key checking off.
 { printf 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n\n'
@@ -86,7 +87,7 @@ check "known_hosts: every line is one entry" \
 check "exec --json: no raw ESC or BEL from the node" \
     bash -c "! grep -q \$'[\\033\\007]' '$T/json'"
 check "exec --json: the bytes are there, escaped" \
-    jq -e --arg h "$N1" 'select(.host == $h) | .stdout == "a\u001b]0;pwned\u0007b\u001b[2J"' "$T/json" >/dev/null
+    jqt --arg h "$N1" 'select(.host == $h) | .stdout == "a\u001b]0;pwned\u0007b\u001b[2J"' "$T/json"
 "$CT" exec -w "$N1" "printf 'a\\033[2Jb\\n'" >"$T/raw" 2>&1
 check "plain exec passes node bytes through, like pdsh (docs/security.md)" \
     cmp -s "$T/raw" <(printf '%s: a\033[2Jb\n' "$N1")
