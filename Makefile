@@ -43,13 +43,19 @@ LIB_OBJS	:= $(filter-out $(BUILDDIR)/src/main.o,$(OBJS))
 UNIT_SRCS	:= $(wildcard tests/unit/test-*.c)
 UNIT_BINS	:= $(UNIT_SRCS:tests/unit/%.c=$(BUILDDIR)/tests/%)
 BIN		:= $(BUILDDIR)/clustertop
+# Fuzz targets: libFuzzer binaries (make fuzz, clang) and, in every build,
+# replay-NAME: the same target with a main() that feeds it files, so the
+# kept corpus (tests/fuzz/corpus/NAME) is replayed by make check.
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz-*.c)
+REPLAY_BINS	:= $(FUZZ_SRCS:tests/fuzz/fuzz-%.c=$(BUILDDIR)/tests/replay-%)
+FUZZ_BINS	:= $(FUZZ_SRCS:tests/fuzz/fuzz-%.c=$(BUILDDIR)/fuzz-%)
 
 CHECKDIR	:= build/check
 CHECK_VARS	:= BUILDDIR=$(CHECKDIR) OPT="-O1 -g -fno-omit-frame-pointer" \
 		   SAN="-fsanitize=address,undefined" WERROR=-Werror
 
 .PHONY: all deps check check-full check-paths check-build unit integration demo demo-down bench \
-	install clean screenshots fuzz layers
+	install clean screenshots fuzz fuzz-bins layers units
 
 all: $(BIN)
 
@@ -64,9 +70,21 @@ $(BUILDDIR)/tests/test-%: tests/unit/test-%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
-units: $(UNIT_BINS)
+$(BUILDDIR)/tests/replay-%: tests/fuzz/fuzz-%.c $(BUILDDIR)/tests/fuzz/replay.o \
+		$(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILDDIR)/tests/fuzz/replay.o \
+		$(LIB_OBJS) $(PKG_LIBS)
 
--include $(OBJS:.o=.d)
+# Only with FUZZ_VARS (clang, -fsanitize=fuzzer-no-link): see run-fuzz.sh.
+$(BUILDDIR)/fuzz-%: tests/fuzz/fuzz-%.c $(LIB_OBJS)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
+
+units: $(UNIT_BINS) $(REPLAY_BINS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+-include $(OBJS:.o=.d) $(BUILDDIR)/tests/fuzz/replay.d
 
 # --- dependencies -----------------------------------------------------------
 # Every Debian package the build, the tests, the demo and the benchmarks use.
@@ -106,6 +124,7 @@ unit: check-build
 layers:
 	@tests/check-layers.sh
 
+# FUZZ_SECONDS per target (default 60), FUZZ_TARGETS="theme vterm" for some.
 fuzz:
 	tests/fuzz/run-fuzz.sh
 

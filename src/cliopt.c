@@ -2,12 +2,17 @@
  * cliopt.c -- shared command-line options for node-facing commands.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "audit.h"
 #include "cliopt.h"
 #include "inventory.h"
 
@@ -23,8 +28,10 @@ cliopt_init(struct cliopt *o)
 	memset(o, 0, sizeof *o);
 	o->connect_timeout_ms = 10000;
 	o->hostkeys = HOSTKEY_STRICT;
-	if ((v = getenv("CLUSTERTOP_SSH_CONFIG")) != NULL && *v != '\0')
+	if ((v = getenv("CLUSTERTOP_SSH_CONFIG")) != NULL && *v != '\0') {
 		o->ssh_config = v;
+		o->ssh_config_from = "CLUSTERTOP_SSH_CONFIG";
+	}
 	if ((v = getenv("CLUSTERTOP_KNOWN_HOSTS")) != NULL && *v != '\0')
 		o->known_hosts = v;
 	/* CLUSTERTOP_KEEPALIVE=SECONDS[,COUNT]: how fast a dead node is seen. */
@@ -32,10 +39,13 @@ cliopt_init(struct cliopt *o)
 		d = strtod(v, &end);
 		if (end != v && d > 0 && d < 3600) {
 			o->keepalive_ms = (int)(d * 1000);
-			if (*end == ',' && (l = strtol(end + 1, NULL, 10)) > 0 &&
-			    l < 1000)
+			if (*end == ',' && (l = strtol(end + 1, &end, 10)) > 0 &&
+			    l < 1000 && *end == '\0')
 				o->keepalive_count = (int)l;
-		}
+			else if (*end != '\0')
+				o->bad_env = "CLUSTERTOP_KEEPALIVE";
+		} else
+			o->bad_env = "CLUSTERTOP_KEEPALIVE";
 	}
 }
 
@@ -74,6 +84,7 @@ cliopt_handle(struct cliopt *o, int ch, const char *arg, char **cause)
 		return (1);
 	case 'F':
 		o->ssh_config = arg;
+		o->ssh_config_from = "-F";
 		return (1);
 	case 'l':
 		o->user = arg;
@@ -149,11 +160,102 @@ cliopt_engine_config(const struct cliopt *o, struct engine_config *cfg)
 	cfg->keepalive_count = o->keepalive_count;
 }
 
+static int
+cliopt_fail(char **cause, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return (-1);
+}
+
+/* A file clustertop must read: 0, or -1 with *cause. */
+static int
+cliopt_check_file(const char *what, const char *path, int may_be_missing,
+    char **cause)
+{
+	struct stat	sb;
+
+	if (*path == '\0')
+		return (cliopt_fail(cause, "%s: empty file name", what));
+	if (stat(path, &sb) == -1) {
+		if (errno == ENOENT && may_be_missing)
+			return (0);
+		return (cliopt_fail(cause, "%s %s: %s", what, path,
+		    strerror(errno)));
+	}
+	if (!S_ISREG(sb.st_mode))
+		return (cliopt_fail(cause, "%s %s: %s", what, path,
+		    S_ISDIR(sb.st_mode) ? strerror(EISDIR) :
+		    "not a regular file"));
+	if (access(path, R_OK) == -1)
+		return (cliopt_fail(cause, "%s %s: %s", what, path,
+		    strerror(errno)));
+	return (0);
+}
+
+/* Check the options and the environment before anything starts. */
+int
+cliopt_check(const struct cliopt *o, char **cause)
+{
+	const char	*v;
+	char		*end;
+	double		 d;
+
+	*cause = NULL;
+	if (o->bad_env != NULL)
+		return (cliopt_fail(cause, "%s=%s: expected SECONDS[,COUNT] "
+		    "(seconds above 0 and below 3600, count 1-999)", o->bad_env,
+		    getenv(o->bad_env) != NULL ? getenv(o->bad_env) : ""));
+	if ((v = getenv("CLUSTERTOP_SLURM_TIMEOUT")) != NULL && *v != '\0') {
+		errno = 0;
+		d = strtod(v, &end);
+		if (errno != 0 || end == v || *end != '\0' || !(d >= 0) ||
+		    d >= 86400)
+			return (cliopt_fail(cause, "CLUSTERTOP_SLURM_TIMEOUT=%s: "
+			    "expected seconds from 0 (do not ask Slurm) to "
+			    "86400", v));
+	}
+	if ((v = getenv("CLUSTERTOP_OUTPUT_CAP")) != NULL && *v != '\0' &&
+	    (strspn(v, "0123456789") != strlen(v) || strlen(v) > 12))
+		return (cliopt_fail(cause, "CLUSTERTOP_OUTPUT_CAP=%s: expected a "
+		    "number of bytes", v));
+	if (o->user != NULL && (*o->user == '\0' ||
+	    strpbrk(o->user, " \t\r\n:/") != NULL))
+		return (cliopt_fail(cause, "-l '%s': not a user name", o->user));
+	if (o->ssh_config != NULL && cliopt_check_file(o->ssh_config_from !=
+	    NULL ? o->ssh_config_from : "-F", o->ssh_config, 0, cause) != 0)
+		return (-1);
+	/* No remote action without its audit record (- runs without). */
+	if ((v = getenv("CLUSTERTOP_AUDIT_LOG")) == NULL || strcmp(v, "-") != 0) {
+		struct audit	*a;
+		char		*why = NULL;
+
+		if ((a = audit_open(NULL, &why)) == NULL) {
+			cliopt_fail(cause, "audit log %s (CLUSTERTOP_AUDIT_LOG=- "
+			    "runs without one)", why != NULL ? why : "?");
+			free(why);
+			return (-1);
+		}
+		audit_close(a);
+	}
+	/* A known_hosts file that does not exist yet is an empty one. */
+	if (o->known_hosts != NULL && cliopt_check_file("CLUSTERTOP_KNOWN_HOSTS",
+	    o->known_hosts, 1, cause) != 0)
+		return (-1);
+	return (0);
+}
+
 /* Load the node list. */
 int
 cliopt_nodes(const struct cliopt *o, struct inventory **inv, char **cause)
 {
 	*cause = NULL;
+	if (cliopt_check(o, cause) != 0)
+		return (-1);
 	if (inventory_load(inv, o->wexpr, o->xexpr, cause) != 0)
 		return (-1);
 	if ((*inv)->nnodes == 0) {

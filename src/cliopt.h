@@ -30,6 +30,8 @@ struct cliopt {
 	enum hostkey_policy hostkeys;	/* --strict-host-keys */
 	int		 keepalive_ms;		/* $CLUSTERTOP_KEEPALIVE; 0 default */
 	int		 keepalive_count;
+	const char	*ssh_config_from;	/* "-F" or the variable's name */
+	const char	*bad_env;		/* a variable with a bad value */
 };
 
 #define CLIOPT_SHORT		"w:x:F:l:t:u:f:"
@@ -49,8 +51,16 @@ const char *cliopt_usage(void);
 /* Fill an engine configuration from the options. */
 void	cliopt_engine_config(const struct cliopt *, struct engine_config *);
 /*
- * Load the node list (-w/-x, else Slurm, $WCOLL, the host file). Returns
- * 0, or -1 with *cause.
+ * Check what the options name before anything starts: the ssh config is
+ * a readable regular file, the known_hosts file is one or does not exist
+ * yet, the user is not empty, and CLUSTERTOP_KEEPALIVE,
+ * CLUSTERTOP_SLURM_TIMEOUT and CLUSTERTOP_OUTPUT_CAP parse. Returns 0, or
+ * -1 with a one-line *cause naming the option or variable.
+ */
+int	cliopt_check(const struct cliopt *, char **cause);
+/*
+ * Load the node list (-w/-x, else Slurm, $WCOLL, the host file), after
+ * cliopt_check(). Returns 0, or -1 with *cause.
  */
 int	cliopt_nodes(const struct cliopt *, struct inventory **, char **cause);
 /* Add the inventory's nodes to the engine; returns malloc'd node ids. */

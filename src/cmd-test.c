@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,10 @@ test_submit(const char *nodelist, size_t nnodes, const char *script,
 		return (-1);
 	}
 	o = cJSON_Parse(line);
-	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "job_id")))
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "job_id")) &&
+	    cJSON_GetObjectItemCaseSensitive(o, "job_id")->valuedouble > 0 &&
+	    cJSON_GetObjectItemCaseSensitive(o, "job_id")->valuedouble <
+	    (double)UINT32_MAX)	/* Slurm job ids are uint32_t */
 		id = (long)cJSON_GetObjectItemCaseSensitive(o,
 		    "job_id")->valuedouble;
 	cJSON_Delete(o);

@@ -267,6 +267,7 @@ engine_create(const struct engine_config *cfg, char **cause)
 {
 	struct engine	*e;
 	char		*why = NULL;
+	const char	*audit_env;
 
 	engine_raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
@@ -303,12 +304,22 @@ engine_create(const struct engine_config *cfg, char **cause)
 	e->kh = knownhosts_create();
 	if (engine_ssh_init(e, cause) != 0)
 		goto fail;
-	if (e->cfg.audit_log == NULL || (strcmp(e->cfg.audit_log, "") != 0 &&
+	audit_env = getenv("CLUSTERTOP_AUDIT_LOG");
+	if (e->cfg.audit_log == NULL ? audit_env == NULL ||
+	    strcmp(audit_env, "-") != 0 : (strcmp(e->cfg.audit_log, "") != 0 &&
 	    strcmp(e->cfg.audit_log, "-") != 0)) {
-		e->audit = audit_open(e->cfg.audit_log, &why);
-		if (e->audit == NULL) {
-			/* Reported on the first turn, once a callback is set. */
-			e->audit_warning = why;
+		/*
+		 * No remote action without its audit record: a log that
+		 * cannot be opened stops the start (CLUSTERTOP_AUDIT_LOG=-
+		 * runs without one, on purpose).
+		 */
+		if ((e->audit = audit_open(e->cfg.audit_log, &why)) == NULL) {
+			if (asprintf(cause, "audit log %s (set "
+			    "CLUSTERTOP_AUDIT_LOG=- to run without one)",
+			    why != NULL ? why : "cannot be opened") == -1)
+				*cause = NULL;
+			free(why);
+			goto fail;
 		}
 	}
 	return (e);

@@ -907,7 +907,7 @@ hl_group(struct hl_ctx *ctx, const char *name, size_t namelen,
 	const char	*path;
 	char		*buf, *line, *next, *end;
 	size_t		 len, i;
-	int		 found = 0, rc = 0;
+	int		 found = 0, rc = 0, lineno = 0;
 
 	for (i = 0; i < namelen; i++) {
 		if (name[i] == '[' || name[i] == ']' || name[i] == '@' ||
@@ -934,6 +934,7 @@ hl_group(struct hl_ctx *ctx, const char *name, size_t namelen,
 			next = end;
 		else
 			next++;
+		lineno++;
 		if ((size_t)(next - line) <= namelen ||
 		    memcmp(line, name, namelen) != 0 || line[namelen] != ':')
 			continue;
@@ -945,7 +946,14 @@ hl_group(struct hl_ctx *ctx, const char *name, size_t namelen,
 	}
 	free(buf);
 	if (rc != 0) {
+		/* Name the file and line: "FILE:LINE: @NAME: what". */
+		char *where;
+
 		hl_error_prefix(ctx, name - 1, namelen + 1, 0);
+		if (asprintf(&where, "%s:%d", path, lineno) == -1)
+			abort();
+		hl_error_prefix(ctx, where, strlen(where), 0);
+		free(where);
 		return (-1);
 	}
 	if (!found) {
@@ -1092,6 +1100,22 @@ hl_eval(struct hl_ctx *ctx, const char *s, size_t len, struct hostlist *acc)
 	}
 }
 
+/*
+ * Make a cause one printable line: it quotes the expression, a host file
+ * or a groups file line, and is printed on the user's terminal (found by
+ * tests/fuzz/fuzz-groups.c: a group's newline ended up in the message).
+ */
+static void
+hl_cause_clean(char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+	}
+}
+
 static struct hostlist *
 hl_evaluate(const char *expr, char **cause)
 {
@@ -1104,6 +1128,7 @@ hl_evaluate(const char *expr, char **cause)
 		hostlist_free(tmp);
 		if (ctx.cause == NULL)
 			ctx.cause = hl_strndup("invalid host list", 17);
+		hl_cause_clean(ctx.cause);
 		if (cause != NULL)
 			*cause = ctx.cause;
 		else

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -905,12 +906,18 @@ inv_json_str(cJSON *o, const char *key)
 	return (inv_strdup(s));
 }
 
+/*
+ * A number from 0 to MAX, else 0 (unknown): converting a double out of
+ * the target type's range is undefined, and the helper's numbers are only
+ * as sane as the controller's (tests/fuzz/fuzz-slurmmsg.c found 1e300).
+ */
 static double
-inv_json_num(cJSON *o, const char *key)
+inv_json_num(cJSON *o, const char *key, double max)
 {
 	cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) ||
+	    !(v->valuedouble <= max))
 		return (0);
 	return (v->valuedouble);
 }
@@ -964,7 +971,8 @@ inventory_parse_line(const char *line, size_t len, struct inventory **out,
 		n = inv_add(inv, name, &cap);
 		n->addr = inv_json_str(o, "addr");
 		st = cJSON_GetObjectItemCaseSensitive(o, "state");
-		if (cJSON_IsNumber(st)) {
+		if (cJSON_IsNumber(st) && st->valuedouble >= 0 &&
+		    st->valuedouble <= UINT32_MAX) {
 			n->slurm_state = inv_strdup(inventory_decode_state(
 			    (uint32_t)st->valuedouble, &flags));
 			n->slurm_flags = flags;
@@ -976,8 +984,10 @@ inventory_parse_line(const char *line, size_t len, struct inventory **out,
 			n->slurm_state = inv_json_str(o, "state_name");
 		}
 		n->partitions = inv_json_str(o, "partitions");
-		n->cpus = (int)inv_json_num(o, "cpus");
-		n->memory_mb = (uint64_t)inv_json_num(o, "memory_mb");
+		n->cpus = (int)inv_json_num(o, "cpus", INT_MAX);
+		/* 2^53: every integer below is exact in a double. */
+		n->memory_mb = (uint64_t)inv_json_num(o, "memory_mb",
+		    9007199254740992.0);
 		n->reason = inv_json_str(o, "reason");
 	}
 	cJSON_Delete(obj);

@@ -328,6 +328,25 @@ kh_mkdir_parent(const char *file)
 	return (rc);
 }
 
+/*
+ * Does the file end with a newline (or is it empty)? 1 yes, 0 no. An
+ * entry appended to a last line without one would merge into it, and the
+ * next run would not find the key it just trusted (found by
+ * tests/fuzz/fuzz-knownhosts.c).
+ */
+static int
+kh_ends_line(int fd)
+{
+	struct stat	sb;
+	char		c;
+
+	if (fstat(fd, &sb) == -1 || sb.st_size == 0)
+		return (1);
+	if (pread(fd, &c, 1, sb.st_size - 1) != 1)
+		return (1);
+	return (c == '\n');
+}
+
 /* Append NAME KEY to FILE and to the cache. */
 int
 knownhosts_add(struct knownhosts *kh, const char *file, const char *name,
@@ -348,7 +367,11 @@ knownhosts_add(struct knownhosts *kh, const char *file, const char *name,
 	if (len == -1)
 		abort();
 	kh_mkdir_parent(file);
-	fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd != -1 && kh_ends_line(fd) == 0 && write(fd, "\n", 1) != 1) {
+		close(fd);
+		fd = -1;
+	}
 	if (fd == -1 || write(fd, line, (size_t)len) != len) {
 		if (asprintf(cause, "%s: %s", file, strerror(errno)) == -1)
 			*cause = NULL;

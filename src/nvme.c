@@ -33,6 +33,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -424,7 +425,10 @@ nvme_json_u64(const cJSON *o, const char *key)
 	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
 
 	if (cJSON_IsNumber(v))
-		return (v->valuedouble < 0 ? 0 : (uint64_t)v->valuedouble);
+		/* In range first: an out-of-range conversion is undefined. */
+		return (!(v->valuedouble >= 0) ? 0 :
+		    v->valuedouble >= 18446744073709551616.0 ? UINT64_MAX :
+		    (uint64_t)v->valuedouble);
 	if (cJSON_IsString(v) && v->valuestring != NULL)
 		return (strtoull(v->valuestring, NULL, 10));
 	return (0);

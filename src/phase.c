@@ -781,6 +781,11 @@ ploader_error(struct ploader *ld, const char *fmt, ...)
 	va_end(ap);
 	ld->error = phase_xprintf("%s: %s", ld->file, s);
 	free(s);
+	/* One printable line: it quotes names from the file (fuzz-phases). */
+	for (s = ld->error; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = *s == '\n' || *s == '\t' ? ' ' : '?';
+	}
 	return (-1);
 }
 

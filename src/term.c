@@ -6,6 +6,7 @@
  * terminal is measured, not guessed (term_mem, docs/broadcast.md).
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,23 @@ struct term {
 	size_t		 mem;		/* bytes libvterm holds */
 	int		 dirty;		/* the hash is stale */
 	uint64_t	 hash;
+
+	/* The REP guard's view of the byte stream (term_feed). */
+	int		 scan;		/* TERM_SCAN_* */
+	int		 csi_plain;	/* no private marker, no intermediate */
+	int		 csi_first;	/* still in the first parameter */
+	unsigned	 csi_arg;	/* the first parameter */
+	char		 last[4];	/* the last graphic character, UTF-8 */
+	size_t		 lastlen;	/* 0: none yet */
+	size_t		 lastneed;	/* continuation bytes still to come */
+};
+
+enum {
+	TERM_SCAN_GROUND = 0,
+	TERM_SCAN_ESC,
+	TERM_SCAN_CSI,
+	TERM_SCAN_STRING,	/* OSC, DCS, SOS, PM, APC: up to BEL or ST */
+	TERM_SCAN_STRING_ESC
 };
 
 /* libvterm wants zeroed memory; a size header lets us count the frees. */
@@ -108,8 +126,8 @@ term_new(int rows, int cols)
 
 	if (rows < 1)
 		rows = 1;
-	if (cols < 1)
-		cols = 1;
+	if (cols < TERM_MIN_COLS)
+		cols = TERM_MIN_COLS;
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return (NULL);
 	t->vt = vterm_new_with_allocator(rows, cols, &term_allocator, t);
@@ -141,14 +159,163 @@ term_free(struct term *t)
 	free(t);
 }
 
+/*
+ * REP (CSI n b, repeat the last character) is done here, not by libvterm
+ * 0.1.4, which loops forever when nothing was printed yet and writes past
+ * the row when the character is wide and the row has an odd number of
+ * cells left (a node printing "\344\270\255\033[;200H\033[b" crashed the
+ * dashboard; both found by tests/fuzz/fuzz-vterm.c). The character is
+ * printed normally, one copy at a time, while it fits on the row: the
+ * same cells REP fills, measured by the cursor rather than by guessing
+ * its width.
+ */
+static void
+term_rep(struct term *t, unsigned n)
+{
+	VTermState	*st = vterm_obtain_state(t->vt);
+	VTermPos	 p;
+	int		 col, w;
+
+	if (t->lastlen == 0 || t->lastneed != 0)
+		return;
+	if (n == 0)
+		n = 1;
+	if (n > (unsigned)t->cols)
+		n = (unsigned)t->cols;
+	vterm_state_get_cursorpos(st, &p);
+	col = p.col;
+	vterm_input_write(t->vt, t->last, t->lastlen);
+	vterm_state_get_cursorpos(st, &p);
+	if ((w = p.col - col) <= 0 || p.row < 0)
+		return;		/* it wrapped, or filled the last cell */
+	for (col = p.col; --n > 0 && col + w <= t->cols; col += w)
+		vterm_input_write(t->vt, t->last, t->lastlen);
+}
+
+/* Follow byte C through the stream's syntax; 1 when it ends a REP. */
+static int
+term_scan(struct term *t, unsigned char c)
+{
+again:
+	switch (t->scan) {
+	case TERM_SCAN_GROUND:
+		if (c == 0x1b)
+			t->scan = TERM_SCAN_ESC;
+		else if (c < 0x20 || c == 0x7f)
+			break;
+		else if (c < 0x80) {
+			t->last[0] = (char)c;
+			t->lastlen = 1;
+			t->lastneed = 0;
+		} else if ((c & 0xc0) == 0x80) {
+			if (t->lastneed > 0 && t->lastlen < sizeof t->last) {
+				t->last[t->lastlen++] = (char)c;
+				t->lastneed--;
+			} else
+				t->lastlen = 0;	/* not UTF-8: forget it */
+		} else if (c >= 0xc2 && c <= 0xf4) {
+			t->last[0] = (char)c;
+			t->lastlen = 1;
+			t->lastneed = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+		} else
+			t->lastlen = 0;
+		break;
+	case TERM_SCAN_ESC:
+		if (c == '[') {
+			t->scan = TERM_SCAN_CSI;
+			t->csi_plain = t->csi_first = 1;
+			t->csi_arg = 0;
+		} else if (c == ']' || c == 'P' || c == 'X' || c == '^' ||
+		    c == '_')
+			t->scan = TERM_SCAN_STRING;
+		else if (c == 0x18 || c == 0x1a)
+			t->scan = TERM_SCAN_GROUND;
+		else if (c < 0x30)
+			break;		/* controls, ESC, intermediates */
+		else
+			t->scan = TERM_SCAN_GROUND;
+		break;
+	case TERM_SCAN_CSI:
+		if (c >= '0' && c <= '9') {
+			if (t->csi_first && t->csi_arg < 100000)
+				t->csi_arg = t->csi_arg * 10 + (c - '0');
+		} else if (c == ';')
+			t->csi_first = 0;
+		else if ((c >= 0x20 && c <= 0x2f) || (c >= 0x3a && c <= 0x3f))
+			t->csi_plain = 0;
+		else if (c == 0x1b)
+			t->scan = TERM_SCAN_ESC;
+		else if (c == 0x18 || c == 0x1a)
+			t->scan = TERM_SCAN_GROUND;
+		else if (c >= 0x40 && c <= 0x7e) {
+			t->scan = TERM_SCAN_GROUND;
+			return (c == 'b' && t->csi_plain);
+		}
+		break;
+	case TERM_SCAN_STRING:
+		if (c == 0x07 || c == 0x18 || c == 0x1a)
+			t->scan = TERM_SCAN_GROUND;
+		else if (c == 0x1b)
+			t->scan = TERM_SCAN_STRING_ESC;
+		break;
+	case TERM_SCAN_STRING_ESC:
+		/* ST ends the string; any other ESC starts a sequence. */
+		t->scan = TERM_SCAN_ESC;
+		if (c == '\\')
+			t->scan = TERM_SCAN_GROUND;
+		else
+			goto again;
+		break;
+	}
+	return (0);
+}
+
 void
 term_feed(struct term *t, const char *data, size_t len)
 {
+	size_t	i, start = 0;
+
 	if (len == 0)
 		return;
-	vterm_input_write(t->vt, data, len);
+	for (i = 0; i < len; i++) {
+		if (!term_scan(t, (unsigned char)data[i]))
+			continue;
+		/* The REP's bytes before its 'b' went out; CAN drops them. */
+		if (i > start)
+			vterm_input_write(t->vt, data + start, i - start);
+		vterm_input_write(t->vt, "\030", 1);
+		term_rep(t, t->csi_arg);
+		start = i + 1;
+	}
+	if (len > start)
+		vterm_input_write(t->vt, data + start, len - start);
 	vterm_screen_flush_damage(t->screen);
 	t->dirty = 1;
+}
+
+/*
+ * After a resize, do what xterm does and libvterm 0.1.4 does not: the
+ * scroll region becomes the whole screen, and the cursor is kept on it.
+ * libvterm can leave the cursor at row -1 after rows are dropped, and a
+ * scroll region past the last row; the next erase or scroll then writes
+ * through a NULL row or memmoves a negative size (both found by
+ * tests/fuzz/fuzz-vterm.c; neovim#16699, fixed in libvterm 0.2). CAN ends
+ * any sequence the node left half-sent, DECSTBM resets the region, CUP
+ * puts the cursor back on the nearest cell.
+ */
+static void
+term_after_resize(struct term *t, int rows, int cols)
+{
+	VTermPos	 p;
+	char		 buf[48];
+	int		 n;
+
+	vterm_state_get_cursorpos(vterm_obtain_state(t->vt), &p);
+	p.row = p.row < 0 ? 0 : p.row >= rows ? rows - 1 : p.row;
+	p.col = p.col < 0 ? 0 : p.col >= cols ? cols - 1 : p.col;
+	n = snprintf(buf, sizeof buf, "\030\033[r\033[%d;%dH", p.row + 1,
+	    p.col + 1);
+	vterm_input_write(t->vt, buf, (size_t)n);
 }
 
 void
@@ -156,11 +323,12 @@ term_resize(struct term *t, int rows, int cols)
 {
 	if (rows < 1)
 		rows = 1;
-	if (cols < 1)
-		cols = 1;
+	if (cols < TERM_MIN_COLS)
+		cols = TERM_MIN_COLS;
 	if (rows == t->rows && cols == t->cols)
 		return;
 	vterm_set_size(t->vt, rows, cols);
+	term_after_resize(t, rows, cols);
 	vterm_screen_flush_damage(t->screen);
 	t->rows = rows;
 	t->cols = cols;

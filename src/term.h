@@ -52,7 +52,15 @@ struct term_cell {
 	short		 fg, bg;	/* palette index 0-255; -1 default */
 };
 
-/* A terminal of ROWS x COLS; NULL when out of memory. */
+/*
+ * The narrowest terminal: libvterm 0.1.4 writes through a NULL pointer
+ * when a wide character arrives on a one-column screen (found by
+ * tests/fuzz/fuzz-vterm.c), so term_new and term_resize never go below.
+ */
+#define TERM_MIN_COLS	2
+
+/* A terminal of ROWS x COLS (at least 1 x TERM_MIN_COLS); NULL when out
+ * of memory. */
 struct term	*term_new(int rows, int cols);
 void		 term_free(struct term *);
 /* Bytes from the node's PTY. */

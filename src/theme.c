@@ -453,9 +453,12 @@ read_file(const char *path, char **out, size_t *outlen)
 	}
 	n = fread(buf, 1, THEME_MAX_BYTES + 1, f);
 	if (ferror(f) || n > THEME_MAX_BYTES) {
+		/* A directory opens, and reads fail with EISDIR: say so. */
+		int	error = ferror(f) ? errno : EFBIG;
+
 		free(buf);
 		fclose(f);
-		errno = EFBIG;
+		errno = error;
 		return (-1);
 	}
 	fclose(f);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # run-all.sh BUILDDIR -- everything `make check` runs, in order (with
 # CHECK_FULL=1, as `make check-full` sets it, tests/full/ too):
-#   unit suites (cmocka), the layer rule, compatibility tests against the
+#   unit suites (cmocka), the fuzz corpus replayed, the layer rule, compatibility tests against the
 #   installed peer tools, then a simulated cluster (tests/sim/simcluster)
 #   for the integration and TUI tests, torn down at the end even after a
 #   failure. Ends with one summary line: "N passed, N failed".
@@ -56,6 +56,12 @@ trap 'sim_down' EXIT
 for t in "$builddir"/tests/test-*; do
 	[ -x "$t" ] || continue
 	run_suite "unit-$(basename "$t")" sh -c "CMOCKA_MESSAGE_OUTPUT=TAP '$t'"
+done
+# The fuzz targets' kept corpus (seeds and every crash found), replayed.
+for t in "$builddir"/tests/replay-*; do
+	[ -x "$t" ] || continue
+	n=${t##*/replay-}
+	run_suite "fuzz-replay-$n" "$t" "tests/fuzz/corpus/$n"
 done
 run_suite layers tests/check-layers.sh
 for t in tests/compat/[0-9]*.sh; do

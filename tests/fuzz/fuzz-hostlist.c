@@ -3,7 +3,8 @@
  *
  * Each input is a host list expression. Besides not crashing (ASan,
  * UBSan), these properties must hold:
- *  - a failed hostlist_add leaves the list unchanged and sets a cause;
+ *  - a failed hostlist_add leaves the list unchanged and sets a cause,
+ *    one printable line;
  *  - the list has no duplicates, and every name is found at its index;
  *  - the nodeset-style fold parses back to exactly the same set of hosts,
  *    and so does the dshbak-style fold whenever it parses at all;
@@ -68,10 +69,16 @@ parse(const char *s)
 {
 	struct hostlist	*hl = hostlist_create();
 	char		*cause = NULL;
+	size_t		 i;
 
 	if (hostlist_add(hl, s, &cause) != 0) {
 		if (cause == NULL || hostlist_count(hl) != 0)
 			abort();
+		for (i = 0; cause[i] != '\0'; i++) {
+			/* One printable line: it goes to the terminal. */
+			if ((unsigned char)cause[i] < 0x20 || cause[i] == 0x7f)
+				abort();
+		}
 		free(cause);
 		hostlist_free(hl);
 		return (NULL);

@@ -113,6 +113,55 @@ test_screen_and_hash(void **state)
 	term_free(b);
 }
 
+/*
+ * What a node can send that libvterm 0.1.4 gets wrong (tests/fuzz found
+ * each): REP is done by term.c, a resize keeps the cursor and the scroll
+ * region on the screen, and the screen is never narrower than 2 columns.
+ */
+static void
+test_hostile_sequences(void **state)
+{
+	struct term	*t = term_new(4, 10);
+	char		 line[64];
+	int		 r, k, v;
+
+	(void)state;
+	/* REP before any character: nothing (libvterm looped forever). */
+	term_feed(t, "\033[5b", 4);
+	term_row_text(t, 0, line, sizeof line);
+	assert_string_equal(line, "");
+	/* REP repeats the last character, split across feeds too. */
+	term_feed(t, "ab\033[", 4);
+	term_feed(t, "3b|", 3);
+	term_row_text(t, 0, line, sizeof line);
+	assert_string_equal(line, "abbbb|");
+	/* Not past the row: 4 cells left, 99 asked. */
+	term_feed(t, "\033[99b", 5);
+	term_row_text(t, 0, line, sizeof line);
+	assert_string_equal(line, "abbbb|||||");
+	/* A wide character at the last cell: no crash, the row is full. */
+	term_feed(t, "\r\n\xe4\xb8\xad\033[;200H\033[b", 12);
+	term_row_text(t, 1, line, sizeof line);
+	assert_string_equal(line, "\xe4\xb8\xad");
+	term_feed(t, "\033[2;1H\xe4\xb8\xad\033[9b", 13);
+	term_row_text(t, 1, line, sizeof line);
+	assert_string_equal(line, "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+	    "\xe4\xb8\xad\xe4\xb8\xad");
+	/* A private sequence ending in b is not REP. */
+	term_feed(t, "\033[?5b", 5);
+	/* Shrinking below the cursor and the scroll region. */
+	term_feed(t, "\033[2;4r\033[4;1Hxyz\033", 13);
+	term_resize(t, 2, 10);
+	term_cursor(t, &r, &k, &v);
+	assert_true(r >= 0 && r < 2 && k >= 0 && k < 10);
+	term_feed(t, "[J\033M\033[L\n\n\n", 11);
+	term_resize(t, 3, 1);
+	term_size(t, &r, &k);
+	assert_int_equal(k, TERM_MIN_COLS);
+	term_feed(t, "\xe4\xb8\xad\xe4\xb8\xad", 6);
+	term_free(t);
+}
+
 static void
 test_memory(void **state)
 {
@@ -338,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_keys_follow_modes),
 		cmocka_unit_test(test_answers_go_to_the_node),
 		cmocka_unit_test(test_screen_and_hash),
+		cmocka_unit_test(test_hostile_sequences),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_broadcast_keys),
 		cmocka_unit_test(test_paste_held),
