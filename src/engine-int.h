@@ -289,6 +289,7 @@ struct engine {
 	int		 sched;		/* 1: jobs may be able to start */
 
 	uint64_t	 next_tick;
+	uint64_t	 next_reap;	/* engine_reap at most once a tick */
 	struct knownhosts *kh;
 	struct audit	*audit;
 	char		*audit_warning;	/* audit log could not be opened */
