@@ -102,11 +102,6 @@ TUI_POLL=0.5
 trap cleanup EXIT
 ok() { pass=$((pass + 1)); echo "ok - $*"; }	# lib.sh has its own
 not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-ctpid() {  # the clustertop under the tmux pane's shell
-	local sh
-	sh=$($TUI_TMUX display-message -p '#{pane_pid}' 2>/dev/null) || return 1
-	ps -o pid= --ppid "$sh" | head -n 1 | tr -d ' '
-}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 up_re="nodes $N/$N up"
@@ -118,7 +113,7 @@ dash() {
 	t=$(now)
 	CLUSTERTOP_STATS=$work/stats.json tui_start 200 $(( $2 + 8 )) --interval "$INTERVAL" -w "$1"
 	PID=""
-	for _ in 1 2 3 4 5 6 7 8 9 10; do PID=$(ctpid) && [ -n "$PID" ] && break; sleep 0.5; done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do PID=$(tui_pid) && [ -n "$PID" ] && break; sleep 0.5; done
 	tui_wait "nodes $2/$2 up" 1200 || return 1
 	UP_S=$(since "$t")
 }
@@ -156,6 +151,7 @@ if [ -n "$PID" ]; then
 	l1=$(stat_field lines); c1=$(cpu_ticks "$PID"); secs=$(since "$s0")
 	hz=$(getconf CLK_TCK)
 	rss_all=$(rss_kb "$PID")
+	measure "dashboard fds: $(ls "/proc/$PID/fd" | wc -l) open, limit $(awk '/^Max open files/ { print $4 "/" $5 }' "/proc/$PID/limits") (soft/hard: raised to the hard limit at start)"
 	measure "dashboard CPU on $N nodes at 200x60, $INTERVAL s samples: $(( c1 - c0 )) ticks in $secs s = $(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v s="$secs" 'BEGIN { printf "%.2f", 100 * t / hz / s }')% of one core; RSS ${rss_all} KiB"
 	measure "sample lines received: $(( l1 - l0 )) in $secs s ($(awk -v l=$(( l1 - l0 )) -v s="$secs" 'BEGIN { printf "%.0f", l / s }')/s); CPU per line $(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v l=$(( l1 - l0 )) 'BEGIN { if (l > 0) printf "%.1f", 1e6 * t / hz / l; else print "n/a" }') us"
 	measure "projected at 1 s samples from all $N nodes ($N lines/s): $(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v l=$(( l1 - l0 )) -v n="$N" 'BEGIN { if (l > 0) printf "%.2f", 100 * n * t / hz / l; else print "n/a" }')% of one core"
