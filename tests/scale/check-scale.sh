@@ -7,17 +7,16 @@
 #   1. cold connect + one round: `clustertop exec hostname` on all nodes;
 #      every node answers its own name, exit 0
 #   2. a warm round (`clustertop bench --rounds 3`)
-#   3. the dashboard in tmux, one row per node (a window of N+8 rows):
-#      every node up with samples, Slurm's down nodes shown down; then, at
-#      200x60, its CPU (utime+stime) over SCALE_CPU_S seconds (default 60)
-#      and its RSS
+#   3. the dashboard in tmux: RSS per connected node (200x60 on the first
+#      64 nodes, then on all N: the growth divided by N-64, < 256 KiB); its
+#      CPU (utime+stime) over SCALE_CPU_S seconds (default 60) at 200x60;
+#      then a window of N+8 rows: every node up with samples, Slurm's down
+#      nodes shown down
 #   4. the console (`:`) on every node: `uname -s` gives one block with the
 #      folded list, `hostname` N blocks, the last one reached with G
 #   5. a mass outage: sshd (listener and sessions) killed on half the
 #      nodes; the dashboard shows them lost, the rest stay up; sshd started
 #      again; every node comes back (reconnect with backoff and jitter)
-#   6. RSS per connected node: the dashboard on the first 64 nodes against
-#      all N (the growth divided by N-64)
 #
 # Not part of `make check` (CI has 90 minutes for everything). Every wait
 # is a bounded poll for an event; the measurements are printed, never
@@ -106,25 +105,54 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 up_re="nodes $N/$N up"
 
-# dash HOSTS COUNT: the dashboard on HOSTS, one row per node; waits until
-# COUNT are up; sets PID and UP_S (seconds to all up)
+# dash HOSTS COUNT ROWS: the dashboard on HOSTS in a 200xROWS window;
+# waits until COUNT are up; sets PID and UP_S (seconds to all up)
 dash() {
 	local t
 	t=$(now)
-	CLUSTERTOP_STATS=$work/stats.json tui_start 200 $(( $2 + 8 )) --interval "$INTERVAL" -w "$1"
+	CLUSTERTOP_STATS=$work/stats.json tui_start 200 "$3" --interval "$INTERVAL" -w "$1"
 	PID=""
 	for _ in 1 2 3 4 5 6 7 8 9 10; do PID=$(tui_pid) && [ -n "$PID" ] && break; sleep 0.5; done
 	tui_wait "nodes $2/$2 up" 1200 || return 1
 	UP_S=$(since "$t")
 }
 
-if dash "$hosts" "$N"; then
+# RSS per connected node: the same window (200x60) on the first 64 nodes,
+# then on all N (the growth divided by N-64)
+r64=""
+if (( N > 64 )); then
+	h64=$(head -n 64 "$WCOLL" | paste -sd,)
+	if dash "$h64" 64 60 && sleep 5; then r64=$(rss_kb "$PID"); else not_ok "dashboard on 64 nodes (RSS run)"; fi
+	tui_stop
+fi
+
+if dash "$hosts" "$N" 60; then
 	ok "dashboard: header says $N/$N up"
 	measure "dashboard on $N nodes: all up after $UP_S s (cold connect, paced)"
 else
 	not_ok "dashboard: $N/$N up"; tui_screen | head -n 3 | sed 's/^/#   /'
 fi
-# every row up with a CPU% sample (the window has a row per node)
+if [ -n "$PID" ]; then
+	sleep 5
+	rN=$(rss_kb "$PID")
+	if [ -n "$r64" ]; then
+		per=$(( (rN - r64) / (N - 64) ))
+		measure "RSS (200x60): ${r64} KiB at 64 nodes, ${rN} KiB at $N: $per KiB per added node"
+		if (( per < 256 )); then ok "RSS per connected node $per KiB (< 256 KiB)"
+		else not_ok "RSS per connected node $per KiB (>= 256 KiB)"; fi
+	fi
+	# CPU at a terminal's size, before the 1,024-row window of the frame check
+	stat_field() { jq -r ".$1" "$work/stats.json" 2>/dev/null; }
+	l0=$(stat_field lines); c0=$(cpu_ticks "$PID"); s0=$(now)
+	sleep "$CPU_S"
+	sleep 6	# the stats file is written every 5 s
+	l1=$(stat_field lines); c1=$(cpu_ticks "$PID"); secs=$(since "$s0")
+	hz=$(getconf CLK_TCK)
+	measure "dashboard fds: $(ls "/proc/$PID/fd" | wc -l) open, limit $(awk '/^Max open files/ { print $4 "/" $5 }' "/proc/$PID/limits") (soft/hard: raised to the hard limit at start)"
+	measure "dashboard CPU on $N nodes at 200x60, $INTERVAL s samples: $(( c1 - c0 )) ticks in $secs s = $(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v s="$secs" 'BEGIN { printf "%.2f", 100 * t / hz / s }')% of one core; sample lines received $(awk -v l=$(( l1 - l0 )) -v s="$secs" 'BEGIN { printf "%.0f", l / s }')/s"
+fi
+# every row up with a CPU% sample, in a window with a row per node
+tui_resize 200 $(( N + 8 ))
 if tui_wait_count "^ +[^ ]* *node[0-9]+ +up +[0-9]+\.[0-9]+ " "$N" 240; then
 	ok "dashboard frame: $N rows, every node up with samples"
 else
@@ -141,24 +169,8 @@ if (( K < N )); then
 		not_ok "$last shown up and Slurm-down"; grep -E " $last " "$work/frame.txt" | sed 's/^/#   /'
 	fi
 fi
-if [ -n "$PID" ]; then
-	# CPU at a terminal's size (the 1,024-row window is for the frame check)
-	tui_resize 200 60; sleep 3
-	stat_field() { jq -r ".$1" "$work/stats.json" 2>/dev/null; }
-	l0=$(stat_field lines); c0=$(cpu_ticks "$PID"); s0=$(now)
-	sleep "$CPU_S"
-	sleep 6	# the stats file is written every 5 s
-	l1=$(stat_field lines); c1=$(cpu_ticks "$PID"); secs=$(since "$s0")
-	hz=$(getconf CLK_TCK)
-	rss_all=$(rss_kb "$PID")
-	measure "dashboard fds: $(ls "/proc/$PID/fd" | wc -l) open, limit $(awk '/^Max open files/ { print $4 "/" $5 }' "/proc/$PID/limits") (soft/hard: raised to the hard limit at start)"
-	measure "dashboard CPU on $N nodes at 200x60, $INTERVAL s samples: $(( c1 - c0 )) ticks in $secs s = $(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v s="$secs" 'BEGIN { printf "%.2f", 100 * t / hz / s }')% of one core; RSS ${rss_all} KiB"
-	measure "sample lines received: $(( l1 - l0 )) in $secs s ($(awk -v l=$(( l1 - l0 )) -v s="$secs" 'BEGIN { printf "%.0f", l / s }')/s); CPU per line $(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v l=$(( l1 - l0 )) 'BEGIN { if (l > 0) printf "%.1f", 1e6 * t / hz / l; else print "n/a" }') us"
-	measure "projected at 1 s samples from all $N nodes ($N lines/s): $(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v l=$(( l1 - l0 )) -v n="$N" 'BEGIN { if (l > 0) printf "%.2f", 100 * n * t / hz / l; else print "n/a" }')% of one core"
-fi
 
 # --- 4. the console on every node ----------------------------------------------
-tui_resize 200 $(( N + 8 ))
 re() { printf '%s' "$1" | sed 's/[][().*^$]/\\&/g'; }
 all=$("$CLUSTERTOP" hosts -f "^$WCOLL")
 t0=$(now)
@@ -218,25 +230,6 @@ tui_keys q
 tui_wait "EXIT=0" 60 && ok "dashboard quits with q, exit 0" || not_ok "dashboard exit: $(tui_screen | grep EXIT)"
 [ -r "$work/stats.json" ] && measure "stats: $(cat "$work/stats.json")"
 tui_stop
-
-# --- 6. RSS per connected node ----------------------------------------------------
-if (( N > 64 )); then
-	h64=$(head -n 64 "$WCOLL" | paste -sd,)
-	if dash "$h64" 64 && sleep 5 && r64=$(rss_kb "$PID"); then
-		tui_stop
-		if dash "$hosts" "$N" && sleep 5 && rN=$(rss_kb "$PID"); then
-			per=$(( (rN - r64) / (N - 64) ))
-			measure "RSS: ${r64} KiB at 64 nodes, ${rN} KiB at $N: $per KiB per added node"
-			if (( per < 256 )); then ok "RSS per connected node $per KiB (< 256 KiB)"
-			else not_ok "RSS per connected node $per KiB (>= 256 KiB)"; fi
-		else
-			not_ok "dashboard on $N nodes (RSS run)"
-		fi
-	else
-		not_ok "dashboard on 64 nodes (RSS run)"
-	fi
-	tui_stop
-fi
 
 echo "# check-scale: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
