@@ -11,6 +11,10 @@
 #   make demo       deps + build + 8-node simulated cluster + clustertop on it
 #   make demo-down  remove the demo's simulated cluster
 #   make bench      deps + build + 64-node sim + clustertop against its peer tools
+#                   (BENCH_NODES=1024: the 1,024-node figures too)
+#   make check-scale deps + build + 1,024-node sim (slurmd on 64): connect all,
+#                   a round, the dashboard frame at 1,024 rows, a mass outage of
+#                   512 nodes and recovery, RSS per node (not in make check)
 #   make install    PREFIX=/usr/local: binary, man page, themes
 #
 # Objects go to $(BUILDDIR) (default build/); a check build goes to
@@ -54,7 +58,7 @@ CHECKDIR	:= build/check
 CHECK_VARS	:= BUILDDIR=$(CHECKDIR) OPT="-O1 -g -fno-omit-frame-pointer" \
 		   SAN="-fsanitize=address,undefined" WERROR=-Werror
 
-.PHONY: all deps check check-full check-paths check-build unit integration demo demo-down bench \
+.PHONY: all deps check check-full check-paths check-build unit integration demo demo-down bench check-scale \
 	install clean screenshots fuzz fuzz-bins layers units
 
 all: $(BIN)
@@ -138,6 +142,10 @@ demo-down:
 
 bench: deps all
 	tests/bench/run-bench.sh $(BIN)
+
+# SCALE_NODES (1024), SCALE_SLURMD (64), SIM_ID (9); see tests/scale/check-scale.sh
+check-scale: deps all
+	CLUSTERTOP=$(CURDIR)/$(BIN) tests/scale/check-scale.sh
 
 screenshots: all
 	tests/tui/screenshots.sh $(BIN)

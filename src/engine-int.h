@@ -291,6 +291,8 @@ struct engine {
 	int		 sched;		/* 1: jobs may be able to start */
 
 	uint64_t	 next_tick;
+	uint64_t	 next_reap;	/* engine_reap at most once a tick */
+	int		 reap_now;	/* a job was released: reap this turn */
 	struct knownhosts *kh;
 	struct audit	*audit;
 	char		*audit_warning;	/* audit log could not be opened */

@@ -242,6 +242,7 @@ engine_job_release(struct engine *e, uint32_t id)
 	if (j->nended != j->n)
 		engine_job_cancel(e, id);
 	j->released = 1;
+	e->reap_now = 1;
 }
 
 /* End a job node once: set its result and fire the events. */

@@ -91,6 +91,8 @@ struct tui {
 	uint64_t		 key_pending_ms; /* first undrawn key; 0 none */
 	uint64_t		 start_ms;
 	unsigned long		 frames, keys_drawn;
+	unsigned long		 lines;		/* metric stream lines received */
+	uint64_t		 stats_ms;	/* $CLUSTERTOP_STATS last written */
 	double			 draw_ms_sum, draw_ms_max;
 	double			 key_ms_sum, key_ms_max;
 };
@@ -310,6 +312,7 @@ on_engine_event(const struct engine_event *ev, void *arg)
 			    t->metrics_cmd);
 		break;
 	case ENGINE_EV_STREAM_LINE:
+		t->lines++;
 		cluster_node_line(t->c, (size_t)i, ev->data, ev->len, now);
 		break;
 	case ENGINE_EV_LOG:
@@ -1037,6 +1040,8 @@ now_precise_ms(void)
 	return ((double)ts.tv_sec * 1000 + (double)ts.tv_nsec / 1e6);
 }
 
+static void write_stats(struct tui *);
+
 /* One frame; keep the timings $CLUSTERTOP_STATS asks for. */
 static void
 draw(struct tui *t, uint64_t now)
@@ -1060,6 +1065,11 @@ draw(struct tui *t, uint64_t now)
 			t->key_ms_max = ms;
 		t->key_pending_ms = 0;
 	}
+	/* every 5 s too, so that a long run can be measured over a window */
+	if (now >= t->stats_ms + 5000) {
+		t->stats_ms = now;
+		write_stats(t);
+	}
 }
 
 static void
@@ -1068,21 +1078,31 @@ write_stats(struct tui *t)
 	const char	*path = getenv("CLUSTERTOP_STATS");
 	struct timespec	 ts;
 	double		 cpu = 0, wall;
+	char		*tmp;
 	FILE		*f;
 
-	if (path == NULL || *path == '\0' || (f = fopen(path, "w")) == NULL)
+	if (path == NULL || *path == '\0' || asprintf(&tmp, "%s.tmp", path) == -1)
 		return;
+	if ((f = fopen(tmp, "w")) == NULL) {
+		free(tmp);
+		return;
+	}
 	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
 		cpu = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	wall = (double)(now_ms() - t->start_ms) / 1000;
 	fprintf(f, "{\"nodes\": %zu, \"wall_s\": %.3f, \"cpu_s\": %.3f, "
 	    "\"frames\": %lu, \"draw_ms_avg\": %.3f, \"draw_ms_max\": %.3f, "
 	    "\"keys\": %lu, \"key_to_frame_ms_avg\": %.3f, "
-	    "\"key_to_frame_ms_max\": %.3f}\n", t->c->n, wall, cpu, t->frames,
+	    "\"key_to_frame_ms_max\": %.3f, \"lines\": %lu}\n", t->c->n, wall, cpu,
+	    t->frames,
 	    t->frames ? t->draw_ms_sum / (double)t->frames : 0, t->draw_ms_max,
 	    t->keys_drawn, t->keys_drawn ? t->key_ms_sum /
-	    (double)t->keys_drawn : 0, t->key_ms_max);
-	fclose(f);
+	    (double)t->keys_drawn : 0, t->key_ms_max, t->lines);
+	if (fclose(f) == 0)
+		rename(tmp, path);	/* readers never see half a file */
+	else
+		unlink(tmp);
+	free(tmp);
 }
 
 static void

@@ -11,7 +11,15 @@
 #
 # BENCH_ONLY=push runs only the push part (pdcp, parallel scp, push, and
 # the same three with AES-GCM forced on the peers too); the sim is then
-# BENCH_PUSH_NODES nodes.
+# BENCH_PUSH_NODES nodes. BENCH_ONLY=rounds runs only the command rounds
+# and the dashboard.
+#
+# From 256 nodes on (BENCH_NODES=1024: see docs/bench.md) it adds the
+# peers at fanout 256 (pdsh fresh, pdsh and clush over warm masters), the
+# cold comparison against pdsh's best fanout, and the dashboard: CPU
+# (utime+stime) over BENCH_DASH_S seconds (60) at 200x60 with 1 s samples,
+# and RSS per node. Fresh-connection rounds are BENCH_FRESH_ROUNDS (1 from
+# 256 nodes on: one round of pdsh fresh on 1,024 nodes takes minutes).
 set -u
 bin=$(readlink -f "${1:-build/clustertop}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,11 +28,14 @@ export SIM_ID=${BENCH_SIM_ID:-8}
 nodes=${BENCH_NODES:-64}
 rounds=${BENCH_ROUNDS:-5}
 push_nodes=${BENCH_PUSH_NODES:-16}
+big=0; [ "$nodes" -ge 256 ] && big=1
+fresh_rounds=${BENCH_FRESH_ROUNDS:-$([ "$big" = 1 ] && echo 1 || echo "$rounds")}
+dash_s=${BENCH_DASH_S:-60}
 only=${BENCH_ONLY:-all}
 case $only in
-all) ;;
+all|rounds) ;;
 push) nodes=$push_nodes ;;
-*) echo "run-bench.sh: BENCH_ONLY: all or push" >&2; exit 2 ;;
+*) echo "run-bench.sh: BENCH_ONLY: all, rounds or push" >&2; exit 2 ;;
 esac
 out=${BENCH_OUT:-$root/bench-results}
 mkdir -p "$out"
@@ -58,7 +69,7 @@ has_cmd() { "$bin" "$1" --help >/dev/null 2>&1 || ! "$bin" "$1" 2>&1 | grep -q '
 
 echo "bench: booting a $nodes-node simulated cluster (SIM_ID=$SIM_ID)"
 t0=$(now)
-tests/sim/simcluster up -n "$nodes" >"$work/sim-up.log" 2>&1 || { tail "$work/sim-up.log"; exit 1; }
+tests/sim/simcluster up -n "$nodes" ${BENCH_SLURMD:+--slurmd "$BENCH_SLURMD"} >"$work/sim-up.log" 2>&1 || { tail "$work/sim-up.log"; exit 1; }
 sim_up_s=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
 eval "$(tests/sim/simcluster env)"
 hostfile=$(tests/sim/simcluster env --json | jq -r .files.hostfile)
@@ -75,19 +86,32 @@ results=()
 add() { results+=("$1=$2"); printf '  %-44s %s\n' "$1" "$2"; }
 
 ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan ct_server=nan
-if [ "$only" = all ]; then
-echo "bench: command rounds on $nodes nodes (median of $rounds)"
-pdsh_fresh=$(PDSH_SSH_ARGS_APPEND="-F $sshcfg" time_rounds "$rounds" pdsh -f 64 -w "^$hostfile" hostname)
+pdsh_warm256=nan clush_warm256=nan pdsh_fresh256=nan pdsh_fresh_best=nan dash_cpu_pct=nan dash_rss_kb=nan
+if [ "$only" != push ]; then
+echo "bench: command rounds on $nodes nodes (median of $rounds; fresh connections: $fresh_rounds)"
+pdsh_fresh=$(PDSH_SSH_ARGS_APPEND="-F $sshcfg" time_rounds "$fresh_rounds" pdsh -f 64 -w "^$hostfile" hostname)
 add pdsh_fresh_s "$pdsh_fresh"
+pdsh_fresh_best=$pdsh_fresh
+if [ "$big" = 1 ]; then
+	pdsh_fresh256=$(PDSH_SSH_ARGS_APPEND="-F $sshcfg" time_rounds "$fresh_rounds" pdsh -f 256 -w "^$hostfile" hostname)
+	add pdsh_fresh_f256_s "$pdsh_fresh256"
+	pdsh_fresh_best=$(printf '%s\n' "$pdsh_fresh" "$pdsh_fresh256" | grep -v nan | sort -g | head -n 1)
+fi
 PDSH_SSH_ARGS_APPEND="-F $cmcfg" pdsh -f 64 -w "^$hostfile" true >/dev/null 2>&1	# warm the masters
 pdsh_warm=$(PDSH_SSH_ARGS_APPEND="-F $cmcfg" time_rounds "$rounds" pdsh -f 64 -w "^$hostfile" hostname)
 add pdsh_controlmaster_s "$pdsh_warm"
 clush_warm=$(time_rounds "$rounds" clush -f 64 -o "-F $cmcfg" -w "$all" hostname)
 add clush_controlmaster_s "$clush_warm"
+if [ "$big" = 1 ]; then
+	pdsh_warm256=$(PDSH_SSH_ARGS_APPEND="-F $cmcfg" time_rounds "$rounds" pdsh -f 256 -w "^$hostfile" hostname)
+	add pdsh_controlmaster_f256_s "$pdsh_warm256"
+	clush_warm256=$(time_rounds "$rounds" clush -f 256 -o "-F $cmcfg" -w "$all" hostname)
+	add clush_controlmaster_f256_s "$clush_warm256"
+fi
 
 ct_cold=nan ct_warm=nan ct_rss_kb=nan
 if has_cmd exec; then
-	ct_cold=$(time_rounds "$rounds" "$bin" exec -f 64 -w "^$hostfile" hostname)
+	ct_cold=$(time_rounds "$fresh_rounds" "$bin" exec -f 64 -w "^$hostfile" hostname)
 	/usr/bin/time -f %M -o "$work/rss" "$bin" exec -w "^$hostfile" true >/dev/null 2>&1
 	ct_rss_kb=$(cat "$work/rss")
 fi
@@ -115,6 +139,35 @@ if has_cmd server; then
 fi
 add clustertop_exec_via_server_s "$ct_server"
 add clustertop_server_max_rss_kb "$ct_server_rss_kb"
+if [ "$big" = 1 ]; then
+	echo "bench: the dashboard on $nodes nodes, 200x60, 1 s samples, CPU over $dash_s s"
+	tsock=ctbench$$
+	tmux -L "$tsock" -f /dev/null new-session -d -x 200 -y 60 \
+	    "TERM=tmux-256color CLUSTERTOP_STATS=$work/dash.json $(printf %q "$bin") --interval 1 -w $(printf %q "^$hostfile") 2>$work/dash.err; sleep 600"
+	for i in $(seq 1 1200); do
+		tmux -L "$tsock" capture-pane -p 2>/dev/null | grep -q "nodes $nodes/$nodes up" && break
+		sleep 0.5
+	done
+	sleep 5
+	dsh=$(tmux -L "$tsock" display-message -p '#{pane_pid}')
+	dpid=$(ps -o pid= --ppid "$dsh" | head -n 1 | tr -d ' ')
+	if [ -n "$dpid" ]; then
+		l0=$(jq -r .lines "$work/dash.json" 2>/dev/null || echo 0)
+		c0=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat"); sleep "$dash_s"
+		c1=$(awk '{ print $14 + $15 }' "/proc/$dpid/stat")
+		sleep 6	# CLUSTERTOP_STATS is rewritten every 5 s
+		l1=$(jq -r .lines "$work/dash.json" 2>/dev/null || echo 0)
+		add dashboard_sample_lines_per_s "$(awk -v l=$((l1 - l0)) -v s="$((dash_s + 6))" 'BEGIN { printf "%.0f", l / s }')"
+		dash_cpu_pct=$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v s="$dash_s" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+		dash_rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$dpid/status")
+		tmux -L "$tsock" capture-pane -p | head -n 1 | sed 's/^/  screen: /'
+	fi
+	tmux -L "$tsock" kill-server 2>/dev/null
+	add dashboard_cpu_pct_of_core "$dash_cpu_pct"
+	add dashboard_rss_kb "$dash_rss_kb"
+fi
+fi
+if [ "$only" = all ]; then
 
 echo "bench: grouping 200,000 lines from 1,000 hosts, 5 distinct outputs"
 gen=tests/bench/gen-bak-input.sh
@@ -138,6 +191,8 @@ add clustertop_bak_c_s "$ct_bak"
 add bak_output_identical "$bak_same"
 fi
 
+pdcp_s=nan scp_s=nan ct_push=nan pdcp_gcm_s=nan scp_gcm_s=nan ct_push_gcm=nan ct_push_chacha=nan
+if [ "$only" != rounds ]; then
 echo "bench: pushing 100 MiB to $push_nodes nodes"
 head -c $((100 * 1024 * 1024)) /dev/urandom >"$work/payload"
 pdcp_s=$(PDSH_SSH_ARGS_APPEND="-F $cmcfg" time_rounds 3 pdcp -w "$first16" "$work/payload" /tmp/payload.pdcp)
@@ -169,12 +224,21 @@ if has_cmd push; then
 fi
 add clustertop_push_aes_gcm_100MiB_s "$ct_push_gcm"
 add clustertop_push_chacha20_100MiB_s "$ct_push_chacha"
+fi
 
 echo
 echo "ratios (clustertop / peer; lower is better)              target"
 printf '  %-50s %-8s %s\n' "warm round vs pdsh+ControlMaster" "$(ratio "$ct_warm" "$pdsh_warm")" "<= 0.2"
 printf '  %-50s %-8s %s\n' "cold exec vs pdsh fresh ssh" "$(ratio "$ct_cold" "$pdsh_fresh")" "<= 0.5"
 printf '  %-50s %-8s %s\n' "exec via a warm server vs pdsh+ControlMaster" "$(ratio "$ct_server" "$pdsh_warm")" "<= 0.1"
+if [ "$big" = 1 ]; then
+	printf '  %-50s %-8s %s\n' "warm round vs pdsh -f 256 +ControlMaster" "$(ratio "$ct_warm" "$pdsh_warm256")" "<= 0.2"
+	printf '  %-50s %-8s %s\n' "warm round vs clush -f 64 +ControlMaster" "$(ratio "$ct_warm" "$clush_warm")" "<= 0.2"
+	printf '  %-50s %-8s %s\n' "warm round vs clush -f 256 +ControlMaster" "$(ratio "$ct_warm" "$clush_warm256")" "<= 0.2"
+	printf '  %-50s %-8s %s\n' "cold exec vs pdsh fresh, its best fanout" "$(ratio "$ct_cold" "$pdsh_fresh_best")" "<= 0.5"
+	printf '  %-50s %-8s %s\n' "dashboard CPU, % of one core (200x60, 1 s)" "$dash_cpu_pct" "< 5"
+	printf '  %-50s %-8s %s\n' "dashboard RSS per node (KiB, whole process)" "$(awk -v r="$dash_rss_kb" -v n="$nodes" 'BEGIN { if (r == "nan") print "n/a"; else printf "%.0f", r / n }')" "< 256"
+fi
 printf '  %-50s %-8s %s\n' "bak -c vs dshbak -c" "$(ratio "$ct_bak" "$dshbak_s")" "<= 0.1"
 printf '  %-50s %-8s %s\n' "push vs pdcp" "$(ratio "$ct_push" "$pdcp_s")" "<= 0.667"
 printf '  %-50s %-8s %s\n' "push vs parallel scp" "$(ratio "$ct_push" "$scp_s")" "<= 0.667"
@@ -195,6 +259,10 @@ printf '  %-50s %-8s %s\n' "exec max RSS per node (KiB, whole process)" "$rss_pe
 	echo "  \"ratio_warm_vs_pdsh_cm\": \"$(ratio "$ct_warm" "$pdsh_warm")\","
 	echo "  \"ratio_cold_vs_pdsh_fresh\": \"$(ratio "$ct_cold" "$pdsh_fresh")\","
 	echo "  \"ratio_exec_server_vs_pdsh_cm\": \"$(ratio "$ct_server" "$pdsh_warm")\","
+	echo "  \"ratio_cold_vs_pdsh_fresh_best\": \"$(ratio "$ct_cold" "$pdsh_fresh_best")\","
+	echo "  \"ratio_warm_vs_pdsh_cm_f256\": \"$(ratio "$ct_warm" "$pdsh_warm256")\","
+	echo "  \"ratio_warm_vs_clush_cm\": \"$(ratio "$ct_warm" "${clush_warm:-nan}")\","
+	echo "  \"ratio_warm_vs_clush_cm_f256\": \"$(ratio "$ct_warm" "$clush_warm256")\","
 	echo "  \"ratio_bak_vs_dshbak\": \"$(ratio "$ct_bak" "$dshbak_s")\","
 	echo "  \"ratio_push_vs_pdcp\": \"$(ratio "$ct_push" "$pdcp_s")\","
 	echo "  \"ratio_push_vs_scp\": \"$(ratio "$ct_push" "$scp_s")\","
