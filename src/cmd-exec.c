@@ -546,7 +546,7 @@ cmd_exec_main(int argc, char **argv)
 	struct engine_config	 cfg;
 	struct engine_job_spec	 spec;
 	struct inventory	*inv = NULL;
-	struct sigaction	 sa, oldsa;
+	struct sigaction	 sa, oldsa, oldterm, oldhup;
 	const struct engine_job_result *r;
 	char			*cause = NULL, *command = NULL, *in = NULL;
 	size_t			 inlen = 0, i, clen;
@@ -667,7 +667,10 @@ cmd_exec_main(int argc, char **argv)
 	sa.sa_handler = exec_sigint;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &oldsa);
-	sigaction(SIGTERM, &sa, NULL);
+	/* A closed terminal (SIGHUP) or a kill stops the remote commands
+	 * as Ctrl-C does: dying at once would leave them running. */
+	sigaction(SIGTERM, &sa, &oldterm);
+	sigaction(SIGHUP, &sa, &oldhup);
 
 	engine_connect(x.e, -1);
 	x.job = engine_job_start(x.e, &spec, &cause);
@@ -714,6 +717,8 @@ cmd_exec_main(int argc, char **argv)
 out:
 	fflush(stdout);
 	sigaction(SIGINT, &oldsa, NULL);
+	sigaction(SIGTERM, &oldterm, NULL);
+	sigaction(SIGHUP, &oldhup, NULL);
 	engine_free(x.e);
 	for (i = 0; i < x.nnodes; i++) {
 		free(x.nodes[i].out.data);

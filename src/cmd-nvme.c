@@ -517,7 +517,7 @@ cmd_nvme_main(int argc, char **argv)
 	struct cliopt		 opt;
 	struct engine_config	 cfg;
 	struct inventory	*inv = NULL;
-	struct sigaction	 sa, oldint, oldterm;
+	struct sigaction	 sa, oldint, oldterm, oldhup;
 	struct nvme_plan	*shown = NULL;
 	const char		*sub;
 	char			*cause = NULL, *end;
@@ -629,6 +629,7 @@ cmd_nvme_main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &oldint);
 	sigaction(SIGTERM, &sa, &oldterm);
+	sigaction(SIGHUP, &sa, &oldhup);	/* as Ctrl-C: stop the remote side */
 	engine_connect(x.e, -1);
 
 	if (nvme_scan_all(&x, raw) != 0) {
@@ -692,6 +693,7 @@ cmd_nvme_main(int argc, char **argv)
 out:
 	sigaction(SIGINT, &oldint, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
+	sigaction(SIGHUP, &oldhup, NULL);
 	engine_free(x.e);
 	for (i = 0; i < x.n; i++) {
 		nvme_plan_free(&x.nodes[i].plan);
