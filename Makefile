@@ -3,9 +3,12 @@
 #   make            build build/clustertop (optimised, strict warnings)
 #   make deps       install the Debian packages that build, tests, demo and bench need
 #   make check      deps + sanitizer build (-Werror, ASan/UBSan) + unit tests +
-#                   simulated cluster + integration and TUI tests + summary
+#                   simulated cluster + integration and TUI tests + the fault
+#                   matrix's CI cells + summary
 #   make check-paths  make check three times, from fresh clones under /tmp,
 #                   under /root with a space, and a path over 100 characters
+#   make check-faults  sanitizer build + every cell of the fault matrix
+#                   (tests/faults), table written to docs/reliability.md
 #   make demo       deps + build + 8-node simulated cluster + clustertop on it
 #   make demo-down  remove the demo's simulated cluster
 #   make bench      deps + build + 64-node sim + clustertop against its peer tools
@@ -46,7 +49,7 @@ CHECKDIR	:= build/check
 CHECK_VARS	:= BUILDDIR=$(CHECKDIR) OPT="-O1 -g -fno-omit-frame-pointer" \
 		   SAN="-fsanitize=address,undefined" WERROR=-Werror
 
-.PHONY: all deps check check-paths check-build unit integration demo demo-down bench \
+.PHONY: all deps check check-paths check-build check-faults unit integration demo demo-down bench \
 	install clean screenshots fuzz layers
 
 all: $(BIN)
@@ -90,6 +93,10 @@ check: deps
 # row (45-90 min: too long for CI next to make check itself).
 check-paths: deps
 	tests/check-paths.sh
+
+check-faults: deps
+	$(MAKE) $(CHECK_VARS) all
+	tests/faults/check-faults.sh $(CHECKDIR)
 
 unit: check-build
 	tests/run-unit.sh $(CHECKDIR)

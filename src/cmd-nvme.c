@@ -41,6 +41,7 @@
 #define NVME_OUTPUT_CAP		(8UL * 1024 * 1024)
 #define NVME_SCAN_TIMEOUT_MS	120000
 #define NVME_EXIT_NODE		255
+#define NVME_EXIT_INTERRUPT	130
 
 struct nvme_node {
 	const char	*name;
@@ -62,12 +63,14 @@ struct nvme_ctx {
 };
 
 static volatile sig_atomic_t nvme_interrupted;
+static volatile sig_atomic_t nvme_was_interrupted;	/* exit 130 at the end */
 
 static void
 nvme_sigint(int sig)
 {
 	(void)sig;
 	nvme_interrupted++;
+	nvme_was_interrupted = 1;
 }
 
 static void
@@ -691,6 +694,8 @@ cmd_nvme_main(int argc, char **argv)
 		status = NVME_EXIT_NODE;
 
 out:
+	if (nvme_was_interrupted)
+		status = NVME_EXIT_INTERRUPT;
 	sigaction(SIGINT, &oldint, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
 	sigaction(SIGHUP, &oldhup, NULL);

@@ -17,7 +17,7 @@
 #   --doc FILE  write the final table to FILE (docs/reliability.md)
 #
 # Env: SIM_ID (a sim that is up, >= 4 nodes), CLUSTERTOP (the binary),
-# FAULTS_CELL_TIMEOUT (seconds per cell, default 150: a cell that passes
+# FAULTS_CELL_TIMEOUT (seconds per cell, default 240: a cell that passes
 # it is killed and counted as a hang). Output: one TAP line per cell
 # (n.a. and not-written cells are "# " comments, not counted), then the
 # table. Exit 0 when no cell failed.
@@ -30,7 +30,7 @@ SIM=$root/tests/sim/simcluster
 CT=${CLUSTERTOP:-$root/build/check/clustertop}
 : "${SIM_ID:?SIM_ID must name a running sim}"
 export SIM_ID CLUSTERTOP=$CT
-CELL_TIMEOUT=${FAULTS_CELL_TIMEOUT:-150}
+CELL_TIMEOUT=${FAULTS_CELL_TIMEOUT:-240}
 
 # Rows and columns, in the order the table shows them.
 FAULTS=(sshd-stopped frozen cut-heal sshd-restarted hostkey-changed rebooted
@@ -287,7 +287,7 @@ c_exec_sighup() { exec_signal HUP; }
 push_setup() {  # DESTDIR: the old content on every node
 	PDIR=$1
 	local n
-	for n in "$F" "${OTHERS[@]}"; do on "$n" "mkdir -p $PDIR && echo old-$TOK > $PDIR/big"; done
+	for n in "$F" "${OTHERS[@]}"; do on "$n" "rm -rf $PDIR; mkdir -p $PDIR && echo old-$TOK > $PDIR/big"; done
 }
 push_bg() {
 	"$CT" push -w "$W" "$BIG" "$PDIR/big" > "$D/out" 2> "$D/err" &
@@ -339,7 +339,14 @@ c_push_rebooted() {
 	push_setup /root/ctf-push
 	push_bg; fault $F reboot; push_wait
 	want "exit 255" [ "$RC" = 255 ]
-	push_common
+	want "$F keeps the old file (no partial DEST)" is_old $F
+	want "no push process left on $F" no_orphans $F
+	want "the others have the new file (sha256)" others_new
+	# SIGKILL left the writer's temporary file; the next push removes it
+	has_tmp $F && echo "#   after the reboot: $(on $F "ls -a $PDIR | grep ct-tmp")"
+	"$CT" push -w "$F" "$BIG" "$PDIR/big" > "$D/out" 2> "$D/err"; RC=$?
+	want "the next push to $F: exit 0, the new file" [ "$RC" = 0 ] && want "...sha256 matches" is_new $F
+	want "...and the dead push's temporary file is gone" no_tmp $F
 	verdict
 }
 c_push_sshd-restarted() {
@@ -401,7 +408,12 @@ block_whole() {  # 0 or 2 marker lines, and with 2, every node's line between th
 	[ "$c" = 0 ] && return 0
 	[ "$c" = 2 ] && [ "$(on "$1" "sed -n '/BEGIN clustertop cluster nodes/,/END clustertop cluster nodes/p' /etc/hosts | grep -c '	node'")" = "$SIM_NODES" ]
 }
-phase3_reset() { local n; for n in "$F" "${OTHERS[@]}"; do on "$n" "sed -i '/BEGIN clustertop cluster nodes/,/END clustertop cluster nodes/d' /etc/hosts; rm -f $PHOST"; done; }
+phase3_reset() {  # /etc/hosts is a bind mount on a sim node: rewrite in place
+	local n
+	for n in "$F" "${OTHERS[@]}"; do
+		on "$n" "h=\$(sed '/BEGIN clustertop cluster nodes/,/END clustertop cluster nodes/d' /etc/hosts) && printf '%s\\n' \"\$h\" > /etc/hosts; rm -f $PHOST"
+	done
+}
 phase3_run() {
 	"$CT" phase run 3 -y --phases "$D/phases.json" --set hostfile=$PHOST -t 3 -w "$W" "$@" > "$D/out" 2> "$D/err"
 	RC=$?
@@ -430,7 +442,7 @@ c_phase3_hostkey-changed() {
 	fault $F new-hostkey
 	phase3_run
 	want "exit 1" [ "$RC" = 1 ]
-	want "stderr or summary names the host key" grep -qi "host-key" "$D/out" "$D/err"
+	want "stderr or summary names the host key" grep -qi "host.key" "$D/out" "$D/err"
 	want "$F untouched" [ "$(hosts_block $F)" = 0 ]
 	local n; for n in "${OTHERS[@]}"; do want "$n has the whole block" [ "$(hosts_block $n)" = 2 ]; done
 	fault $F restore-hostkey
@@ -498,8 +510,9 @@ c_nvme-wipe_sshd-stopped() {
 	for n in "${OTHERS[@]}"; do has_sig "$n" || wiped=$((wiped + 1)); done
 	want "the reachable nodes: wiped all or none ($wiped of 3)" [ "$wiped" = 0 -o "$wiped" = 3 ]
 	fault $F start-sshd
-	"$CT" nvme wipe --dry-run -t 3 -w "$W" > "$D/out2" 2>&1
-	want "the next dry run re-plans: $F's device listed to wipe" grep -qE "^ *$F .*wipe" "$D/out2"
+	"$CT" nvme scan -t 3 -w "$W" > "$D/out2" 2>&1
+	sed 's/^/#   scan: /' "$D/out2"
+	want "the next scan re-plans: $F's device to wipe, the others clean" sh -c "grep -qE '^ *$F .* wipe' '$D/out2' && [ \$(grep -cE '^ *node0[134] .* clean' '$D/out2') = 3 ]"
 	nvme_reset
 	verdict "with $F unreachable, $wiped of the 3 reachable devices were wiped"
 }
@@ -512,7 +525,8 @@ nvme_signal() {
 	sed 's/^/#   /' "$D/out" "$D/err" | tail -n 8
 	want "exit 130, or 0 if it had finished" [ "$RC" = 130 -o "$RC" = 0 ]
 	want "no wipe process left" no_orphans "$F" "${OTHERS[@]}"
-	want "audit end record for the wipe" sh -c "grep '\"event\":\"end\"' '$CLUSTERTOP_AUDIT_LOG' | grep -q 'nvme wipe'"
+	want "audit end record for the scan or wipe that was stopped" sh -c "grep '\"event\":\"end\"' '$CLUSTERTOP_AUDIT_LOG' | grep -q '\"label\":\"nvme'"
+	echo "#   exit $RC"
 	"$CT" nvme wipe --dry-run -t 3 -w "$W" > "$D/out2" 2>&1
 	want "the next dry run re-plans what is left (exit 0)" [ $? = 0 ]
 	nvme_reset
@@ -528,18 +542,21 @@ c_test-slurm_slurmctld-stopped() {
 	sed 's/^/#   /' "$D/out" "$D/err" | tail -n 6
 	fault head start-slurmctld
 	want "exit 1 (the test failed)" [ "$RC" = 1 ]
-	want "the output says why (slurmctld / controller / connection)" grep -qiE "slurmctld|controller|connect|unable" "$D/out" "$D/err"
+	want "the output says slurmctld does not answer" grep -q "slurmctld does not answer" "$D/out" "$D/err"
+	want "every node FAILED, none passed" sh -c "[ \$(grep -c '^FAILED: node0[1-4] ' '$D/out') = 4 ] && ! grep -q '^passed:' '$D/out'"
 	want "no srun left on the head" sh -c "! pgrep -f 'srun.*clustertop' >/dev/null"
 	verdict
 }
-c_test-slurm_slurmctld-slow() {
+c_test-slurm_slurmctld-slow() {  # slurmctld stopped (SIGSTOP) for the whole test
 	fault head freeze-slurmctld
-	"$CT" test slurm -t 3 -u 20 -w "$W" > "$D/out" 2> "$D/err"; RC=$?
+	local t0=$SECONDS
+	"$CT" test slurm -t 3 -w "$W" > "$D/out" 2> "$D/err"; RC=$?
 	fault head thaw-slurmctld
 	sed 's/^/#   /' "$D/out" "$D/err" | tail -n 6
-	want "exit non-zero (the test failed) or 0 if slurmctld answered in time" [ "$RC" -ge 0 ]
-	want "it ended within its deadline (not killed by the cell timeout)" true
-	verdict "exit $RC"
+	want "exit 1 (the test failed)" [ "$RC" = 1 ]
+	want "the output says slurmctld does not answer" grep -q "slurmctld does not answer" "$D/out" "$D/err"
+	want "every node FAILED, none passed" sh -c "[ \$(grep -c '^FAILED: node0[1-4] ' '$D/out') = 4 ] && ! grep -q '^passed:' '$D/out'"
+	verdict "it gave up after $((SECONDS - t0)) s (the controller check waits 10 s)"
 }
 c_test-slurm_sshd-stopped() {
 	fault $F stop-sshd
