@@ -581,7 +581,6 @@ tui_open() {  # the dashboard on $W in a private tmux server, all 4 up (or N)
 	TUI_ON=1
 	want "the dashboard shows node01 up" tui_wait "^ +[^ ]* *node01 +up +[0-9]" 300
 }
-tui_pid() { pgrep -P "$($TUI_TMUX display -p '#{pane_pid}')" -f "$(basename "$CT")" | head -n 1; }
 console_run() {  # COMMAND: `:` COMMAND Enter
 	tui_keys : "$1" Enter
 }
