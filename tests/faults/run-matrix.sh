@@ -129,9 +129,12 @@ audit_end() { grep '"event":"end"' "$CLUSTERTOP_AUDIT_LOG" 2>/dev/null | grep -F
 audit_has() { audit_end | jq -e "$1" >/dev/null 2>&1; }
 started_on() { [ -n "$(node_pids "$1" "$2")" ]; }
 
-# exec_cmd: node02 runs a long silent command, the others a short one.
+# exec_cmd: node02 runs a long silent command, the others a short one. It
+# must outlive any cell (900 s > FAULTS_CELL_TIMEOUT), or on a slow machine
+# it ends by itself and the orphan check passes for nothing; heal_all kills
+# what a failed cell left.
 exec_cmd() {
-	echo "case \$(hostname) in $F) sleep 61.$TOK;; *) sleep 2;; esac; echo fin-$TOK"
+	echo "case \$(hostname) in $F) sleep 900.$TOK;; *) sleep 2;; esac; echo fin-$TOK"
 }
 run_exec() {  # ARGS... -> $D/out.json, $D/err, $RC
 	"$CT" exec --json -t 3 -w "$W" --nostdin "$@" > "$D/out.json" 2> "$D/err"
@@ -141,7 +144,7 @@ run_exec() {  # ARGS... -> $D/out.json, $D/err, $RC
 exec_bg() {  # start exec in the background, wait until node02 runs it
 	"$CT" exec --json -t 3 -w "$W" --nostdin -- "$(exec_cmd)" > "$D/out.json" 2> "$D/err" &
 	BG=$!
-	wait_until 200 started_on "$F" "sleep 61.$TOK" || echo "#   the command never started on $F"
+	wait_until 200 started_on "$F" "sleep 900.$TOK" || echo "#   the command never started on $F"
 }
 bg_wait() { wait "$BG"; RC=$?; sed 's/^/#   stderr: /' "$D/err" | head -n 8; }
 
@@ -603,7 +606,7 @@ console_lost() {  # FAULT UNDO: mid-command; "connection lost", then reconnect
 	tui_open
 	want "nodes 4/4 up" tui_wait "nodes 4/4 up" 300
 	console_run "$(exec_cmd)"
-	want "the command started on $F" wait_until 300 started_on "$F" "sleep 61.$TOK"
+	want "the command started on $F" wait_until 300 started_on "$F" "sleep 900.$TOK"
 	fault $F "$1"
 	# docs/console.md says "connection lost"; the engine reports a session
 	# lost to keepalives as unreachable, and the console shows that word
@@ -628,10 +631,14 @@ c_console_node-output() {
 	tui_open
 	want "nodes 4/4 up" tui_wait "nodes 4/4 up" 300
 	title=$($TUI_TMUX display -p '#{pane_title}')
-	console_run "case \$(hostname) in node02) head -c 104857600 /dev/urandom;; node03) printf 'a-$TOK\\033]52;c;cHduZWQ=\\007\\033[2J\\033[?1049h\\033]0;pwned\\007\\033[31mz-$TOK\\n';; node04) head -c 65536 /dev/urandom | tr -d '\\n';; *) echo plain-$TOK;; esac"
+	# 100 MiB of random bytes from node02, 64 KiB without a newline from node04
+	console_run "case \$(hostname) in node02) head -c 104857600 /dev/urandom;; node04) head -c 65536 /dev/urandom | tr -d '\\n';; *) echo plain-$TOK;; esac"
 	want "node02's block finishes: exit 0" tui_wait "^. node02 \(1\) +exit 0" 900
-	want "node03's escapes shown as text" tui_wait "a-$TOK\^\[\]52;c;cHduZWQ=\^G\^\[\[2J" 100
-	want "the screen was not cleared: the header is there" tui_wait "nodes 4/4 up" 10
+	want "node04's block finishes: exit 0" tui_wait "^. node04 \(1\) +exit 0" 100
+	# then terminal escapes from node03 (own command: the blocks above fill the screen)
+	console_run "case \$(hostname) in node03) printf 'a-$TOK\\033]52;c;cHduZWQ=\\007\\033[2J\\033[?1049h\\033]0;pwned\\007\\033[31mz-$TOK\\n';; *) echo calm-$TOK;; esac"
+	want "node03's escapes shown as text" tui_wait "a-$TOK\^\[\]52;c;cHduZWQ=\^G\^\[\[2J" 300
+	want "the screen was not cleared: the header and the others' block are there" sh -c "$(declare -f tui_screen); TUI_TMUX='$TUI_TMUX'; tui_screen | grep -q 'nodes 4/4 up' && tui_screen | grep -q '^  calm-$TOK'"
 	want "the window title did not change" [ "$($TUI_TMUX display -p '#{pane_title}')" = "$title" ]
 	pid=$(tui_pid)
 	hwm=$(awk '/VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
@@ -645,7 +652,7 @@ console_signal() {
 	tui_open
 	want "nodes 4/4 up" tui_wait "nodes 4/4 up" 300
 	console_run "$(exec_cmd)"
-	want "the command started on $F" wait_until 300 started_on "$F" "sleep 61.$TOK"
+	want "the command started on $F" wait_until 300 started_on "$F" "sleep 900.$TOK"
 	pid=$(tui_pid)
 	kill -"$1" "$pid"
 	want "clustertop exits" tui_wait "^EXIT=" 300
@@ -672,7 +679,11 @@ run_cell() {  # FAULT ACT
 
 # --- the parent ----------------------------------------------------------------
 heal_all() {  # undo whatever a cell (or a killed cell) left in force
-	local f
+	local f n p
+	for n in "$F" "${OTHERS[@]}"; do	# a failed cell's orphans, by pid
+		p=$(node_pids "$n" 'sleep 900\.[0-9]+|fin-[0-9]+')
+		[ -n "$p" ] && kill $p 2>/dev/null
+	done
 	for f in thaw-node heal disk-free start-sshd; do "$SIM" fault $F $f >/dev/null 2>&1; done
 	[ -e "/var/lib/clustertop-sim/$SIM_ID/nodes/$F/ssh_host_ed25519_key.orig" ] &&
 	    "$SIM" fault $F restore-hostkey >/dev/null 2>&1
