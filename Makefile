@@ -3,11 +3,14 @@
 #   make            build build/clustertop (optimised, strict warnings)
 #   make deps       install the Debian packages that build, tests, demo and bench need
 #   make check      deps + sanitizer build (-Werror, ASan/UBSan) + unit tests +
-#                   simulated cluster + integration and TUI tests + summary
+#                   simulated cluster + integration and TUI tests + the fault
+#                   matrix's CI cells + summary
 #   make check-paths  make check three times, from fresh clones under /tmp,
 #                   under /root with a space, and a path over 100 characters
 #   make check-full check + tests/full (phase 1 with the default package
 #                   list: downloads and installs it; tens of minutes)
+#   make check-faults  sanitizer build + every cell of the fault matrix
+#                   (tests/faults), table written to docs/reliability.md
 #   make demo       deps + build + 8-node simulated cluster + clustertop on it
 #   make demo-down  remove the demo's simulated cluster
 #   make bench      deps + build + 64-node sim + clustertop against its peer tools
@@ -58,7 +61,7 @@ CHECKDIR	:= build/check
 CHECK_VARS	:= BUILDDIR=$(CHECKDIR) OPT="-O1 -g -fno-omit-frame-pointer" \
 		   SAN="-fsanitize=address,undefined" WERROR=-Werror
 
-.PHONY: all deps check check-full check-paths check-build unit integration demo demo-down bench check-scale \
+.PHONY: all deps check check-full check-faults check-paths check-build unit integration demo demo-down bench check-scale \
 	install clean screenshots fuzz fuzz-bins layers units
 
 all: $(BIN)
@@ -120,6 +123,9 @@ check-paths: deps
 check-full: deps
 	$(MAKE) $(CHECK_VARS) all units
 	CHECK_FULL=1 tests/run-all.sh $(CHECKDIR)
+check-faults: deps
+	$(MAKE) $(CHECK_VARS) all
+	tests/faults/check-faults.sh $(CHECKDIR)
 
 unit: check-build
 	tests/run-unit.sh $(CHECKDIR)

@@ -629,7 +629,7 @@ exec_in_process(const struct engine_config *cfg, const struct exec_opts *o,
 	struct exec_run		*x;
 	struct engine		*e;
 	struct engine_job_spec	 spec;
-	struct sigaction	 sa, oldsa, oldterm;
+	struct sigaction	 sa, oldsa, oldterm, oldhup;
 	char			*cause = NULL;
 	int			 status = 0, cancelled = 0, broken = 0, *ids;
 
@@ -657,7 +657,10 @@ exec_in_process(const struct engine_config *cfg, const struct exec_opts *o,
 	sa.sa_handler = exec_sigint;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &oldsa);
+	/* A closed terminal (SIGHUP) or a kill stops the remote commands
+	 * as Ctrl-C does: dying at once would leave them running. */
 	sigaction(SIGTERM, &sa, &oldterm);
+	sigaction(SIGHUP, &sa, &oldhup);
 
 	engine_connect(e, -1);
 	if (exec_run_start(x, &spec, &cause) != 0) {
@@ -695,6 +698,7 @@ out:
 	fflush(stdout);
 	sigaction(SIGINT, &oldsa, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
+	sigaction(SIGHUP, &oldhup, NULL);
 	engine_free(e);
 	exec_run_free(x);
 	free(ids);

@@ -41,6 +41,7 @@
 #define NVME_OUTPUT_CAP		(8UL * 1024 * 1024)
 #define NVME_SCAN_TIMEOUT_MS	120000
 #define NVME_EXIT_NODE		255
+#define NVME_EXIT_INTERRUPT	130
 
 struct nvme_node {
 	const char	*name;
@@ -62,12 +63,14 @@ struct nvme_ctx {
 };
 
 static volatile sig_atomic_t nvme_interrupted;
+static volatile sig_atomic_t nvme_was_interrupted;	/* exit 130 at the end */
 
 static void
 nvme_sigint(int sig)
 {
 	(void)sig;
 	nvme_interrupted++;
+	nvme_was_interrupted = 1;
 }
 
 static void
@@ -517,7 +520,7 @@ cmd_nvme_main(int argc, char **argv)
 	struct cliopt		 opt;
 	struct engine_config	 cfg;
 	struct inventory	*inv = NULL;
-	struct sigaction	 sa, oldint, oldterm;
+	struct sigaction	 sa, oldint, oldterm, oldhup;
 	struct nvme_plan	*shown = NULL;
 	const char		*sub;
 	char			*cause = NULL, *end;
@@ -629,6 +632,7 @@ cmd_nvme_main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &oldint);
 	sigaction(SIGTERM, &sa, &oldterm);
+	sigaction(SIGHUP, &sa, &oldhup);	/* as Ctrl-C: stop the remote side */
 	engine_connect(x.e, -1);
 
 	if (nvme_scan_all(&x, raw) != 0) {
@@ -690,8 +694,11 @@ cmd_nvme_main(int argc, char **argv)
 		status = NVME_EXIT_NODE;
 
 out:
+	if (nvme_was_interrupted)
+		status = NVME_EXIT_INTERRUPT;
 	sigaction(SIGINT, &oldint, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
+	sigaction(SIGHUP, &oldhup, NULL);
 	engine_free(x.e);
 	for (i = 0; i < x.n; i++) {
 		nvme_plan_free(&x.nodes[i].plan);

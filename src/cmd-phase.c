@@ -564,7 +564,7 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 	size_t			 ntargets = 0, nctargets = 0, i, nfailed = 0;
 	int			*numbers = NULL, rc = CT_EXIT_USAGE, confirm = 0;
 	size_t			 nnumbers;
-	struct sigaction	 sa, oldint, oldterm;
+	struct sigaction	 sa, oldint, oldterm, oldhup;
 
 	if ((set = phase_cli_load(c->phases_file)) == NULL)
 		return (CT_EXIT_USAGE);
@@ -710,6 +710,7 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 	sa.sa_handler = phase_cli_sigint;
 	sigaction(SIGINT, &sa, &oldint);
 	sigaction(SIGTERM, &sa, &oldterm);
+	sigaction(SIGHUP, &sa, &oldhup);	/* as Ctrl-C: stop the remote side */
 	phase_cli_interrupted = 0;
 
 	/* Read-only preview steps show what the phase would do. */
@@ -783,6 +784,7 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 restore:
 	sigaction(SIGINT, &oldint, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
+	sigaction(SIGHUP, &oldhup, NULL);
 out:
 	phase_cli_free_run(c);
 	if (e != NULL)

@@ -649,7 +649,7 @@ push_run(int argc, char **argv, int pull_cmd)
 	struct engine_config	 cfg;
 	struct engine_job_spec	 spec;
 	struct inventory	*inv = NULL;
-	struct sigaction	 sa, oldint, oldterm;
+	struct sigaction	 sa, oldint, oldterm, oldhup;
 	struct timespec		 now;
 	struct push_node	*pn;
 	char			*cause = NULL, *command = NULL, *failed_file;
@@ -813,6 +813,7 @@ push_run(int argc, char **argv, int pull_cmd)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &oldint);
 	sigaction(SIGTERM, &sa, &oldterm);
+	sigaction(SIGHUP, &sa, &oldhup);	/* as Ctrl-C: stop the remote side */
 
 	clock_gettime(CLOCK_MONOTONIC, &x.t0);
 	x.tlast = x.t0;
@@ -959,6 +960,7 @@ push_run(int argc, char **argv, int pull_cmd)
 restore:
 	sigaction(SIGINT, &oldint, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
+	sigaction(SIGHUP, &oldhup, NULL);
 out:
 	push_pool_free(&x.pool);
 	if (x.e != NULL)

@@ -32,6 +32,7 @@
 #include "phase.h"
 
 #define TEST_HELPER_TIMEOUT_MS	60000
+#define TEST_PING_TIMEOUT_MS	10000	/* the controller check before submitting */
 
 struct test_job {
 	const char	*node;		/* NULL: the job across all nodes */
@@ -67,6 +68,25 @@ test_json_string(cJSON *o, const char *key)
 
 	s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 	return (s != NULL ? strdup(s) : NULL);
+}
+
+/*
+ * 0 when the controller lists its nodes within the Slurm timeout (at
+ * least TEST_PING_TIMEOUT_MS), else -1 with *cause.
+ */
+static int
+test_controller_answers(char **cause)
+{
+	const char	*args[] = { "nodes", NULL };
+	char		*line = NULL;
+	int		 ms = inventory_slurm_timeout();
+
+	if (ms < TEST_PING_TIMEOUT_MS)
+		ms = TEST_PING_TIMEOUT_MS;
+	if (slurm_helper_run(args, ms, &line, cause) != 0)
+		return (-1);
+	free(line);
+	return (0);
 }
 
 /* Submit one job through the helper; returns the id or -1. */
@@ -306,6 +326,24 @@ test_slurm_jobs(int argc, char **argv)
 		return (CT_EXIT_USAGE);
 	}
 	folded = hostlist_fold(hl);
+
+	/*
+	 * Ask the controller once, with a deadline, before submitting: with
+	 * slurmctld down or stopped, every submit would wait out the
+	 * helper's timeout in turn (a minute per node).
+	 */
+	if (test_controller_answers(&cause) != 0) {
+		printf("slurmctld does not answer (%s): no job submitted\n",
+		    cause != NULL ? cause : "?");
+		for (i = 0; i < n; i++)
+			printf("FAILED: %s (not submitted: slurmctld does "
+			    "not answer)\n", hostlist_get(hl, i));
+		printf("0 of %zu nodes ran their job\n", n);
+		free(cause);
+		free(folded);
+		hostlist_free(hl);
+		return (1);
+	}
 
 	/* The job scripts live in DIR, which the nodes share. */
 	snprintf(one, sizeof one, "%s/slurm-test-node.sh", dir);

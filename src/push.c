@@ -60,6 +60,10 @@ static const char push_file_script[] =
 "[ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 1\n"
 "t=$d/.$n.ct-tmp.$$\n"
 "[ ${#n} -le 200 ] || t=$d/.ct-tmp.$$\n"
+/* A push killed outright (node rebooted, kill -9) left its temporary
+ * file: remove those of this name whose writer is gone. */
+"for o in \"$d/.$n.ct-tmp.\"*; do p=${o##*.}; case $p in ''|*[!0-9]*) continue;; esac\n"
+"\t[ -f \"$o\" ] && [ ! -d /proc/$p ] && rm -f -- \"$o\"; done\n"
 "trap 'rm -f -- \"$t\"; exit 1' HUP INT TERM PIPE\n"
 "x() { rm -f -- \"$t\"; exit 1; }\n"
 "(umask 077 && exec cat >\"$t\") || x\n"

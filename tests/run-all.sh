@@ -91,6 +91,8 @@ if tests/sim/simcluster up -n "$SIM_NODES" >"$logdir/sim-up.log" 2>&1; then
 		fi
 		run_suite "$(basename "$(dirname "$t")")-$(basename "$t" .sh)" "$t"
 	done
+	# The fault matrix's CI cells (all of them: make check-faults).
+	run_suite faults-matrix tests/faults/run-matrix.sh --set ci
 else
 	sim_started=1	# tear down whatever half came up
 	echo "not ok - simcluster up -n $SIM_NODES"; fail=$((fail + 1))
