@@ -11,7 +11,7 @@ cd "$root" || exit 1
 export CLUSTERTOP="$root/$builddir/clustertop"
 export SIM_ID=${SIM_ID:-0}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tests/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=\"$root/tests/lsan.supp\":print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 started=
 if ! tests/sim/simcluster env >/dev/null 2>&1; then
