@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "hostlist.h"
+#include "util.h"
 
 struct hostlist_entry {
 	char		*name;		/* owned, NUL-terminated */
@@ -74,92 +75,7 @@ static int	hl_eval(struct hl_ctx *, const char *, size_t,
 
 /* --- memory ------------------------------------------------------------ */
 
-static void *
-hl_malloc(size_t size)
-{
-	void	*p;
-
-	if (size == 0)
-		size = 1;
-	if ((p = malloc(size)) == NULL) {
-		fprintf(stderr, "clustertop: out of memory\n");
-		abort();
-	}
-	return (p);
-}
-
-static void *
-hl_reallocarray(void *old, size_t n, size_t size)
-{
-	void	*p;
-
-	if (size != 0 && n > SIZE_MAX / size) {
-		fprintf(stderr, "clustertop: allocation too large\n");
-		abort();
-	}
-	if (n == 0 || size == 0)
-		n = size = 1;
-	if ((p = realloc(old, n * size)) == NULL) {
-		fprintf(stderr, "clustertop: out of memory\n");
-		abort();
-	}
-	return (p);
-}
-
 /* Make room for element N of an array that grows one element at a time. */
-static void *
-hl_grow(void *p, size_t n, size_t size)
-{
-	if (n != 0 && (n & (n - 1)) != 0)
-		return (p);
-	return (hl_reallocarray(p, n == 0 ? 1 : n * 2, size));
-}
-
-static char *
-hl_strndup(const char *s, size_t len)
-{
-	char	*p;
-
-	p = hl_malloc(len + 1);
-	memcpy(p, s, len);
-	p[len] = '\0';
-	return (p);
-}
-
-/* A growable string. */
-struct hl_buf {
-	char	*s;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void
-buf_add(struct hl_buf *b, const char *s, size_t len)
-{
-	if (b->len + len + 1 > b->cap) {
-		while (b->len + len + 1 > b->cap)
-			b->cap = b->cap == 0 ? 64 : b->cap * 2;
-		b->s = hl_reallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = '\0';
-}
-
-static void
-buf_addc(struct hl_buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
-static char *
-buf_take(struct hl_buf *b)
-{
-	if (b->s == NULL)
-		return (hl_strndup("", 0));
-	return (b->s);
-}
-
 static void
 hl_error(struct hl_ctx *ctx, const char *fmt, ...)
 {
@@ -237,7 +153,7 @@ hostlist_create(void)
 {
 	struct hostlist	*hl;
 
-	hl = hl_malloc(sizeof *hl);
+	hl = xmalloc(sizeof *hl);
 	memset(hl, 0, sizeof *hl);
 	return (hl);
 }
@@ -274,7 +190,7 @@ hl_table_rebuild(struct hostlist *hl, size_t size)
 	size_t	i;
 
 	free(hl->table);
-	hl->table = hl_reallocarray(NULL, size, sizeof *hl->table);
+	hl->table = xreallocarray(NULL, size, sizeof *hl->table);
 	memset(hl->table, 0, size * sizeof *hl->table);
 	hl->tmask = size - 1;
 	for (i = 0; i < hl->n; i++)
@@ -312,11 +228,11 @@ hl_pushh(struct hostlist *hl, const char *name, size_t len, uint64_t hash)
 		return (0);
 	if (hl->n == hl->cap) {
 		hl->cap = hl->cap == 0 ? 16 : hl->cap * 2;
-		hl->entries = hl_reallocarray(hl->entries, hl->cap,
+		hl->entries = xreallocarray(hl->entries, hl->cap,
 		    sizeof *hl->entries);
 	}
 	e = &hl->entries[hl->n];
-	e->name = hl_strndup(name, len);
+	e->name = xstrndup(name, len);
 	e->len = len;
 	e->hash = hash;
 	hl->n++;
@@ -402,7 +318,7 @@ hostlist_delete(struct hostlist *hl, const char *name)
 
 	if ((idx = hostlist_find(hl, name)) == -1)
 		return (0);
-	keep = hl_malloc(hl->n);
+	keep = xmalloc(hl->n);
 	memset(keep, 1, hl->n);
 	keep[idx] = 0;
 	hl_compact(hl, keep);
@@ -434,7 +350,7 @@ hl_apply(struct hl_ctx *ctx, enum hl_op op, struct hostlist *acc,
 	}
 	if (acc->n == 0)
 		return (0);
-	keep = hl_malloc(acc->n);
+	keep = xmalloc(acc->n);
 	for (i = 0; i < acc->n; i++) {
 		e = &acc->entries[i];
 		found = hl_lookup(term, e->name, e->len, e->hash) != -1;
@@ -622,7 +538,7 @@ hl_parse_axis(struct hl_ctx *ctx, const char *s, size_t len,
 			    (int)len, s);
 			return (-1);
 		}
-		ax->ranges = hl_grow(ax->ranges, ax->nranges,
+		ax->ranges = xgrow(ax->ranges, ax->nranges,
 		    sizeof *ax->ranges);
 		r = &ax->ranges[ax->nranges];
 		if (hl_parse_range(ctx, s + b, e - b, r) != 0)
@@ -695,7 +611,7 @@ hl_expand(struct hl_ctx *ctx, const char *p, size_t len,
 			hl_error(ctx, "'%.*s': missing ']'", (int)len, p);
 			goto out;
 		}
-		axes = hl_grow(axes, naxes, sizeof *axes);
+		axes = xgrow(axes, naxes, sizeof *axes);
 		ax = &axes[naxes++];
 		memset(ax, 0, sizeof *ax);
 		ax->lit = lit;
@@ -734,7 +650,7 @@ hl_expand(struct hl_ctx *ctx, const char *p, size_t len,
 	}
 
 	/* Odometer: the last bracket varies fastest, as in nodeset/Slurm. */
-	name = hl_malloc(namelen + 1);
+	name = xmalloc(namelen + 1);
 	for (i = 0; i < naxes; i++) {
 		axes[i].cur_range = 0;
 		axes[i].cur = axes[i].ranges[0].lo;
@@ -786,52 +702,14 @@ out:
 static char *
 hl_read_file(struct hl_ctx *ctx, const char *path, size_t *lenp)
 {
-	struct stat	 sb;
-	char		*buf = NULL;
-	size_t		 len = 0, cap = 0;
-	ssize_t		 n;
-	int		 fd;
+	char	*buf;
 
-	if ((fd = open(path, O_RDONLY|O_CLOEXEC)) == -1) {
+	if ((buf = read_file(path, HOSTLIST_FILE_MAX, lenp, NULL)) != NULL)
+		return (buf);
+	if (errno == EFBIG)
+		hl_error(ctx, "file larger than %d bytes", HOSTLIST_FILE_MAX);
+	else
 		hl_error(ctx, "%s", strerror(errno));
-		return (NULL);
-	}
-	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		close(fd);
-		hl_error(ctx, "%s", strerror(EISDIR));
-		return (NULL);
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= HOSTLIST_FILE_MAX) {
-				hl_error(ctx, "file larger than %d bytes",
-				    HOSTLIST_FILE_MAX);
-				goto fail;
-			}
-			cap = cap == 0 ? 4096 : cap * 2;
-			buf = hl_reallocarray(buf, cap + 1, 1);
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			hl_error(ctx, "%s", strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (buf == NULL)
-		buf = hl_malloc(1);
-	buf[len] = '\0';
-	*lenp = len;
-	return (buf);
-
-fail:
-	close(fd);
-	free(buf);
 	return (NULL);
 }
 
@@ -861,7 +739,7 @@ hl_file(struct hl_ctx *ctx, const char *path, size_t pathlen,
 	size_t	 len;
 	int	 rc;
 
-	p = hl_strndup(path, pathlen);
+	p = xstrndup(path, pathlen);
 	if ((buf = hl_read_file(ctx, p, &len)) == NULL) {
 		hl_error_prefix(ctx, path - 1, pathlen + 1, 0);
 		free(p);
@@ -1103,7 +981,7 @@ hl_evaluate(const char *expr, char **cause)
 	if (hl_eval(&ctx, expr, strlen(expr), tmp) != 0) {
 		hostlist_free(tmp);
 		if (ctx.cause == NULL)
-			ctx.cause = hl_strndup("invalid host list", 17);
+			ctx.cause = xstrndup("invalid host list", 17);
 		if (cause != NULL)
 			*cause = ctx.cause;
 		else
@@ -1152,7 +1030,7 @@ hostlist_set_groups_file(const char *path)
 {
 	free(hostlist_groups_path);
 	hostlist_groups_path = path == NULL ? NULL :
-	    hl_strndup(path, strlen(path));
+	    xstrndup(path, strlen(path));
 }
 
 /* Set the most hosts one expression may expand to (0: the default). */
@@ -1398,7 +1276,7 @@ fold_is_padded(const struct fold_str *s)
 
 /* Append range set RS of DIM, nodeset's RangeSet.__str__. */
 static void
-fold_rs_print(struct hl_buf *b, const struct fold_dim *dim,
+fold_rs_print(struct strbuf *b, const struct fold_dim *dim,
     const uint32_t *v, uint32_t n)
 {
 	const struct fold_str	*first, *last, *e;
@@ -1420,11 +1298,11 @@ fold_rs_print(struct hl_buf *b, const struct fold_dim *dim,
 			last = e;
 		}
 		if (b->len > 0 && b->s[b->len - 1] != '[')
-			buf_addc(b, ',');
-		buf_add(b, first->s, first->len);
+			strbuf_addc(b, ',');
+		strbuf_addn(b, first->s, first->len);
 		if (last != first) {
-			buf_addc(b, '-');
-			buf_add(b, last->s, last->len);
+			strbuf_addc(b, '-');
+			strbuf_addn(b, last->s, last->len);
 		}
 	}
 }
@@ -1437,34 +1315,34 @@ fold_rs_values(const struct fold_rs *rs)
 
 /* Append one vector (or 1-D set) formatted with pattern P. */
 static void
-fold_print_vec(struct hl_buf *out, const struct fold_pattern *p,
+fold_print_vec(struct strbuf *out, const struct fold_pattern *p,
     const struct fold_dim *dims, const struct fold_rs *rs)
 {
-	struct hl_buf	 tmp;
+	struct strbuf	 tmp;
 	size_t		 at = 0;
 	uint32_t	 d;
 
 	if (out->len > 0)
-		buf_addc(out, ',');
+		strbuf_addc(out, ',');
 	for (d = 0; d < p->ndim; d++) {
-		buf_add(out, p->text + at, p->holes[d] - at);
+		strbuf_addn(out, p->text + at, p->holes[d] - at);
 		at = p->holes[d];
 		if (rs[d].n > 1) {
 			memset(&tmp, 0, sizeof tmp);
-			buf_addc(&tmp, '[');
+			strbuf_addc(&tmp, '[');
 			fold_rs_print(&tmp, &dims[d], fold_rs_values(&rs[d]),
 			    rs[d].n);
-			buf_addc(&tmp, ']');
-			buf_add(out, tmp.s, tmp.len);
+			strbuf_addc(&tmp, ']');
+			strbuf_addn(out, tmp.s, tmp.len);
 			free(tmp.s);
 		} else {
 			const struct fold_str *e;
 
 			e = &dims[d].strs[fold_rs_values(&rs[d])[0]];
-			buf_add(out, e->s, e->len);
+			strbuf_addn(out, e->s, e->len);
 		}
 	}
-	buf_add(out, p->text + at, p->textlen - at);
+	strbuf_addn(out, p->text + at, p->textlen - at);
 }
 
 static void
@@ -1515,7 +1393,7 @@ fold_rs_reserve(struct fold_rs *a, uint32_t n)
 {
 	if (a->v == NULL) {
 		a->cap = n < 4 ? 4 : n;
-		a->v = hl_reallocarray(NULL, a->cap, sizeof *a->v);
+		a->v = xreallocarray(NULL, a->cap, sizeof *a->v);
 		a->v[0] = a->one;
 		return;
 	}
@@ -1523,7 +1401,7 @@ fold_rs_reserve(struct fold_rs *a, uint32_t n)
 		return;
 	while (a->cap < n)
 		a->cap *= 2;
-	a->v = hl_reallocarray(a->v, a->cap, sizeof *a->v);
+	a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
 }
 
 /*
@@ -1557,7 +1435,7 @@ fold_rs_union(struct fold_rs *a, const struct fold_rs *b)
 		return;
 	}
 	x = fold_rs_values(a);
-	v = hl_reallocarray(NULL, (size_t)a->n + b->n, sizeof *v);
+	v = xreallocarray(NULL, (size_t)a->n + b->n, sizeof *v);
 	while (i < a->n || j < b->n) {
 		if (j == b->n || (i < a->n && x[i] < y[j]))
 			v[k++] = x[i++];
@@ -1719,7 +1597,7 @@ fold_pattern_cmp(const void *va, const void *vb)
 
 /* Fold the members of one pattern into OUT. */
 static void
-fold_pattern(struct hl_buf *out, struct fold_pattern *p,
+fold_pattern(struct strbuf *out, struct fold_pattern *p,
     const struct fold_name *names, const struct fold_run *runs)
 {
 	struct fold_dim		*dims;
@@ -1737,9 +1615,9 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 	}
 
 	/* Per dimension: the unique strings in (len, bytes) order. */
-	dims = hl_reallocarray(NULL, p->ndim, sizeof *dims);
-	rank = hl_reallocarray(NULL, (size_t)m * p->ndim, sizeof *rank);
-	tmp = hl_reallocarray(NULL, m, sizeof *tmp);
+	dims = xreallocarray(NULL, p->ndim, sizeof *dims);
+	rank = xreallocarray(NULL, (size_t)m * p->ndim, sizeof *rank);
+	tmp = xreallocarray(NULL, m, sizeof *tmp);
 	for (d = 0; d < p->ndim; d++) {
 		for (i = 0; i < m; i++) {
 			nm = &names[p->members[i]];
@@ -1749,7 +1627,7 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 			tmp[i].idx = i;
 		}
 		qsort(tmp, m, sizeof *tmp, fold_str_cmp);
-		dims[d].strs = hl_reallocarray(NULL, m, sizeof *dims[d].strs);
+		dims[d].strs = xreallocarray(NULL, m, sizeof *dims[d].strs);
 		dims[d].n = 0;
 		for (i = 0; i < m; i++) {
 			if (i == 0 || tmp[i].len != tmp[i - 1].len ||
@@ -1757,7 +1635,7 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 				dims[d].strs[dims[d].n++] = tmp[i];
 			rank[(size_t)tmp[i].idx * p->ndim + d] = dims[d].n - 1;
 		}
-		dims[d].lexrank = hl_reallocarray(NULL, dims[d].n,
+		dims[d].lexrank = xreallocarray(NULL, dims[d].n,
 		    sizeof *dims[d].lexrank);
 		if (dims[d].n > 1)
 			nvar++;
@@ -1766,13 +1644,13 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 
 	if (nvar <= 1) {
 		/* Univariate: one vector, the varying dimension in full. */
-		rs = hl_reallocarray(NULL, p->ndim, sizeof *rs);
+		rs = xreallocarray(NULL, p->ndim, sizeof *rs);
 		for (d = 0; d < p->ndim; d++) {
 			rs[d].n = rs[d].cap = dims[d].n;
 			rs[d].one = 0;
 			rs[d].v = NULL;
 			if (dims[d].n > 1) {
-				rs[d].v = hl_reallocarray(NULL, dims[d].n,
+				rs[d].v = xreallocarray(NULL, dims[d].n,
 				    sizeof *rs[d].v);
 				for (j = 0; j < dims[d].n; j++)
 					rs[d].v[j] = j;
@@ -1789,7 +1667,7 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 	for (d = 0; d < p->ndim; d++) {
 		uint32_t *order;
 
-		order = hl_reallocarray(NULL, dims[d].n, sizeof *order);
+		order = xreallocarray(NULL, dims[d].n, sizeof *order);
 		for (j = 0; j < dims[d].n; j++)
 			order[j] = j;
 		qsort_r(order, dims[d].n, sizeof *order, fold_lex_sort_cmp,
@@ -1798,9 +1676,9 @@ fold_pattern(struct hl_buf *out, struct fold_pattern *p,
 			dims[d].lexrank[order[j]] = j;
 		free(order);
 	}
-	all = hl_reallocarray(NULL, (size_t)m * p->ndim, sizeof *all);
-	vecs = hl_reallocarray(NULL, m, sizeof *vecs);
-	vl = hl_reallocarray(NULL, m, sizeof *vl);
+	all = xreallocarray(NULL, (size_t)m * p->ndim, sizeof *all);
+	vecs = xreallocarray(NULL, m, sizeof *vecs);
+	vl = xreallocarray(NULL, m, sizeof *vl);
 	for (i = 0; i < m; i++) {
 		vecs[i].d = &all[(size_t)i * p->ndim];
 		vecs[i].size = 1;
@@ -1842,7 +1720,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 	struct fold_pattern	**pats = NULL, **sorted, *p;
 	struct fold_name	 *names;
 	struct fold_run		 *runs = NULL;
-	struct hl_buf		  out, key, text;
+	struct strbuf		  out, key, text;
 	size_t			  nruns = 0, capruns = 0, npats = 0, i, k, len;
 	size_t			  nnames = 0;
 	uint32_t		 *fill, holes[64], *hp, nholes, cap;
@@ -1850,13 +1728,13 @@ hostlist_fold_names(const char *const *in, size_t n)
 	int			  idx;
 
 	if (n == 0)
-		return (hl_strndup("", 0));
+		return (xstrndup("", 0));
 	memset(&out, 0, sizeof out);
 	memset(&key, 0, sizeof key);
 	memset(&text, 0, sizeof text);
 	patmap = hostlist_create();
 	uniq = hostlist_create();
-	names = hl_reallocarray(NULL, n, sizeof *names);
+	names = xreallocarray(NULL, n, sizeof *names);
 
 	for (i = 0; i < n; i++) {
 		s = in[i];
@@ -1864,8 +1742,8 @@ hostlist_fold_names(const char *const *in, size_t n)
 		if (!hostlist_pushn(uniq, s, len))
 			continue;
 		key.len = text.len = 0;
-		buf_add(&key, "", 0);
-		buf_add(&text, "", 0);
+		strbuf_addn(&key, "", 0);
+		strbuf_addn(&text, "", 0);
 		nholes = 0;
 		cap = 64;
 		hp = holes;
@@ -1875,15 +1753,15 @@ hostlist_fold_names(const char *const *in, size_t n)
 			if (!hl_isdigit((unsigned char)s[k])) {
 				/* "%%" keeps "a%s" apart from "a1"'s "a%s". */
 				if (s[k] == '%')
-					buf_addc(&key, '%');
-				buf_addc(&key, s[k]);
-				buf_addc(&text, s[k]);
+					strbuf_addc(&key, '%');
+				strbuf_addc(&key, s[k]);
+				strbuf_addc(&text, s[k]);
 				k++;
 				continue;
 			}
 			if (nruns == capruns) {
 				capruns = capruns == 0 ? 256 : capruns * 2;
-				runs = hl_reallocarray(runs, capruns,
+				runs = xreallocarray(runs, capruns,
 				    sizeof *runs);
 			}
 			runs[nruns].off = (uint32_t)k;
@@ -1896,9 +1774,9 @@ hostlist_fold_names(const char *const *in, size_t n)
 				 * Too big for a range bound: keep it as text,
 				 * so that the folded list still parses.
 				 */
-				buf_add(&key, s + runs[nruns].off,
+				strbuf_addn(&key, s + runs[nruns].off,
 				    runs[nruns].len);
-				buf_add(&text, s + runs[nruns].off,
+				strbuf_addn(&text, s + runs[nruns].off,
 				    runs[nruns].len);
 				continue;
 			}
@@ -1906,27 +1784,27 @@ hostlist_fold_names(const char *const *in, size_t n)
 			if (nholes == cap) {
 				cap *= 2;
 				if (hp == holes) {
-					hp = hl_reallocarray(NULL, cap,
+					hp = xreallocarray(NULL, cap,
 					    sizeof *hp);
 					memcpy(hp, holes, sizeof holes);
 				} else
-					hp = hl_reallocarray(hp, cap,
+					hp = xreallocarray(hp, cap,
 					    sizeof *hp);
 			}
 			hp[nholes++] = (uint32_t)text.len;
-			buf_add(&key, "%s", 2);
+			strbuf_addn(&key, "%s", 2);
 		}
 		if ((idx = hostlist_findn(patmap, key.s, key.len)) == -1) {
 			hostlist_pushn(patmap, key.s, key.len);
-			pats = hl_grow(pats, npats, sizeof *pats);
-			p = hl_malloc(sizeof *p);
+			pats = xgrow(pats, npats, sizeof *pats);
+			p = xmalloc(sizeof *p);
 			memset(p, 0, sizeof *p);
-			p->key = hl_strndup(key.s, key.len);
+			p->key = xstrndup(key.s, key.len);
 			p->keylen = key.len;
-			p->text = hl_strndup(text.s, text.len);
+			p->text = xstrndup(text.s, text.len);
 			p->textlen = text.len;
 			p->ndim = nholes;
-			p->holes = hl_reallocarray(NULL, nholes,
+			p->holes = xreallocarray(NULL, nholes,
 			    sizeof *p->holes);
 			memcpy(p->holes, hp, nholes * sizeof *hp);
 			idx = (int)npats;
@@ -1940,9 +1818,9 @@ hostlist_fold_names(const char *const *in, size_t n)
 	}
 
 	/* Members of each pattern, in input order. */
-	fill = hl_reallocarray(NULL, npats, sizeof *fill);
+	fill = xreallocarray(NULL, npats, sizeof *fill);
 	for (i = 0; i < npats; i++) {
-		pats[i]->members = hl_reallocarray(NULL, pats[i]->nmembers,
+		pats[i]->members = xreallocarray(NULL, pats[i]->nmembers,
 		    sizeof *pats[i]->members);
 		fill[i] = 0;
 	}
@@ -1952,7 +1830,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 	}
 	free(fill);
 
-	sorted = hl_reallocarray(NULL, npats, sizeof *sorted);
+	sorted = xreallocarray(NULL, npats, sizeof *sorted);
 	memcpy(sorted, pats, npats * sizeof *sorted);
 	qsort(sorted, npats, sizeof *sorted, fold_pattern_cmp);
 	for (i = 0; i < npats; i++)
@@ -1973,7 +1851,7 @@ hostlist_fold_names(const char *const *in, size_t n)
 	free(text.s);
 	hostlist_free(patmap);
 	hostlist_free(uniq);
-	return (buf_take(&out));
+	return (strbuf_take(&out));
 }
 
 /* Fold the list nodeset -f style (natural order); malloc'd. */
@@ -1984,7 +1862,7 @@ hostlist_fold(const struct hostlist *hl)
 	char		 *s;
 	size_t		  i;
 
-	names = hl_reallocarray(NULL, hl->n, sizeof *names);
+	names = xreallocarray(NULL, hl->n, sizeof *names);
 	for (i = 0; i < hl->n; i++)
 		names[i] = hl->entries[i].name;
 	s = hostlist_fold_names(names, hl->n);
@@ -2058,23 +1936,23 @@ dsh_group_cmp(const void *va, const void *vb)
 
 /* Make the dshbak registry key: prefix, pad width, value. */
 static void
-dsh_key(struct hl_buf *k, const char *p, size_t plen, size_t zp,
+dsh_key(struct strbuf *k, const char *p, size_t plen, size_t zp,
     const char *v, size_t vlen)
 {
 	char	num[32];
 
 	k->len = 0;
-	buf_add(k, p, plen);
-	buf_addc(k, '\0');
+	strbuf_addn(k, p, plen);
+	strbuf_addc(k, '\0');
 	snprintf(num, sizeof num, "%zu", zp);
-	buf_add(k, num, strlen(num));
-	buf_addc(k, '\0');
-	buf_add(k, v, vlen);
+	strbuf_addn(k, num, strlen(num));
+	strbuf_addc(k, '\0');
+	strbuf_addn(k, v, vlen);
 }
 
 /* Value of N - 1 as a digit string without leading zeros; -1 if N is 0. */
 static int
-dsh_pred(const char *n, size_t len, struct hl_buf *out)
+dsh_pred(const char *n, size_t len, struct strbuf *out)
 {
 	size_t	i, k;
 
@@ -2085,7 +1963,7 @@ dsh_pred(const char *n, size_t len, struct hl_buf *out)
 	out->len = 0;
 	if (len == 0)
 		return (-1);
-	buf_add(out, n, len);
+	strbuf_addn(out, n, len);
 	for (i = len; i > 0; i--) {
 		if (out->s[i - 1] != '0') {
 			out->s[i - 1]--;
@@ -2107,7 +1985,7 @@ dsh_fold_group(struct dsh_group *g)
 	struct hostlist		*prefixes, *reg;
 	struct dsh_prefix	*pre = NULL, *px;
 	struct dsh_elem		*el;
-	struct hl_buf		 k, pred, out;
+	struct strbuf		 k, pred, out;
 	size_t			 npre = 0, *regpre = NULL, *regel = NULL;
 	size_t			 i, j, slen, nlen, plen, zp;
 	const char		*s, *num, *v;
@@ -2129,11 +2007,11 @@ dsh_fold_group(struct dsh_group *g)
 
 		/* The prefix entry (a bare name never joins a range). */
 		k.len = 0;
-		buf_add(&k, s, plen);
-		buf_addc(&k, nlen == 0 ? 'b' : 'n');
+		strbuf_addn(&k, s, plen);
+		strbuf_addc(&k, nlen == 0 ? 'b' : 'n');
 		if ((idx = hostlist_findn(prefixes, k.s, k.len)) == -1) {
 			hostlist_pushn(prefixes, k.s, k.len);
-			pre = hl_grow(pre, npre, sizeof *pre);
+			pre = xgrow(pre, npre, sizeof *pre);
 			px = &pre[npre];
 			memset(px, 0, sizeof *px);
 			px->p = s;
@@ -2143,7 +2021,7 @@ dsh_fold_group(struct dsh_group *g)
 		}
 		px = &pre[idx];
 		if (nlen == 0) {
-			px->elems = hl_grow(px->elems, px->nelems,
+			px->elems = xgrow(px->elems, px->nelems,
 			    sizeof *px->elems);
 			px->elems[px->nelems].a = num;
 			px->elems[px->nelems].alen = 0;
@@ -2169,7 +2047,7 @@ dsh_fold_group(struct dsh_group *g)
 			el->blen = nlen;
 			j = regel[found];
 		} else {
-			px->elems = hl_grow(px->elems, px->nelems,
+			px->elems = xgrow(px->elems, px->nelems,
 			    sizeof *px->elems);
 			el = &px->elems[px->nelems];
 			el->a = num;
@@ -2189,9 +2067,9 @@ dsh_fold_group(struct dsh_group *g)
 		if ((found = hostlist_findn(reg, k.s, k.len)) == -1) {
 			hostlist_pushn(reg, k.s, k.len);
 			found = (int)hostlist_count(reg) - 1;
-			regpre = hl_grow(regpre, (size_t)found,
+			regpre = xgrow(regpre, (size_t)found,
 			    sizeof *regpre);
-			regel = hl_grow(regel, (size_t)found,
+			regel = xgrow(regel, (size_t)found,
 			    sizeof *regel);
 		}
 		regpre[found] = (size_t)idx;
@@ -2202,30 +2080,30 @@ dsh_fold_group(struct dsh_group *g)
 	for (i = 0; i < npre; i++) {
 		px = &pre[i];
 		if (out.len > 0)
-			buf_addc(&out, ',');
-		buf_add(&out, px->p, px->plen);
+			strbuf_addc(&out, ',');
+		strbuf_addn(&out, px->p, px->plen);
 		if (px->bare) {
 			/* Each bare name (only one can exist) stands alone. */
-			buf_add(&out, g->sfx, g->sfxlen);
+			strbuf_addn(&out, g->sfx, g->sfxlen);
 			continue;
 		}
 		if (px->nelems > 1 || px->elems[0].b != NULL)
-			buf_addc(&out, '[');
+			strbuf_addc(&out, '[');
 		for (j = 0; j < px->nelems; j++) {
 			el = &px->elems[j];
 			if (j > 0)
-				buf_addc(&out, ',');
-			buf_add(&out, el->a, el->alen);
+				strbuf_addc(&out, ',');
+			strbuf_addn(&out, el->a, el->alen);
 			if (el->b != NULL) {
-				buf_addc(&out, '-');
-				buf_add(&out, el->b, el->blen);
+				strbuf_addc(&out, '-');
+				strbuf_addn(&out, el->b, el->blen);
 			}
 		}
 		if (px->nelems > 1 || px->elems[0].b != NULL)
-			buf_addc(&out, ']');
-		buf_add(&out, g->sfx, g->sfxlen);
+			strbuf_addc(&out, ']');
+		strbuf_addn(&out, g->sfx, g->sfxlen);
 	}
-	g->text = buf_take(&out);
+	g->text = strbuf_take(&out);
 
 	for (i = 0; i < npre; i++)
 		free(pre[i].elems);
@@ -2245,17 +2123,17 @@ hostlist_fold_dshbak(const char *const *in, size_t n)
 	struct hostlist		 *uniq, *sfxmap;
 	struct dsh_group	 *groups = NULL, *g;
 	const char		**names;
-	struct hl_buf		  out;
+	struct strbuf		  out;
 	size_t			  nnames = 0, ngroups = 0, i, len, d, sl;
 	const char		 *sfx;
 	int			  idx;
 
 	if (n == 0)
-		return (hl_strndup("", 0));
+		return (xstrndup("", 0));
 	memset(&out, 0, sizeof out);
 	uniq = hostlist_create();
 	sfxmap = hostlist_create();
-	names = hl_reallocarray(NULL, n, sizeof *names);
+	names = xreallocarray(NULL, n, sizeof *names);
 	for (i = 0; i < n; i++) {
 		if (hostlist_push(uniq, in[i]))
 			names[nnames++] = in[i];
@@ -2272,7 +2150,7 @@ hostlist_fold_dshbak(const char *const *in, size_t n)
 		sfx = names[i] + len - sl;
 		if ((idx = hostlist_findn(sfxmap, sfx, sl)) == -1) {
 			hostlist_pushn(sfxmap, sfx, sl);
-			groups = hl_grow(groups, ngroups,
+			groups = xgrow(groups, ngroups,
 			    sizeof *groups);
 			g = &groups[ngroups];
 			memset(g, 0, sizeof *g);
@@ -2281,7 +2159,7 @@ hostlist_fold_dshbak(const char *const *in, size_t n)
 			idx = (int)ngroups++;
 		}
 		g = &groups[idx];
-		g->names = hl_grow(g->names, g->nnames,
+		g->names = xgrow(g->names, g->nnames,
 		    sizeof *g->names);
 		g->names[g->nnames++] = names[i];
 	}
@@ -2291,8 +2169,8 @@ hostlist_fold_dshbak(const char *const *in, size_t n)
 	qsort(groups, ngroups, sizeof *groups, dsh_group_cmp);
 	for (d = 0; d < ngroups; d++) {
 		if (d > 0)
-			buf_addc(&out, ',');
-		buf_add(&out, groups[d].text, strlen(groups[d].text));
+			strbuf_addc(&out, ',');
+		strbuf_addn(&out, groups[d].text, strlen(groups[d].text));
 		free(groups[d].text);
 		free(groups[d].names);
 	}
@@ -2300,5 +2178,5 @@ hostlist_fold_dshbak(const char *const *in, size_t n)
 	free(names);
 	hostlist_free(uniq);
 	hostlist_free(sfxmap);
-	return (buf_take(&out));
+	return (strbuf_take(&out));
 }

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "push.h"
+#include "util.h"
 
 /* --- the remote scripts ----------------------------------------------------- */
 
@@ -142,50 +143,6 @@ static const char push_pull_script[] =
 
 /* --- buffers and quoting ----------------------------------------------------- */
 
-static void *
-push_xrealloc(void *p, size_t size)
-{
-	if ((p = realloc(p, size == 0 ? 1 : size)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-push_xstrdup(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-push_xstrndup(const char *s, size_t n)
-{
-	char	*p;
-
-	if ((p = strndup(s, n)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-push_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-push_printf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return (s);
-}
-
 /* Make room for N more bytes. */
 static void
 push_buf_grow(struct push_buf *b, size_t n)
@@ -197,7 +154,7 @@ push_buf_grow(struct push_buf *b, size_t n)
 	want = b->size == 0 ? 256 : b->size;
 	while (want < b->len + n + 1)
 		want *= 2;
-	b->data = push_xrealloc(b->data, want);
+	b->data = xrealloc(b->data, want);
 	b->size = want;
 }
 
@@ -263,11 +220,11 @@ push_basename(const char *path)
 	while (end > 1 && path[end - 1] == '/')
 		end--;
 	if (end == 1 && path[0] == '/')
-		return (push_xstrdup("/"));
+		return (xstrdup("/"));
 	start = end;
 	while (start > 0 && path[start - 1] != '/')
 		start--;
-	return (push_xstrndup(path + start, end - start));
+	return (xstrndup(path + start, end - start));
 }
 
 /* Split a destination; see push.h. */
@@ -295,23 +252,23 @@ push_split_dest(const char *dest, char **dir, char **pdir, char **pname,
 		*slash = 1;
 	while (len > 1 && dest[len - 1] == '/')
 		len--;
-	*dir = push_xstrndup(dest, len);
+	*dir = xstrndup(dest, len);
 	if (strcmp(*dir, "/") == 0) {
-		*pdir = push_xstrdup("/");
-		*pname = push_xstrdup(".");	/* "/" can only be a directory */
+		*pdir = xstrdup("/");
+		*pname = xstrdup(".");	/* "/" can only be a directory */
 		*slash = 1;
 		return (0);
 	}
 	cut = len;
 	while (cut > 0 && dest[cut - 1] != '/')
 		cut--;
-	*pname = push_xstrndup(dest + cut, len - cut);
+	*pname = xstrndup(dest + cut, len - cut);
 	if (cut == 0)
-		*pdir = push_xstrdup(".");
+		*pdir = xstrdup(".");
 	else {
 		while (cut > 1 && dest[cut - 1] == '/')
 			cut--;
-		*pdir = push_xstrndup(dest, cut);
+		*pdir = xstrndup(dest, cut);
 	}
 	return (0);
 }
@@ -378,7 +335,7 @@ push_command(const struct push_payload *p, const char *dest,
 	size_t		 i;
 
 	if (push_split_dest(dest, &dir, &pdir, &pname, &slash) != 0) {
-		*cause = push_xstrdup("empty destination");
+		*cause = xstrdup("empty destination");
 		return (NULL);
 	}
 	if (p->kind == PUSH_FILE) {
@@ -406,7 +363,7 @@ push_command(const struct push_payload *p, const char *dest,
 		push_buf_add_arg(&b, o->preserve ? "p" : "-");
 	} else {
 		if (p->ntops == 0) {
-			*cause = push_xstrdup("nothing to push");
+			*cause = xstrdup("nothing to push");
 			free(dir);
 			free(pdir);
 			free(pname);
@@ -465,19 +422,19 @@ push_pull_command(char *const *paths, size_t npaths,
 	size_t		 i;
 
 	if (npaths == 0) {
-		*cause = push_xstrdup("no remote path");
+		*cause = xstrdup("no remote path");
 		return (NULL);
 	}
 	for (i = 0; i < npaths; i++) {
 		p = paths[i];
 		if (*p == '\0' || push_has_dotdot(p)) {
-			*cause = push_printf("%s: remote paths must not be empty "
+			*cause = xasprintf("%s: remote paths must not be empty "
 			    "or contain \"..\"", *p == '\0' ? "''" : p);
 			return (NULL);
 		}
 		p += strspn(p, "/");
 		if (*p == '\0' || strcmp(p, ".") == 0) {
-			*cause = push_printf("%s: pull a path below it, not "
+			*cause = xasprintf("%s: pull a path below it, not "
 			    "the directory itself", paths[i]);
 			return (NULL);
 		}
@@ -591,9 +548,9 @@ push_tar_add_header(struct push_buf *b, const char *name, char type,
 	if (name == NULL || *name == '\0')
 		return (-1);
 	if (type == '5' && name[strlen(name) - 1] != '/')
-		full = push_printf("%s/", name);
+		full = xasprintf("%s/", name);
 	else
-		full = push_xstrdup(name);
+		full = xstrdup(name);
 	memset(&pax, 0, sizeof pax);
 	if (strlen(full) > 100)
 		push_tar_pax_record(&pax, "path", full);
@@ -826,20 +783,20 @@ push_walk_add(struct push_walk *w, const char *local, const char *name,
 
 	if (w->n == w->size) {
 		w->size = w->size == 0 ? 64 : w->size * 2;
-		w->v = push_xrealloc(w->v, w->size * sizeof *w->v);
+		w->v = xrealloc(w->v, w->size * sizeof *w->v);
 	}
 	e = &w->v[w->n];
 	memset(e, 0, sizeof *e);
 	if (S_ISLNK(st->st_mode)) {
 		if ((n = readlink(local, link, sizeof link - 1)) == -1) {
-			*cause = push_printf("%s: %s", local, strerror(errno));
+			*cause = xasprintf("%s: %s", local, strerror(errno));
 			return (-1);
 		}
 		link[n] = '\0';
-		e->link = push_xstrdup(link);
+		e->link = xstrdup(link);
 	}
-	e->local = push_xstrdup(local);
-	e->name = push_xstrdup(name);
+	e->local = xstrdup(local);
+	e->name = xstrdup(name);
 	e->st = *st;
 	if (S_ISREG(st->st_mode))
 		w->bytes += (uint64_t)st->st_size;
@@ -866,7 +823,7 @@ push_walk_dir(struct push_walk *w, const char *local, const char *name,
 	int		  rc = 0;
 
 	if ((d = opendir(local)) == NULL) {
-		*cause = push_printf("%s: %s", local, strerror(errno));
+		*cause = xasprintf("%s: %s", local, strerror(errno));
 		return (-1);
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -875,18 +832,18 @@ push_walk_dir(struct push_walk *w, const char *local, const char *name,
 			continue;
 		if (n == size) {
 			size = size == 0 ? 32 : size * 2;
-			names = push_xrealloc(names, size * sizeof *names);
+			names = xrealloc(names, size * sizeof *names);
 		}
-		names[n++] = push_xstrdup(de->d_name);
+		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
 	if (n != 0)
 		qsort(names, n, sizeof *names, push_name_cmp);
 	for (i = 0; i < n && rc == 0; i++) {
-		cl = push_printf("%s/%s", local, names[i]);
-		cn = push_printf("%s/%s", name, names[i]);
+		cl = xasprintf("%s/%s", local, names[i]);
+		cn = xasprintf("%s/%s", name, names[i]);
 		if (lstat(cl, &st) != 0) {
-			*cause = push_printf("%s: %s", cl, strerror(errno));
+			*cause = xasprintf("%s: %s", cl, strerror(errno));
 			rc = -1;
 		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
 			rc = push_walk_add(w, cl, cn, &st, cause);
@@ -933,7 +890,7 @@ push_read_into(struct push_buf *b, const char *path, size_t size,
 	unsigned char	probe;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*cause = push_printf("%s: %s", path, strerror(errno));
+		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return (-1);
 	}
 	push_buf_grow(b, size);
@@ -942,7 +899,7 @@ push_read_into(struct push_buf *b, const char *path, size_t size,
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			*cause = push_printf("%s: %s", path, n == 0 ?
+			*cause = xasprintf("%s: %s", path, n == 0 ?
 			    "file shrank while being read" : strerror(errno));
 			close(fd);
 			return (-1);
@@ -950,7 +907,7 @@ push_read_into(struct push_buf *b, const char *path, size_t size,
 		got += (size_t)n;
 	}
 	if (read(fd, &probe, 1) == 1) {
-		*cause = push_printf("%s: file grew while being read", path);
+		*cause = xasprintf("%s: file grew while being read", path);
 		close(fd);
 		return (-1);
 	}
@@ -1005,14 +962,14 @@ push_build_dirs(struct push_payload *p, const struct push_walk *w,
 			    strncmp(e->name, p->tops[k], tl) != 0 ||
 			    (e->name[tl] != '\0' && e->name[tl] != '/'))
 				continue;
-			name = push_printf(".%s/", e->name + tl);
+			name = xasprintf(".%s/", e->name + tl);
 			push_tar_add(&d, name, '5', e->st.st_mode & mask,
 			    e->st.st_mtime, NULL, 0, NULL);
 			free(name);
 		}
 		if (d.len != 0) {
 			push_tar_finish(&d);
-			name = push_printf("%s/dirs.%zu", p->meta, k + 1);
+			name = xasprintf("%s/dirs.%zu", p->meta, k + 1);
 			push_tar_add(&p->tar, name, '0', 0600, now, d.data,
 			    d.len, NULL);
 			free(name);
@@ -1038,7 +995,7 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 	mask = o->preserve ? 07777 : 0777;
 	/* One allocation: headers and padding take at most 2 KiB an entry. */
 	size = (size_t)w->bytes + w->n * 3072 + 8192;
-	b->data = push_xrealloc(NULL, size);
+	b->data = xrealloc(NULL, size);
 	b->size = size;
 	b->len = 0;
 	for (i = 0; i < w->n; i++) {
@@ -1076,12 +1033,12 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 	if (o->preserve)
 		push_build_dirs(p, w, mask, now);
 	if (o->verify) {
-		name = push_printf("%s/sums", p->meta);
+		name = xasprintf("%s/sums", p->meta);
 		push_tar_add(b, name, '0', 0600, now, sums.data, sums.len,
 		    NULL);
 		free(name);
 	}
-	name = push_printf("%s/end", p->meta);
+	name = xasprintf("%s/end", p->meta);
 	push_tar_add(b, name, '0', 0600, now, "", 0, NULL);
 	free(name);
 	push_tar_finish(b);
@@ -1126,7 +1083,7 @@ push_load_file(struct push_payload *p, const char *src,
 
 	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) != 0) {
-		*cause = push_printf("%s: %s", src, strerror(errno));
+		*cause = xasprintf("%s: %s", src, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return (-1);
@@ -1141,7 +1098,7 @@ push_load_file(struct push_payload *p, const char *src,
 		p->maplen = (size_t)st.st_size;
 		p->map = mmap(NULL, p->maplen, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p->map == MAP_FAILED) {
-			*cause = push_printf("%s: mmap: %s", src,
+			*cause = xasprintf("%s: mmap: %s", src,
 			    strerror(errno));
 			p->map = NULL;
 			close(fd);
@@ -1191,12 +1148,12 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 
 	memset(p, 0, sizeof *p);
 	if (nsrcs == 0) {
-		*cause = push_xstrdup("no source");
+		*cause = xstrdup("no source");
 		return (-1);
 	}
 	if (nsrcs == 1) {
 		if (stat(srcs[0], &st) != 0) {
-			*cause = push_printf("%s: %s", srcs[0],
+			*cause = xasprintf("%s: %s", srcs[0],
 			    strerror(errno));
 			return (-1);
 		}
@@ -1206,25 +1163,25 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 	memset(&w, 0, sizeof w);
 	p->kind = PUSH_TAR;
 	push_meta_name(p->meta);
-	p->tops = push_xrealloc(NULL, nsrcs * sizeof *p->tops);
+	p->tops = xrealloc(NULL, nsrcs * sizeof *p->tops);
 	for (i = 0; i < nsrcs; i++) {
 		if (stat(srcs[i], &st) != 0) {
-			*cause = push_printf("%s: %s", srcs[i],
+			*cause = xasprintf("%s: %s", srcs[i],
 			    strerror(errno));
 			goto out;
 		}
 		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			*cause = push_printf("%s: not a regular file or "
+			*cause = xasprintf("%s: not a regular file or "
 			    "directory", srcs[i]);
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode) && !o->recursive) {
-			*cause = push_printf("%s: is a directory (use -r)",
+			*cause = xasprintf("%s: is a directory (use -r)",
 			    srcs[i]);
 			goto out;
 		}
 		if ((top = push_top_name(srcs[i])) == NULL) {
-			*cause = push_printf("%s: cannot push this as a "
+			*cause = xasprintf("%s: cannot push this as a "
 			    "whole; name what is inside it", srcs[i]);
 			goto out;
 		}
@@ -1233,7 +1190,7 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 				break;
 		}
 		if (j != p->ntops || strcmp(top, p->meta) == 0) {
-			*cause = push_printf("%s: two sources named '%s'",
+			*cause = xasprintf("%s: two sources named '%s'",
 			    srcs[i], top);
 			free(top);
 			goto out;
@@ -1251,7 +1208,7 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 	p->len = p->tar.len;
 	p->nskipped = w.nskipped;
 	if (w.warn.len != 0)
-		p->warnings = push_xstrdup((char *)w.warn.data);
+		p->warnings = xstrdup((char *)w.warn.data);
 	rc = 0;
 out:
 	push_walk_free(&w);
@@ -1317,7 +1274,7 @@ push_last_line(const char *err, size_t len)
 	start = end;
 	while (start > err && start[-1] != '\n')
 		start--;
-	s = push_xstrndup(start, (size_t)(end - start));
+	s = xstrndup(start, (size_t)(end - start));
 	for (i = 0; s[i] != '\0'; i++) {
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			s[i] = '?';

@@ -17,13 +17,20 @@
 
 /* --- allocation ------------------------------------------------------------- */
 
+static void __attribute__((noreturn))
+xfatal(const char *why)
+{
+	fprintf(stderr, "clustertop: %s\n", why);
+	abort();
+}
+
 void *
 xmalloc(size_t n)
 {
 	void	*p;
 
 	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
-		abort();
+		xfatal("out of memory");
 	return (p);
 }
 
@@ -33,7 +40,7 @@ xcalloc(size_t n, size_t size)
 	void	*p;
 
 	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
-		abort();
+		xfatal("out of memory");
 	return (p);
 }
 
@@ -41,16 +48,26 @@ void *
 xrealloc(void *p, size_t n)
 {
 	if ((p = realloc(p, n == 0 ? 1 : n)) == NULL)
-		abort();
+		xfatal("out of memory");
 	return (p);
 }
 
 void *
 xreallocarray(void *p, size_t n, size_t size)
 {
+	if (size != 0 && n > SIZE_MAX / size)
+		xfatal("allocation too large");
 	if ((p = reallocarray(p, n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
-		abort();
+		xfatal("out of memory");
 	return (p);
+}
+
+void *
+xgrow(void *p, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return (p);
+	return (xreallocarray(p, n == 0 ? 1 : n * 2, size));
 }
 
 char *
@@ -61,7 +78,7 @@ xstrdup(const char *s)
 	if (s == NULL)
 		return (NULL);
 	if ((p = strdup(s)) == NULL)
-		abort();
+		xfatal("out of memory");
 	return (p);
 }
 
@@ -70,8 +87,12 @@ xstrndup(const char *s, size_t n)
 {
 	char	*p;
 
-	if ((p = strndup(s, n)) == NULL)
-		abort();
+	if (n == SIZE_MAX)
+		xfatal("allocation too large");
+	p = xmalloc(n + 1);
+	if (n != 0)
+		memcpy(p, s, n);
+	p[n] = '\0';
 	return (p);
 }
 
@@ -81,7 +102,7 @@ xvasprintf(const char *fmt, va_list ap)
 	char	*s;
 
 	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
+		xfatal("out of memory");
 	return (s);
 }
 
@@ -103,7 +124,7 @@ void
 strbuf_reserve(struct strbuf *b, size_t n)
 {
 	if (n > SIZE_MAX - b->len - 1)
-		abort();
+		xfatal("allocation too large");
 	if (b->len + n + 1 <= b->size)
 		return;
 	if (b->size == 0)
@@ -125,6 +146,12 @@ strbuf_addn(struct strbuf *b, const char *s, size_t n)
 		memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
+}
+
+void
+strbuf_addc(struct strbuf *b, char c)
+{
+	strbuf_addn(b, &c, 1);
 }
 
 void

@@ -2,9 +2,9 @@
  * util.h -- the toolbox every module shares: allocation that never fails,
  * a growable string, and reading a whole file with a size limit.
  *
- * Running out of memory is fatal (abort), as in tmux and OpenSSH: callers
- * never test these for NULL. xstrdup(NULL) is NULL, so optional strings
- * copy without a test. A struct strbuf starts as all zeros ({0}); its text
+ * Running out of memory is fatal (a line on stderr, then abort), as in
+ * tmux and OpenSSH: callers never test these for NULL. xstrdup(NULL) is
+ * NULL, so optional strings copy without a test. A struct strbuf starts as all zeros ({0}); its text
  * is always NUL-terminated once anything was added.
  */
 #ifndef CT_UTIL_H
@@ -19,8 +19,11 @@ void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xrealloc(void *, size_t);
 void	*xreallocarray(void *, size_t, size_t);
+/* Room for element N of an array grown one element at a time (doubles). */
+void	*xgrow(void *, size_t n, size_t size);
 char	*xstrdup(const char *);			/* NULL stays NULL */
-char	*xstrndup(const char *, size_t);	/* at most N bytes, NUL added */
+/* Exactly N bytes (they may hold NULs: output, not text) and a NUL. */
+char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 char	*xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
 
@@ -33,6 +36,7 @@ struct strbuf {
 };
 
 void	 strbuf_addn(struct strbuf *, const char *, size_t);
+void	 strbuf_addc(struct strbuf *, char);
 void	 strbuf_add(struct strbuf *, const char *);
 void	 strbuf_printf(struct strbuf *, const char *, ...)
 	     __attribute__((format(printf, 2, 3)));
