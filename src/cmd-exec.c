@@ -36,6 +36,7 @@
 #include "engine.h"
 #include "gather.h"
 #include "inventory.h"
+#include "util.h"
 
 #define EXEC_STDIN_MAX		(256UL * 1024 * 1024)	/* bytes read from stdin */
 
@@ -545,29 +546,23 @@ cmd_exec_main(int argc, char **argv)
 	struct exec_ctx		 x;
 	struct engine_config	 cfg;
 	struct engine_job_spec	 spec;
-	struct inventory	*inv = NULL;
+	struct cliopt_run	 run;
 	struct sigaction	 sa, oldsa;
 	const struct engine_job_result *r;
 	char			*cause = NULL, *command = NULL, *in = NULL;
-	size_t			 inlen = 0, i, clen;
-	int			 ch, rc, status = 0, nostdin = 0, *ids = NULL;
+	size_t			 inlen = 0, i;
+	int			 ch, status = 0, nostdin = 0, *ids;
 	int			 cancelled = 0, broken = 0;
 	const char		*v;
 
 	memset(&x, 0, sizeof x);
 	cliopt_init(&opt);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+" CLIOPT_SHORT "bvh", longopts,
-	    NULL)) != -1) {
-		rc = cliopt_handle(&opt, ch, optarg, &cause);
-		if (rc == 1)
-			continue;
-		if (rc == -1) {
-			fprintf(stderr, "clustertop exec: %s\n", cause);
-			free(cause);
-			return (CT_EXIT_USAGE);
-		}
+	while ((ch = cliopt_getopt(&opt, "clustertop exec", argc, argv,
+	    "+" CLIOPT_SHORT "bvh", longopts)) != -1) {
 		switch (ch) {
+		case CLIOPT_BAD:
+			return (CT_EXIT_USAGE);
 		case 'b':
 			x.gather = 1;
 			break;
@@ -598,70 +593,37 @@ cmd_exec_main(int argc, char **argv)
 		fprintf(stderr, "clustertop exec: -b and --json don't mix\n");
 		return (CT_EXIT_USAGE);
 	}
-	/* The command: the arguments joined by spaces, as ssh does. */
-	for (clen = 0, i = 0; i < (size_t)argc; i++)
-		clen += strlen(argv[i]) + 1;
-	if ((command = calloc(1, clen + 1)) == NULL)
-		abort();
-	for (i = 0; i < (size_t)argc; i++) {
-		if (i > 0)
-			strcat(command, " ");
-		strcat(command, argv[i]);
-	}
-
-	if (cliopt_nodes(&opt, &inv, &cause) != 0) {
-		fprintf(stderr, "clustertop exec: %s\n", cause != NULL ? cause :
-		    "no nodes");
-		free(cause);
-		free(command);
-		return (CT_EXIT_USAGE);
-	}
-	if (inv->warning != NULL && x.verbose)
-		fprintf(stderr, "clustertop exec: %s\n", inv->warning);
-
-	if (!nostdin && !isatty(STDIN_FILENO)) {
-		if (exec_read_stdin(&in, &inlen, &cause) != 0) {
-			fprintf(stderr, "clustertop exec: %s\n", cause);
-			free(cause);
-			free(command);
-			inventory_free(inv);
-			return (CT_EXIT_USAGE);
-		}
-	}
-
 	cliopt_engine_config(&opt, &cfg);
 	cfg.reconnect = 0;
 	if ((v = getenv("CLUSTERTOP_OUTPUT_CAP")) != NULL)
 		cfg.output_cap = strtoul(v, NULL, 10);
 	x.cap = cfg.output_cap != 0 ? cfg.output_cap : 1024 * 1024;
-	if ((x.e = engine_create(&cfg, &cause)) == NULL) {
-		fprintf(stderr, "clustertop exec: %s\n", cause);
-		free(cause);
-		free(command);
-		free(in);
-		inventory_free(inv);
-		return (1);
+	if ((status = cliopt_run_setup(&opt, "clustertop exec", &cfg,
+	    &run)) != 0)
+		return (status);
+	if (run.inv->warning != NULL && x.verbose)
+		fprintf(stderr, "clustertop exec: %s\n", run.inv->warning);
+	if (!nostdin && !isatty(STDIN_FILENO)) {
+		if (exec_read_stdin(&in, &inlen, &cause) != 0) {
+			fprintf(stderr, "clustertop exec: %s\n", cause);
+			free(cause);
+			cliopt_run_free(&run);
+			return (CT_EXIT_USAGE);
+		}
 	}
-	ids = cliopt_add_nodes(x.e, inv);
-	x.nnodes = inv->nnodes;
-	x.nodes = calloc(x.nnodes, sizeof *x.nodes);
-	if (x.nodes == NULL)
-		abort();
+	x.e = run.e;
+	ids = run.ids;
+	x.nnodes = run.n;
+	x.nodes = xcalloc(x.nnodes, sizeof *x.nodes);
 	for (i = 0; i < x.nnodes; i++)
 		x.nodes[ids[i]].name = engine_node_name(x.e, ids[i]);
 	engine_set_callback(x.e, exec_event, &x);
 
-	memset(&spec, 0, sizeof spec);
-	spec.command = command;
-	spec.nodes = ids;
-	spec.nnodes = x.nnodes;
+	command = cliopt_command(argc, argv);
+	cliopt_run_spec(&opt, &run, command, "exec", &spec);
 	spec.stdin_data = in;
 	spec.stdin_len = inlen;
-	spec.timeout_ms = opt.command_timeout_ms > 0 ?
-	    opt.command_timeout_ms : -1;
-	spec.fanout = opt.fanout;
 	spec.stream_output = !x.json && !x.gather;
-	spec.label = "exec";
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = exec_sigint;
@@ -714,15 +676,13 @@ cmd_exec_main(int argc, char **argv)
 out:
 	fflush(stdout);
 	sigaction(SIGINT, &oldsa, NULL);
-	engine_free(x.e);
 	for (i = 0; i < x.nnodes; i++) {
 		free(x.nodes[i].out.data);
 		free(x.nodes[i].err.data);
 	}
 	free(x.nodes);
-	free(ids);
+	cliopt_run_free(&run);
 	free(in);
 	free(command);
-	inventory_free(inv);
 	return (status);
 }
