@@ -20,9 +20,9 @@ fi
 mkdir -p "$out"
 flags="-std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 
-# fuzz-hostlist: hostlist.c and gather.c (both pure), on the toolbox util.c.
+# fuzz-hostlist: hostlist.c, hostlist-fold.c and gather.c (pure), on util.c.
 "$CLANG" $flags -o "$out/fuzz-hostlist" tests/fuzz/fuzz-hostlist.c \
-    src/hostlist.c src/gather.c src/util.c || exit 1
+    src/hostlist.c src/hostlist-fold.c src/gather.c src/util.c || exit 1
 corpus=$out/corpus-hostlist
 if [ ! -d "$corpus" ]; then
 	mkdir -p "$corpus"
