@@ -181,7 +181,7 @@ push_run_start(struct push_run *x, struct engine *e, char *const *srcs,
     const int *ids, size_t n, int fanout, int timeout_ms, char **cause)
 {
 	struct push_payload	 p;
-	struct push_buf		 b;
+	struct strbuf		 b;
 	char			*command;
 	size_t			 i;
 	int			 rc;
@@ -201,13 +201,13 @@ push_run_start(struct push_run *x, struct engine *e, char *const *srcs,
 	memset(&b, 0, sizeof b);
 	for (i = 0; i < nsrcs; i++) {
 		if (i > 0)
-			push_buf_addstr(&b, " ");
-		push_buf_addstr(&b, srcs[i]);
+			strbuf_add(&b, " ");
+		strbuf_add(&b, srcs[i]);
 	}
-	push_buf_add(&b, "", 1);
-	rc = push_run_begin(x, e, &p, command, dest, (char *)b.data, o, ids,
+	strbuf_addn(&b, "", 1);
+	rc = push_run_begin(x, e, &p, command, dest, (char *)b.s, o, ids,
 	    n, fanout, timeout_ms, cause);
-	push_buf_free(&b);
+	strbuf_free(&b);
 	return (rc);
 }
 

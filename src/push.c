@@ -143,69 +143,31 @@ static const char push_pull_script[] =
 
 /* --- buffers and quoting ----------------------------------------------------- */
 
-/* Make room for N more bytes. */
-static void
-push_buf_grow(struct push_buf *b, size_t n)
-{
-	size_t	want;
-
-	if (b->len + n + 1 <= b->size)
-		return;
-	want = b->size == 0 ? 256 : b->size;
-	while (want < b->len + n + 1)
-		want *= 2;
-	b->data = xrealloc(b->data, want);
-	b->size = want;
-}
-
-void
-push_buf_add(struct push_buf *b, const void *data, size_t len)
-{
-	push_buf_grow(b, len);
-	if (len != 0)
-		memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
-
-void
-push_buf_addstr(struct push_buf *b, const char *s)
-{
-	push_buf_add(b, s, strlen(s));
-}
-
 /* Append the quoted form of S, with a space before it unless B is empty. */
 void
-push_buf_add_arg(struct push_buf *b, const char *s)
+push_buf_add_arg(struct strbuf *b, const char *s)
 {
 	if (b->len != 0)
-		push_buf_add(b, " ", 1);
-	push_buf_add(b, "'", 1);
+		strbuf_addn(b, " ", 1);
+	strbuf_addn(b, "'", 1);
 	for (; *s != '\0'; s++) {
 		if (*s == '\'')
-			push_buf_add(b, "'\\''", 4);
+			strbuf_addn(b, "'\\''", 4);
 		else
-			push_buf_add(b, s, 1);
+			strbuf_addn(b, s, 1);
 	}
-	push_buf_add(b, "'", 1);
-}
-
-void
-push_buf_free(struct push_buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof *b);
+	strbuf_addn(b, "'", 1);
 }
 
 /* Quote S for a POSIX shell; malloc'd. */
 char *
 push_quote(const char *s)
 {
-	struct push_buf	b;
+	struct strbuf	b;
 
 	memset(&b, 0, sizeof b);
 	push_buf_add_arg(&b, s);
-	return ((char *)b.data);
+	return ((char *)b.s);
 }
 
 /* --- paths ------------------------------------------------------------------- */
@@ -316,10 +278,10 @@ push_chmod_mode(mode_t mode, int preserve, char *buf, size_t size)
 
 /* Start `sh -c SCRIPT ct-push` in B. */
 static void
-push_command_start(struct push_buf *b, const char *script)
+push_command_start(struct strbuf *b, const char *script)
 {
 	memset(b, 0, sizeof *b);
-	push_buf_addstr(b, "exec sh -c");
+	strbuf_add(b, "exec sh -c");
 	push_buf_add_arg(b, script);
 	push_buf_add_arg(b, "ct-push");
 }
@@ -329,7 +291,7 @@ char *
 push_command(const struct push_payload *p, const char *dest,
     const struct push_opts *o, char **cause)
 {
-	struct push_buf	 b;
+	struct strbuf	 b;
 	char		*dir, *pdir, *pname, num[32], mt[16], at[16], flags[4];
 	int		 slash;
 	size_t		 i;
@@ -391,7 +353,7 @@ push_command(const struct push_payload *p, const char *dest,
 	free(dir);
 	free(pdir);
 	free(pname);
-	return ((char *)b.data);
+	return ((char *)b.s);
 }
 
 /* 1 if PATH has a ".." component. */
@@ -417,7 +379,7 @@ char *
 push_pull_command(char *const *paths, size_t npaths,
     const struct push_opts *o, char **cause)
 {
-	struct push_buf	 b;
+	struct strbuf	 b;
 	const char	*p;
 	size_t		 i;
 
@@ -447,7 +409,7 @@ push_pull_command(char *const *paths, size_t npaths,
 			p += 2;
 		push_buf_add_arg(&b, p);
 	}
-	return ((char *)b.data);
+	return ((char *)b.s);
 }
 
 /* --- tar ----------------------------------------------------------------------- */
@@ -468,7 +430,7 @@ push_tar_octal(unsigned char *field, size_t width, unsigned long long v)
 
 /* Append one pax record "LEN key=value\n". */
 static void
-push_tar_pax_record(struct push_buf *b, const char *key, const char *value)
+push_tar_pax_record(struct strbuf *b, const char *key, const char *value)
 {
 	size_t	base, len, digits;
 	char	num[32];
@@ -481,17 +443,17 @@ push_tar_pax_record(struct push_buf *b, const char *key, const char *value)
 			break;
 		len = base + digits;
 	}
-	push_buf_addstr(b, num);
-	push_buf_add(b, " ", 1);
-	push_buf_addstr(b, key);
-	push_buf_add(b, "=", 1);
-	push_buf_addstr(b, value);
-	push_buf_add(b, "\n", 1);
+	strbuf_add(b, num);
+	strbuf_addn(b, " ", 1);
+	strbuf_add(b, key);
+	strbuf_addn(b, "=", 1);
+	strbuf_add(b, value);
+	strbuf_addn(b, "\n", 1);
 }
 
 /* Append a header block. */
 static void
-push_tar_header(struct push_buf *b, const char *name, char type, mode_t mode,
+push_tar_header(struct strbuf *b, const char *name, char type, mode_t mode,
     unsigned long long size, unsigned long long mtime, const char *link)
 {
 	unsigned char	 h[PUSH_TAR_BLOCK];
@@ -518,19 +480,19 @@ push_tar_header(struct push_buf *b, const char *name, char type, mode_t mode,
 	memcpy(h + 148, tmp, 6);
 	h[154] = '\0';
 	h[155] = ' ';
-	push_buf_add(b, h, sizeof h);
+	strbuf_addn(b, h, sizeof h);
 }
 
 /* Pad B to a whole number of blocks. */
 static void
-push_tar_pad(struct push_buf *b)
+push_tar_pad(struct strbuf *b)
 {
 	static const unsigned char	zero[PUSH_TAR_BLOCK];
 	size_t				rest;
 
 	rest = b->len % PUSH_TAR_BLOCK;
 	if (rest != 0)
-		push_buf_add(b, zero, PUSH_TAR_BLOCK - rest);
+		strbuf_addn(b, zero, PUSH_TAR_BLOCK - rest);
 }
 
 /*
@@ -539,10 +501,10 @@ push_tar_pad(struct push_buf *b)
  * data and the padding.
  */
 static int
-push_tar_add_header(struct push_buf *b, const char *name, char type,
+push_tar_add_header(struct strbuf *b, const char *name, char type,
     mode_t mode, time_t mtime, unsigned long long size, const char *link)
 {
-	struct push_buf	 pax;
+	struct strbuf	 pax;
 	char		*full, num[32];
 
 	if (name == NULL || *name == '\0')
@@ -566,10 +528,10 @@ push_tar_add_header(struct push_buf *b, const char *name, char type,
 	}
 	if (pax.len != 0) {
 		push_tar_header(b, "PaxHeader", 'x', 0644, pax.len, 0, NULL);
-		push_buf_add(b, pax.data, pax.len);
+		strbuf_addn(b, pax.s, pax.len);
 		push_tar_pad(b);
 	}
-	push_buf_free(&pax);
+	strbuf_free(&pax);
 	push_tar_header(b, full, type, mode, size,
 	    mtime < 0 ? 0 : (unsigned long long)mtime, link);
 	free(full);
@@ -578,7 +540,7 @@ push_tar_add_header(struct push_buf *b, const char *name, char type,
 
 /* Append one member; see push.h. */
 int
-push_tar_add(struct push_buf *b, const char *name, char type, mode_t mode,
+push_tar_add(struct strbuf *b, const char *name, char type, mode_t mode,
     time_t mtime, const void *data, size_t len, const char *link)
 {
 	if (type != '0')
@@ -586,7 +548,7 @@ push_tar_add(struct push_buf *b, const char *name, char type, mode_t mode,
 	if (push_tar_add_header(b, name, type, mode, mtime, len, link) != 0)
 		return (-1);
 	if (len != 0) {
-		push_buf_add(b, data, len);
+		strbuf_addn(b, data, len);
 		push_tar_pad(b);
 	}
 	return (0);
@@ -594,11 +556,11 @@ push_tar_add(struct push_buf *b, const char *name, char type, mode_t mode,
 
 /* Append the two zero blocks that end an archive. */
 void
-push_tar_finish(struct push_buf *b)
+push_tar_finish(struct strbuf *b)
 {
 	static const unsigned char	zero[2 * PUSH_TAR_BLOCK];
 
-	push_buf_add(b, zero, sizeof zero);
+	strbuf_addn(b, zero, sizeof zero);
 }
 
 /* --- SHA-256 (FIPS 180-4) -------------------------------------------------------- */
@@ -769,7 +731,7 @@ struct push_walk {
 	struct push_entry	*v;
 	size_t			 n, size;
 	uint64_t		 bytes;		/* file data */
-	struct push_buf		 warn;
+	struct strbuf		 warn;
 	size_t			 nskipped;
 };
 
@@ -852,8 +814,8 @@ push_walk_dir(struct push_walk *w, const char *local, const char *name,
 				rc = push_walk_dir(w, cl, cn, cause);
 		} else {
 			w->nskipped++;
-			push_buf_addstr(&w->warn, cl);
-			push_buf_addstr(&w->warn, ": not a regular file, "
+			strbuf_add(&w->warn, cl);
+			strbuf_add(&w->warn, ": not a regular file, "
 			    "directory or symlink: skipped\n");
 		}
 		free(cl);
@@ -876,12 +838,12 @@ push_walk_free(struct push_walk *w)
 		free(w->v[i].link);
 	}
 	free(w->v);
-	push_buf_free(&w->warn);
+	strbuf_free(&w->warn);
 }
 
 /* Read a regular file of SIZE bytes into B (and hash it into C). */
 static int
-push_read_into(struct push_buf *b, const char *path, size_t size,
+push_read_into(struct strbuf *b, const char *path, size_t size,
     struct push_sha256 *c, char **cause)
 {
 	int		fd;
@@ -893,9 +855,9 @@ push_read_into(struct push_buf *b, const char *path, size_t size,
 		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	push_buf_grow(b, size);
+	strbuf_reserve(b, size);
 	while (got < size) {
-		n = read(fd, b->data + b->len + got, size - got);
+		n = read(fd, b->s + b->len + got, size - got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -913,29 +875,29 @@ push_read_into(struct push_buf *b, const char *path, size_t size,
 	}
 	close(fd);
 	if (c != NULL)
-		push_sha256_update(c, b->data + b->len, size);
+		push_sha256_update(c, b->s + b->len, size);
 	return (0);
 }
 
 /* Append one "HASH  name" line in sha256sum's format (escaped names too). */
 static void
-push_sums_line(struct push_buf *sums, const char *hex, const char *name)
+push_sums_line(struct strbuf *sums, const char *hex, const char *name)
 {
 	const char	*p;
 
 	if (strpbrk(name, "\\\n") != NULL)
-		push_buf_add(sums, "\\", 1);
-	push_buf_addstr(sums, hex);
-	push_buf_add(sums, "  ", 2);
+		strbuf_addn(sums, "\\", 1);
+	strbuf_add(sums, hex);
+	strbuf_addn(sums, "  ", 2);
 	for (p = name; *p != '\0'; p++) {
 		if (*p == '\\')
-			push_buf_add(sums, "\\\\", 2);
+			strbuf_addn(sums, "\\\\", 2);
 		else if (*p == '\n')
-			push_buf_add(sums, "\\n", 2);
+			strbuf_addn(sums, "\\n", 2);
 		else
-			push_buf_add(sums, p, 1);
+			strbuf_addn(sums, p, 1);
 	}
-	push_buf_add(sums, "\n", 1);
+	strbuf_addn(sums, "\n", 1);
 }
 
 /*
@@ -948,7 +910,7 @@ static void
 push_build_dirs(struct push_payload *p, const struct push_walk *w,
     mode_t mask, time_t now)
 {
-	struct push_buf		 d;
+	struct strbuf		 d;
 	const struct push_entry	*e;
 	size_t			 i, k, tl;
 	char			*name;
@@ -970,11 +932,11 @@ push_build_dirs(struct push_payload *p, const struct push_walk *w,
 		if (d.len != 0) {
 			push_tar_finish(&d);
 			name = xasprintf("%s/dirs.%zu", p->meta, k + 1);
-			push_tar_add(&p->tar, name, '0', 0600, now, d.data,
+			push_tar_add(&p->tar, name, '0', 0600, now, d.s,
 			    d.len, NULL);
 			free(name);
 		}
-		push_buf_free(&d);
+		strbuf_free(&d);
 	}
 }
 
@@ -983,7 +945,7 @@ static int
 push_build_tar(struct push_payload *p, struct push_walk *w,
     const struct push_opts *o, char **cause)
 {
-	struct push_buf		 sums, *b = &p->tar;
+	struct strbuf		 sums, *b = &p->tar;
 	struct push_sha256	 c;
 	struct push_entry	*e;
 	mode_t			 mask;
@@ -995,7 +957,7 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 	mask = o->preserve ? 07777 : 0777;
 	/* One allocation: headers and padding take at most 2 KiB an entry. */
 	size = (size_t)w->bytes + w->n * 3072 + 8192;
-	b->data = xrealloc(NULL, size);
+	b->s = xrealloc(NULL, size);
 	b->size = size;
 	b->len = 0;
 	for (i = 0; i < w->n; i++) {
@@ -1018,7 +980,7 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 			push_sha256_init(&c);
 		if (size != 0 && push_read_into(b, e->local, size,
 		    o->verify ? &c : NULL, cause) != 0) {
-			push_buf_free(&sums);
+			strbuf_free(&sums);
 			return (-1);
 		}
 		b->len += size;
@@ -1034,7 +996,7 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 		push_build_dirs(p, w, mask, now);
 	if (o->verify) {
 		name = xasprintf("%s/sums", p->meta);
-		push_tar_add(b, name, '0', 0600, now, sums.data, sums.len,
+		push_tar_add(b, name, '0', 0600, now, sums.s, sums.len,
 		    NULL);
 		free(name);
 	}
@@ -1042,7 +1004,7 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 	push_tar_add(b, name, '0', 0600, now, "", 0, NULL);
 	free(name);
 	push_tar_finish(b);
-	push_buf_free(&sums);
+	strbuf_free(&sums);
 	return (0);
 }
 
@@ -1204,11 +1166,11 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 	}
 	if (push_build_tar(p, &w, o, cause) != 0)
 		goto out;
-	p->data = p->tar.data;
+	p->data = p->tar.s;
 	p->len = p->tar.len;
 	p->nskipped = w.nskipped;
 	if (w.warn.len != 0)
-		p->warnings = xstrdup((char *)w.warn.data);
+		p->warnings = xstrdup((char *)w.warn.s);
 	rc = 0;
 out:
 	push_walk_free(&w);
@@ -1224,7 +1186,7 @@ push_payload_free(struct push_payload *p)
 
 	if (p->map != NULL)
 		munmap(p->map, p->maplen);
-	push_buf_free(&p->tar);
+	strbuf_free(&p->tar);
 	free(p->name);
 	for (i = 0; i < p->ntops; i++)
 		free(p->tops[i]);

@@ -139,7 +139,7 @@ strbuf_reserve(struct strbuf *b, size_t n)
 }
 
 void
-strbuf_addn(struct strbuf *b, const char *s, size_t n)
+strbuf_addn(struct strbuf *b, const void *s, size_t n)
 {
 	strbuf_reserve(b, n);
 	if (n != 0)

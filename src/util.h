@@ -4,8 +4,9 @@
  *
  * Running out of memory is fatal (a line on stderr, then abort), as in
  * tmux and OpenSSH: callers never test these for NULL. xstrdup(NULL) is
- * NULL, so optional strings copy without a test. A struct strbuf starts as all zeros ({0}); its text
- * is always NUL-terminated once anything was added.
+ * NULL, so optional strings copy without a test. A struct strbuf starts
+ * as all zeros ({0}); it holds bytes (a tar image, node output: NULs are
+ * fine) and is always NUL-terminated once anything was added.
  */
 #ifndef CT_UTIL_H
 #define CT_UTIL_H
@@ -35,7 +36,7 @@ struct strbuf {
 	size_t	 size;
 };
 
-void	 strbuf_addn(struct strbuf *, const char *, size_t);
+void	 strbuf_addn(struct strbuf *, const void *, size_t);
 void	 strbuf_addc(struct strbuf *, char);
 void	 strbuf_add(struct strbuf *, const char *);
 void	 strbuf_printf(struct strbuf *, const char *, ...)

@@ -351,7 +351,7 @@ test_helpers(void **state)
 static void
 test_tar_writer(void **state)
 {
-	struct push_buf	 b;
+	struct strbuf	 b;
 	char		 longname[300], longlink[200], *path, *cmd, *out, *got;
 	size_t		 i, len;
 
@@ -379,7 +379,7 @@ test_tar_writer(void **state)
 
 	assert_int_equal(sh("mkdir -p tarx"), 0);
 	cmd = xasprintf("tar -xf - -C tarx");
-	assert_int_equal(run(tmpdir, cmd, b.data, b.len, NULL), 0);
+	assert_int_equal(run(tmpdir, cmd, b.s, b.len, NULL), 0);
 	free(cmd);
 	free(path);
 	path = xasprintf("%s/tarx/d/%s", tmpdir, longname);
@@ -396,7 +396,7 @@ test_tar_writer(void **state)
 	    "hello\n");
 	free(out);
 	free(cmd);
-	push_buf_free(&b);
+	strbuf_free(&b);
 	assert_int_equal(sh("rm -rf tarx"), 0);
 }
 
