@@ -42,6 +42,11 @@ struct pvar	*pvar_get(struct phase_vars *, const char *name);
 const char	*phase_next_ref(const char *p, const char *start,
 		     const char **name, size_t *namelen, const char **map,
 		     size_t *maplen, int *escaped);
+/* Set NAME to a copy of SRC (a variable of another table). */
+void		 pvar_copy(struct phase_vars *, const char *name,
+		     const struct pvar *src);
+/* A copy of a whole table (the maps stay borrowed from the set). */
+struct phase_vars *phase_vars_copy(const struct phase_vars *);
 /* A lowercase identifier of at most 64 characters ([a-z_][a-z0-9_]*). */
 int		 phase_is_ident(const char *, size_t);
 

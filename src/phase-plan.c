@@ -128,39 +128,14 @@ static struct phase_vars *
 phase_step_vars(const struct phase_step *st, const struct phase_vars *vars)
 {
 	struct phase_vars	*sv;
-	struct pvar		*src, *dst;
-	size_t			 i, k;
+	const struct pvar	*src;
+	size_t			 i;
 
-	sv = phase_vars_create();
-	sv->maps = vars->maps;
-	sv->nmaps = vars->nmaps;
-	for (i = 0; i < vars->n; i++) {
-		src = &vars->v[i];
-		dst = pvar_get(sv, src->name);
-		dst->items = xmalloc((src->nitems + 1) *
-		    sizeof *dst->items);
-		for (k = 0; k < src->nitems; k++)
-			dst->items[k] = xstrdup(src->items[k]);
-		dst->nitems = src->nitems;
-		dst->list = src->list;
-		dst->secret = src->secret;
-		dst->literal = src->literal;
-		dst->error = xstrdup(src->error);
-	}
+	sv = phase_vars_copy(vars);
 	for (i = 0; i < st->nalias; i++) {
 		src = pvar_findn(vars, st->alias_to[i], strlen(st->alias_to[i]));
-		if (src == NULL)
-			continue;
-		dst = pvar_get(sv, st->alias_from[i]);
-		dst->items = xmalloc((src->nitems + 1) *
-		    sizeof *dst->items);
-		for (k = 0; k < src->nitems; k++)
-			dst->items[k] = xstrdup(src->items[k]);
-		dst->nitems = src->nitems;
-		dst->list = src->list;
-		dst->secret = src->secret;
-		dst->literal = src->literal;
-		dst->error = xstrdup(src->error);
+		if (src != NULL)
+			pvar_copy(sv, st->alias_from[i], src);
 	}
 	return (sv);
 }

@@ -1007,8 +1007,7 @@ phase_run_create(struct engine *e, const struct phase_set *set,
     size_t ntargets, const struct phase_vars *vars)
 {
 	struct phase_run	*r;
-	struct pvar		*src, *dst;
-	size_t			 i, k;
+	size_t			 i;
 
 	r = xmalloc(sizeof *r);
 	memset(r, 0, sizeof *r);
@@ -1022,22 +1021,7 @@ phase_run_create(struct engine *e, const struct phase_set *set,
 	}
 	r->pid = -1;
 	r->outfd = r->errfd = r->tfd = -1;
-	r->vars = phase_vars_create();
-	r->vars->maps = vars->maps;
-	r->vars->nmaps = vars->nmaps;
-	for (i = 0; i < vars->n; i++) {
-		src = &vars->v[i];
-		dst = pvar_get(r->vars, src->name);
-		dst->items = xmalloc((src->nitems + 1) *
-		    sizeof *dst->items);
-		for (k = 0; k < src->nitems; k++)
-			dst->items[k] = xstrdup(src->items[k]);
-		dst->nitems = src->nitems;
-		dst->list = src->list;
-		dst->secret = src->secret;
-		dst->literal = src->literal;
-		dst->error = xstrdup(src->error);
-	}
+	r->vars = phase_vars_copy(vars);
 	r->nnodes = ntargets + 1;
 	r->nodes = xmalloc(r->nnodes * sizeof *r->nodes);
 	memset(r->nodes, 0, r->nnodes * sizeof *r->nodes);

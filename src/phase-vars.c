@@ -105,6 +105,38 @@ pvar_get(struct phase_vars *vars, const char *name)
 	return (v);
 }
 
+/* Set NAME in VARS to a copy of SRC's value and flags (SRC: another table). */
+void
+pvar_copy(struct phase_vars *vars, const char *name, const struct pvar *src)
+{
+	struct pvar	*dst;
+	size_t		 k;
+
+	dst = pvar_get(vars, name);
+	dst->items = xreallocarray(NULL, src->nitems + 1, sizeof *dst->items);
+	for (k = 0; k < src->nitems; k++)
+		dst->items[k] = xstrdup(src->items[k]);
+	dst->nitems = src->nitems;
+	dst->list = src->list;
+	dst->secret = src->secret;
+	dst->literal = src->literal;
+	dst->error = xstrdup(src->error);
+}
+
+struct phase_vars *
+phase_vars_copy(const struct phase_vars *vars)
+{
+	struct phase_vars	*copy;
+	size_t			 i;
+
+	copy = phase_vars_create();
+	copy->maps = vars->maps;
+	copy->nmaps = vars->nmaps;
+	for (i = 0; i < vars->n; i++)
+		pvar_copy(copy, vars->v[i].name, &vars->v[i]);
+	return (copy);
+}
+
 void
 phase_vars_set(struct phase_vars *vars, const char *name, const char *value)
 {
