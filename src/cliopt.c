@@ -14,7 +14,9 @@
 
 #include "audit.h"
 #include "cliopt.h"
+#include "cmd.h"
 #include "inventory.h"
+#include "util.h"
 
 /* Fill defaults. */
 void
@@ -274,10 +276,96 @@ cliopt_add_nodes(struct engine *e, const struct inventory *inv)
 	int	*ids;
 	size_t	 i;
 
-	if ((ids = calloc(inv->nnodes + 1, sizeof *ids)) == NULL)
-		abort();
+	ids = xcalloc(inv->nnodes + 1, sizeof *ids);
 	for (i = 0; i < inv->nnodes; i++)
 		ids[i] = engine_add_node(e, inv->nodes[i].name,
 		    inv->nodes[i].addr);
 	return (ids);
+}
+
+/* --- the job set-up exec, bench, push and nvme share ------------------------ */
+
+int
+cliopt_getopt(struct cliopt *o, const char *prog, int argc, char **argv,
+    const char *shortopts, const struct option *longopts)
+{
+	char	*cause = NULL;
+	int	 ch;
+
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (cliopt_handle(o, ch, optarg, &cause)) {
+		case 1:
+			continue;
+		case -1:
+			fprintf(stderr, "%s: %s\n", prog, cause);
+			free(cause);
+			return (CLIOPT_BAD);
+		default:
+			return (ch);
+		}
+	}
+	return (-1);
+}
+
+char *
+cliopt_command(int argc, char *const *argv)
+{
+	struct strbuf	b = { 0 };
+	int		i;
+
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			strbuf_addc(&b, ' ');
+		strbuf_add(&b, argv[i]);
+	}
+	return (strbuf_take(&b));
+}
+
+int
+cliopt_run_setup(const struct cliopt *o, const char *prog,
+    const struct engine_config *cfg, struct cliopt_run *run)
+{
+	char	*cause = NULL;
+
+	memset(run, 0, sizeof *run);
+	if (cliopt_nodes(o, &run->inv, &cause) != 0) {
+		fprintf(stderr, "%s: %s\n", prog, cause != NULL ? cause :
+		    "no nodes");
+		free(cause);
+		return (CT_EXIT_USAGE);
+	}
+	if ((run->e = engine_create(cfg, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", prog, cause);
+		free(cause);
+		inventory_free(run->inv);
+		run->inv = NULL;
+		return (1);
+	}
+	run->ids = cliopt_add_nodes(run->e, run->inv);
+	run->n = run->inv->nnodes;
+	return (0);
+}
+
+void
+cliopt_run_spec(const struct cliopt *o, const struct cliopt_run *run,
+    const char *command, const char *label, struct engine_job_spec *spec)
+{
+	memset(spec, 0, sizeof *spec);
+	spec->command = command;
+	spec->nodes = run->ids;
+	spec->nnodes = run->n;
+	spec->timeout_ms = o->command_timeout_ms > 0 ?
+	    o->command_timeout_ms : -1;
+	spec->fanout = o->fanout;
+	spec->label = label;
+}
+
+void
+cliopt_run_free(struct cliopt_run *run)
+{
+	if (run->e != NULL)
+		engine_free(run->e);
+	free(run->ids);
+	inventory_free(run->inv);
+	memset(run, 0, sizeof *run);
 }

@@ -66,4 +66,40 @@ int	cliopt_nodes(const struct cliopt *, struct inventory **, char **cause);
 /* Add the inventory's nodes to the engine; returns malloc'd node ids. */
 int	*cliopt_add_nodes(struct engine *, const struct inventory *);
 
+/* --- the job set-up exec, bench, push and nvme share ------------------------ */
+
+/*
+ * getopt_long over the shared options and the command's own: SHORTOPTS
+ * and LONGOPTS must hold CLIOPT_SHORT and CLIOPT_LONG. Shared options are
+ * taken here; returns the next option of the command's own, -1 at the
+ * end, or CLIOPT_BAD after printing "PROG: why" for a bad shared value.
+ * Reset optind before the first call.
+ */
+#define CLIOPT_BAD		0x1000
+int	cliopt_getopt(struct cliopt *, const char *prog, int argc,
+	    char **argv, const char *shortopts, const struct option *longopts);
+/* The command words joined by spaces, as ssh does; malloc'd. */
+char	*cliopt_command(int argc, char *const *argv);
+
+/* The nodes of one command run and the engine that drives them. */
+struct cliopt_run {
+	struct inventory *inv;
+	struct engine	 *e;
+	int		 *ids;		/* engine ids, in inventory order */
+	size_t		  n;
+};
+/*
+ * Load the node list, create the engine from CFG (cliopt_engine_config
+ * plus the command's own changes) and add the nodes. Returns 0, or the
+ * exit status for the command (CT_EXIT_USAGE: no nodes; 1: the engine)
+ * after printing "PROG: why".
+ */
+int	cliopt_run_setup(const struct cliopt *, const char *prog,
+	    const struct engine_config *, struct cliopt_run *);
+/* A job of COMMAND on every node of the run, with -u and -f applied. */
+void	cliopt_run_spec(const struct cliopt *, const struct cliopt_run *,
+	    const char *command, const char *label, struct engine_job_spec *);
+/* Free the engine, the ids and the inventory (the struct itself is the caller's). */
+void	cliopt_run_free(struct cliopt_run *);
+
 #endif

@@ -17,6 +17,7 @@
 #include "cluster.h"
 #include "hostlist.h"
 #include "inventory.h"
+#include "util.h"
 
 /* A compiled filter. */
 struct cluster_filter {
@@ -31,32 +32,6 @@ struct cluster_filter {
 };
 
 static void	filter_free(struct cluster_filter *);
-
-static char *
-xstrdup_or_null(const char *s)
-{
-	return (s != NULL ? strdup(s) : NULL);
-}
-
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void	*p = calloc(n, sz);
-
-	if (p == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char	*p = strdup(s);
-
-	if (p == NULL)
-		abort();
-	return (p);
-}
 
 /* --- names ---------------------------------------------------------------- */
 
@@ -166,7 +141,7 @@ cluster_add_node(struct cluster *c, const char *name, const char *addr)
 	n = &c->nodes[c->n];
 	memset(n, 0, sizeof *n);
 	n->name = xstrdup(name);
-	n->addr = xstrdup_or_null(addr);
+	n->addr = xstrdup(addr);
 	n->conn = NODE_NEW;
 	n->visible = 1;
 	metrics_node_init(&n->m);
@@ -423,7 +398,7 @@ cluster_apply_slurm(struct cluster *c, const struct inventory *inv)
 		if ((n->slurm_reason == NULL) != (in->reason == NULL) ||
 		    (in->reason != NULL && strcmp(n->slurm_reason, in->reason))) {
 			free(n->slurm_reason);
-			n->slurm_reason = xstrdup_or_null(in->reason);
+			n->slurm_reason = xstrdup(in->reason);
 			c->flags |= CLUSTER_CHANGED_DATA;
 		}
 	}

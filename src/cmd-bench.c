@@ -116,32 +116,26 @@ cmd_bench_main(int argc, char **argv)
 	struct bench_ctx	 b;
 	struct engine_config	 cfg;
 	struct engine_job_spec	 spec;
-	struct inventory	*inv = NULL;
+	struct cliopt_run	 run;
 	const struct engine_job_result *r;
 	cJSON			*o, *rounds, *ro;
 	char			*cause = NULL, *command = NULL, *s, *end;
 	const char		*between = NULL;
 	double			 t0, tconn, *times = NULL, t, sum = 0;
 	long			 rss0, rss1;
-	size_t			 i, clen, nup = 0, ok, nnodes, nlost;
-	int			 ch, rc, json = 0, *ids = NULL, status = 0, k;
+	size_t			 i, nup = 0, ok, nnodes, nlost;
+	int			 ch, rc, json = 0, *ids, status = 0, k;
 	int			 nrounds = 10, status_round;
 	uint32_t		 job;
 
 	memset(&b, 0, sizeof b);
 	cliopt_init(&opt);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+" CLIOPT_SHORT "vh", longopts,
-	    NULL)) != -1) {
-		rc = cliopt_handle(&opt, ch, optarg, &cause);
-		if (rc == 1)
-			continue;
-		if (rc == -1) {
-			fprintf(stderr, "clustertop bench: %s\n", cause);
-			free(cause);
-			return (CT_EXIT_USAGE);
-		}
+	while ((ch = cliopt_getopt(&opt, "clustertop bench", argc, argv,
+	    "+" CLIOPT_SHORT "vh", longopts)) != -1) {
 		switch (ch) {
+		case CLIOPT_BAD:
+			return (CT_EXIT_USAGE);
 		case 'R':
 			nrounds = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || nrounds < 1 || nrounds > 100000) {
@@ -172,36 +166,18 @@ cmd_bench_main(int argc, char **argv)
 		bench_usage(stderr);
 		return (CT_EXIT_USAGE);
 	}
-	for (clen = 0, i = 0; i < (size_t)argc; i++)
-		clen += strlen(argv[i]) + 1;
-	if ((command = calloc(1, clen + 1)) == NULL)
-		abort();
-	for (i = 0; i < (size_t)argc; i++) {
-		if (i > 0)
-			strcat(command, " ");
-		strcat(command, argv[i]);
-	}
-	if (cliopt_nodes(&opt, &inv, &cause) != 0) {
-		fprintf(stderr, "clustertop bench: %s\n", cause != NULL ?
-		    cause : "no nodes");
-		free(cause);
-		free(command);
-		return (CT_EXIT_USAGE);
-	}
-
+	command = cliopt_command(argc, argv);
 	cliopt_engine_config(&opt, &cfg);
 	cfg.reconnect = 1;
-	if ((b.e = engine_create(&cfg, &cause)) == NULL) {
-		fprintf(stderr, "clustertop bench: %s\n", cause);
-		free(cause);
+	if ((rc = cliopt_run_setup(&opt, "clustertop bench", &cfg, &run)) != 0) {
 		free(command);
-		inventory_free(inv);
-		return (1);
+		return (rc);
 	}
+	rss0 = bench_rss_kb();	/* nodes added, none connected */
+	b.e = run.e;
 	engine_set_callback(b.e, bench_event, &b);
-	rss0 = bench_rss_kb();
-	ids = cliopt_add_nodes(b.e, inv);
-	nnodes = inv->nnodes;
+	ids = run.ids;
+	nnodes = run.n;
 
 	/* Connect: until every node is up or has failed. */
 	t0 = bench_now();
@@ -239,14 +215,7 @@ cmd_bench_main(int argc, char **argv)
 	times = calloc((size_t)nrounds, sizeof *times);
 	if (times == NULL)
 		abort();
-	memset(&spec, 0, sizeof spec);
-	spec.command = command;
-	spec.nodes = ids;
-	spec.nnodes = nnodes;
-	spec.timeout_ms = opt.command_timeout_ms > 0 ?
-	    opt.command_timeout_ms : -1;
-	spec.fanout = opt.fanout;
-	spec.label = "bench";
+	cliopt_run_spec(&opt, &run, command, "bench", &spec);
 	for (k = 0; k < nrounds; k++) {
 		/*
 		 * Nodes lost since the last round: reconnect them first. A
@@ -337,10 +306,8 @@ cmd_bench_main(int argc, char **argv)
 		free(s);
 	}
 	cJSON_Delete(o);
-	engine_free(b.e);
+	cliopt_run_free(&run);
 	free(times);
-	free(ids);
 	free(command);
-	inventory_free(inv);
 	return (status);
 }

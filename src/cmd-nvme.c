@@ -14,63 +14,49 @@
  *       node as it ran, scans a third time to check that the wiped devices
  *       are clean, and prints a summary.
  *
+ * The sequence itself (scan, keep the shown plan, rescan, wipe, verify)
+ * is nvme-run.c's, the same runner the dashboard's `n` drives: this file
+ * parses the options, prints the plans, and prints the runner's log lines
+ * as they come (progress on stdout, problems on stderr).
+ *
  * Exit status: 0 when every planned wipe succeeded (refused devices are
  * reported, not errors); 1 when a wipe failed or left signatures; 255 when
  * a node could not be scanned; 2 usage, including a --confirm count that
  * does not match the plan.
  */
 
-#include <sys/types.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cliopt.h"
 #include "cmd.h"
-#include "cmd-exec.h"
 #include "engine.h"
 #include "hostlist.h"
-#include "inventory.h"
+#include "nvme-run.h"
 #include "nvme.h"
 
 #define NVME_OUTPUT_CAP		(8UL * 1024 * 1024)
 #define NVME_SCAN_TIMEOUT_MS	120000
 #define NVME_EXIT_NODE		255
-#define NVME_EXIT_INTERRUPT	130
+#define NVME_EXIT_INTERRUPT	130	/* Ctrl-C, SIGTERM or SIGHUP, as a shell reports it */
 
-struct nvme_node {
-	const char	*name;
-	int		 id;		/* engine node id */
-	struct nvme_plan plan;
-	int		 scanned;	/* plan is valid */
-	char		*error;		/* why the node could not be scanned */
-	uint32_t	 job;		/* wipe job */
-	int		 skip;		/* plan changed before the wipe */
-};
-
-struct nvme_ctx {
-	struct engine		*e;
-	struct nvme_node	*nodes;
-	size_t			 n;
-	struct nvme_select	 sel;
-	int			 timeout_ms;
-	int			 fanout;
+/* The command's state: the runner does the work, this prints it. */
+struct nvme_cli {
+	struct nvme_run	 run;
+	int		 raw;		/* print the first scan's output as it came */
 };
 
 static volatile sig_atomic_t nvme_interrupted;
-static volatile sig_atomic_t nvme_was_interrupted;	/* exit 130 at the end */
 
 static void
 nvme_sigint(int sig)
 {
 	(void)sig;
 	nvme_interrupted++;
-	nvme_was_interrupted = 1;
 }
 
 static void
@@ -92,108 +78,6 @@ nvme_usage(FILE *f)
 	    "  --raw      print each node's scan output as it came (for bug "
 	    "reports)\n"
 	    "%s", NVME_DEFAULT_LIST, NVME_DEFAULT_MODEL, cliopt_usage());
-}
-
-/* Run one job on the nodes (all, or only those with a command) and wait. */
-static int
-nvme_wait_jobs(struct nvme_ctx *x, uint32_t *jobs, size_t njobs)
-{
-	size_t	i;
-	int	done;
-
-	for (;;) {
-		for (done = 1, i = 0; i < njobs; i++) {
-			if (jobs[i] != 0 && !engine_job_finished(x->e, jobs[i]))
-				done = 0;
-		}
-		if (done)
-			return (0);
-		if (nvme_interrupted && x->e != NULL) {
-			for (i = 0; i < njobs; i++) {
-				if (jobs[i] != 0)
-					engine_job_cancel(x->e, jobs[i]);
-			}
-			nvme_interrupted = 0;
-			fprintf(stderr, "clustertop nvme: interrupted; stopping "
-			    "the remote commands\n");
-		}
-		if (engine_run_once(x->e, 500) != 0)
-			return (-1);
-	}
-}
-
-/* Scan every node and build its plan; RAW prints the output as it came. */
-static int
-nvme_scan_all(struct nvme_ctx *x, int raw)
-{
-	struct engine_job_spec		 spec;
-	const struct engine_job_result	*r;
-	struct nvme_node		*nn;
-	char				*cmd, *cause = NULL, *msg;
-	int				*ids;
-	uint32_t			 job;
-	size_t				 i;
-
-	cmd = nvme_scan_command(&x->sel);
-	ids = calloc(x->n, sizeof *ids);
-	if (ids == NULL)
-		abort();
-	for (i = 0; i < x->n; i++)
-		ids[i] = x->nodes[i].id;
-	memset(&spec, 0, sizeof spec);
-	spec.command = cmd;
-	spec.nodes = ids;
-	spec.nnodes = x->n;
-	spec.timeout_ms = x->timeout_ms > 0 ? x->timeout_ms :
-	    NVME_SCAN_TIMEOUT_MS;
-	spec.fanout = x->fanout;
-	spec.label = "nvme scan";
-	if ((job = engine_job_start(x->e, &spec, &cause)) == 0) {
-		fprintf(stderr, "clustertop nvme: %s\n", cause);
-		free(cause);
-		free(cmd);
-		free(ids);
-		return (-1);
-	}
-	if (nvme_wait_jobs(x, &job, 1) != 0) {
-		free(cmd);
-		free(ids);
-		return (-1);
-	}
-	for (i = 0; i < x->n; i++) {
-		nn = &x->nodes[i];
-		nvme_plan_free(&nn->plan);
-		free(nn->error);
-		nn->error = NULL;
-		nn->scanned = 0;
-		r = engine_job_result(x->e, job, nn->id);
-		if (raw && r != NULL) {
-			printf("==> %s <==\n", nn->name);
-			fwrite(r->out, 1, r->outlen, stdout);
-			if (r->errlen != 0) {
-				printf("==> %s stderr <==\n", nn->name);
-				fwrite(r->err, 1, r->errlen, stdout);
-			}
-		}
-		if (r == NULL || r->state != JOB_NODE_DONE) {
-			msg = r != NULL ? exec_node_message(nn->name, r) : NULL;
-			nn->error = msg != NULL ? msg : strdup("no result");
-			continue;
-		}
-		nvme_plan_build(r->out, r->outlen, &x->sel, &nn->plan);
-		if (nn->plan.error != NULL) {
-			if (asprintf(&nn->error, "clustertop nvme: %s: %s%s",
-			    nn->name, nn->plan.error, r->out_truncated ?
-			    " (output truncated)" : "") == -1)
-				abort();
-			continue;
-		}
-		nn->scanned = 1;
-	}
-	engine_job_release(x->e, job);
-	free(cmd);
-	free(ids);
-	return (0);
 }
 
 /* One node's plan as text (without the node's name). */
@@ -238,7 +122,7 @@ nvme_plan_text(const struct nvme_plan *plan)
 
 /* Print the plans, nodes with the same plan together; returns devices to wipe. */
 static size_t
-nvme_print_plans(struct nvme_ctx *x)
+nvme_print_plans(struct nvme_run *x)
 {
 	char		**texts, *folded;
 	const char	**names;
@@ -301,10 +185,10 @@ nvme_print_plans(struct nvme_ctx *x)
 
 /* `nvme scan`: one line per device. */
 static void
-nvme_print_scan(struct nvme_ctx *x)
+nvme_print_scan(struct nvme_run *x)
 {
 	const struct nvme_dev	*d;
-	struct nvme_node	*nn;
+	struct nvme_run_node	*nn;
 	char			 sz[32];
 	size_t			 i, j;
 
@@ -340,168 +224,71 @@ nvme_print_scan(struct nvme_ctx *x)
 	fflush(stdout);
 }
 
-struct nvme_result {
-	struct nvme_node	*nn;
-	size_t			 ok, failed;
-};
+/* --- the runner's output, printed as it comes ------------------------------ */
 
 static void
-nvme_result_cb(const char *dev, int status, void *arg)
+nvme_cli_log(enum nvme_log_kind kind, const char *line, void *arg)
 {
-	struct nvme_result	*res = arg;
-
-	if (status == 0)
-		res->ok++;
-	else {
-		res->failed++;
-		printf("%s: %s: wipe FAILED (status %d)\n", res->nn->name, dev,
-		    status);
+	(void)arg;
+	switch (kind) {
+	case NVME_LOG_INFO:
+		printf("%s\n", line);
+		break;
+	case NVME_LOG_STDERR:
+		fflush(stdout);
+		fprintf(stderr, "%s\n", line);
+		break;
+	case NVME_LOG_ERROR:
+		fflush(stdout);
+		fprintf(stderr, strncmp(line, "clustertop", 10) == 0 ? "%s\n" :
+		    "clustertop nvme: %s\n", line);
+		break;
 	}
 }
 
-/* Print OUT's lines with the node's name in front, pdsh style. */
+/* --raw: each node's scan output as it came, for bug reports. */
 static void
-nvme_print_prefixed(const char *name, const char *out, size_t len,
-    FILE *f)
+nvme_cli_scan(const struct nvme_run_node *nn,
+    const struct engine_job_result *r, void *arg)
 {
-	const char	*p = out, *end = out + len, *nl;
-	size_t		 i;
+	struct nvme_cli	*c = arg;
 
-	while (p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		if (nl - p < 5 || memcmp(p, "@@ct ", 5) != 0) {
-			fprintf(f, "%s: ", name);
-			for (i = 0; i < (size_t)(nl - p); i++) {
-				if ((unsigned char)p[i] < 0x20 && p[i] != '\t')
-					fputc('?', f);
-				else
-					fputc(p[i], f);
-			}
-			fputc('\n', f);
-		}
-		p = nl + 1;
+	if (!c->raw)
+		return;
+	printf("==> %s <==\n", nn->name);
+	fwrite(r->out, 1, r->outlen, stdout);
+	if (r->errlen != 0) {
+		printf("==> %s stderr <==\n", nn->name);
+		fwrite(r->err, 1, r->errlen, stdout);
 	}
 }
 
+static void
+nvme_cli_event(const struct engine_event *ev, void *arg)
+{
+	struct nvme_cli	*c = arg;
+
+	nvme_run_event(&c->run, ev);
+}
+
+/* Drive the loop until the runner has nothing in flight; ^C cancels. */
 static int
-nvme_wipe(struct nvme_ctx *x, struct nvme_plan *shown, size_t total)
+nvme_cli_wait(struct nvme_cli *c)
 {
-	const struct engine_job_result	*r;
-	struct engine_job_spec		 spec;
-	struct nvme_node		*nn;
-	struct nvme_result		 res;
-	uint32_t			*jobs;
-	char				*cmd, *cause = NULL, *msg;
-	size_t				 i, j, ok = 0, failed = 0, nodes = 0;
-	size_t				 dirty = 0, skipped = 0;
-	int				 status = 0;
-
-	/* Scan again: run only what was shown. */
-	if (nvme_scan_all(x, 0) != 0)
-		return (1);
-	for (i = 0; i < x->n; i++) {
-		nn = &x->nodes[i];
-		if (nvme_plan_count(&shown[i], NVME_WIPE) == 0)
-			continue;
-		if (!nn->scanned || !nvme_plan_same(&shown[i], &nn->plan)) {
-			nn->skip = 1;
-			skipped += nvme_plan_count(&shown[i], NVME_WIPE);
-			fprintf(stderr, "clustertop nvme: %s: %s; not wiped\n",
-			    nn->name, nn->scanned ? "the devices changed since "
-			    "the plan was shown" : "could not scan it again");
-			status = 1;
+	while (nvme_run_busy(&c->run)) {
+		if (nvme_interrupted && !c->run.cancelled) {
+			fprintf(stderr, "clustertop nvme: interrupted; stopping "
+			    "the remote commands\n");
+			nvme_run_cancel(&c->run);
+		}
+		if (engine_run_once(c->run.e, 500) != 0) {
+			fprintf(stderr, "clustertop nvme: event loop failed: "
+			    "%s\n", strerror(errno));
+			return (-1);
 		}
 	}
-	jobs = calloc(x->n, sizeof *jobs);
-	if (jobs == NULL)
-		abort();
-	for (i = 0; i < x->n; i++) {
-		nn = &x->nodes[i];
-		if (nn->skip || !nn->scanned ||
-		    (cmd = nvme_wipe_command(&nn->plan)) == NULL)
-			continue;
-		memset(&spec, 0, sizeof spec);
-		spec.command = cmd;
-		spec.nodes = &nn->id;
-		spec.nnodes = 1;
-		spec.timeout_ms = x->timeout_ms > 0 ? x->timeout_ms : -1;
-		spec.label = "nvme wipe";
-		if ((jobs[i] = engine_job_start(x->e, &spec, &cause)) == 0) {
-			fprintf(stderr, "clustertop nvme: %s: %s\n", nn->name,
-			    cause);
-			free(cause);
-			cause = NULL;
-			status = 1;
-		}
-		free(cmd);
-		nodes++;
-	}
-	if (nvme_wait_jobs(x, jobs, x->n) != 0) {
-		free(jobs);
-		return (1);
-	}
-	for (i = 0; i < x->n; i++) {
-		nn = &x->nodes[i];
-		if (jobs[i] == 0)
-			continue;
-		r = engine_job_result(x->e, jobs[i], nn->id);
-		if (r == NULL)
-			continue;
-		nvme_print_prefixed(nn->name, r->out, r->outlen, stdout);
-		nvme_print_prefixed(nn->name, r->err, r->errlen, stderr);
-		memset(&res, 0, sizeof res);
-		res.nn = nn;
-		nvme_wipe_results(r->out, r->outlen, nvme_result_cb, &res);
-		ok += res.ok;
-		failed += res.failed;
-		j = nvme_plan_count(&nn->plan, NVME_WIPE);
-		if (res.ok + res.failed < j) {
-			msg = exec_node_message(nn->name, r);
-			fprintf(stderr, "%s\n", msg != NULL ? msg :
-			    "clustertop nvme: the wipe script did not finish");
-			free(msg);
-			failed += j - res.ok - res.failed;
-		}
-		engine_job_release(x->e, jobs[i]);
-	}
-	free(jobs);
 	fflush(stdout);
-
-	/* Scan a third time: a wiped device must now be clean. */
-	if (nvme_scan_all(x, 0) == 0) {
-		for (i = 0; i < x->n; i++) {
-			nn = &x->nodes[i];
-			for (j = 0; j < shown[i].ndevs; j++) {
-				const struct nvme_dev	*a = &shown[i].devs[j];
-				size_t			 k;
-
-				if (a->action != NVME_WIPE || nn->skip)
-					continue;
-				for (k = 0; k < nn->plan.ndevs; k++) {
-					if (nn->plan.devs[k].path != NULL &&
-					    strcmp(nn->plan.devs[k].path,
-					    a->path) == 0)
-						break;
-				}
-				if (k == nn->plan.ndevs || !nn->scanned ||
-				    nn->plan.devs[k].action != NVME_NOTHING) {
-					dirty++;
-					printf("%s: %s: NOT clean after the "
-					    "wipe: %s\n", nn->name, a->path,
-					    k < nn->plan.ndevs ?
-					    nn->plan.devs[k].content :
-					    "cannot check");
-				}
-			}
-		}
-	}
-	printf("nvme: wiped %zu of %zu devices on %zu node%s; %zu failed, %zu "
-	    "skipped, %zu not clean afterwards\n", ok, total, nodes,
-	    nodes == 1 ? "" : "s", failed, skipped, dirty);
-	if (failed != 0 || dirty != 0)
-		status = 1;
-	return (status);
+	return (c->run.cancelled ? -1 : 0);
 }
 
 int
@@ -516,18 +303,16 @@ cmd_nvme_main(int argc, char **argv)
 		CLIOPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
-	struct nvme_ctx		 x;
+	struct nvme_cli		 c;
 	struct cliopt		 opt;
+	struct cliopt_run	 run;
 	struct engine_config	 cfg;
-	struct inventory	*inv = NULL;
 	struct sigaction	 sa, oldint, oldterm, oldhup;
-	struct nvme_plan	*shown = NULL;
 	const char		*sub;
 	char			*cause = NULL, *end;
-	int			 ch, rc, yes = 0, dry = 0, raw = 0, status = 0;
-	int			*ids = NULL;
+	int			 ch, yes = 0, dry = 0, status = 0;
 	long			 confirm = -1;
-	size_t			 i, total, nerr = 0;
+	size_t			 total, nerr;
 
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
@@ -540,22 +325,23 @@ cmd_nvme_main(int argc, char **argv)
 		nvme_usage(stderr);
 		return (CT_EXIT_USAGE);
 	}
-	memset(&x, 0, sizeof x);
+	memset(&c, 0, sizeof c);
 	cliopt_init(&opt);
 	argc--;
 	argv++;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, CLIOPT_SHORT "yh", longopts,
-	    NULL)) != -1) {
-		rc = cliopt_handle(&opt, ch, optarg, &cause);
-		if (rc == 1)
-			continue;
-		if (rc == -1)
-			goto bad;
+	while ((ch = cliopt_getopt(&opt, "clustertop nvme", argc, argv,
+	    CLIOPT_SHORT "yh", longopts)) != -1) {
 		switch (ch) {
+		case CLIOPT_BAD:
+			return (CT_EXIT_USAGE);
 		case 'S':
-			if (nvme_select_parse(optarg, &x.sel, &cause) != 0)
-				goto bad;
+			if (nvme_select_parse(optarg, &c.run.opt.sel,
+			    &cause) != 0) {
+				fprintf(stderr, "clustertop nvme: %s\n", cause);
+				free(cause);
+				return (CT_EXIT_USAGE);
+			}
 			break;
 		case 'n':
 			dry = 1;
@@ -574,7 +360,7 @@ cmd_nvme_main(int argc, char **argv)
 			}
 			break;
 		case 'R':
-			raw = 1;
+			c.raw = 1;
 			break;
 		case 'h':
 			nvme_usage(stdout);
@@ -599,33 +385,19 @@ cmd_nvme_main(int argc, char **argv)
 		    "--confirm N (or --dry-run)\n");
 		return (CT_EXIT_USAGE);
 	}
-	x.timeout_ms = opt.command_timeout_ms;
-	x.fanout = opt.fanout;
+	c.run.opt.timeout_ms = opt.command_timeout_ms;
+	c.run.opt.fanout = opt.fanout;
+	c.run.opt.log_cb = nvme_cli_log;
+	c.run.opt.scan_cb = nvme_cli_scan;
+	c.run.opt.arg = &c;
 
-	if (cliopt_nodes(&opt, &inv, &cause) != 0) {
-		fprintf(stderr, "clustertop nvme: %s\n", cause != NULL ? cause :
-		    "no nodes");
-		free(cause);
-		return (CT_EXIT_USAGE);
-	}
 	cliopt_engine_config(&opt, &cfg);
 	cfg.reconnect = 0;
 	cfg.output_cap = NVME_OUTPUT_CAP;
-	if ((x.e = engine_create(&cfg, &cause)) == NULL) {
-		fprintf(stderr, "clustertop nvme: %s\n", cause);
-		free(cause);
-		inventory_free(inv);
-		return (1);
-	}
-	ids = cliopt_add_nodes(x.e, inv);
-	x.n = inv->nnodes;
-	x.nodes = calloc(x.n, sizeof *x.nodes);
-	if (x.nodes == NULL)
-		abort();
-	for (i = 0; i < x.n; i++) {
-		x.nodes[i].id = ids[i];
-		x.nodes[i].name = engine_node_name(x.e, ids[i]);
-	}
+	if ((status = cliopt_run_setup(&opt, "clustertop nvme", &cfg,
+	    &run)) != 0)
+		return (status);
+	engine_set_callback(run.e, nvme_cli_event, &c);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = nvme_sigint;
@@ -633,23 +405,29 @@ cmd_nvme_main(int argc, char **argv)
 	sigaction(SIGINT, &sa, &oldint);
 	sigaction(SIGTERM, &sa, &oldterm);
 	sigaction(SIGHUP, &sa, &oldhup);	/* as Ctrl-C: stop the remote side */
-	engine_connect(x.e, -1);
+	engine_connect(run.e, -1);
 
-	if (nvme_scan_all(&x, raw) != 0) {
+	/* The scan whose plans are shown. */
+	if (nvme_run_scan(&c.run, run.e, run.ids, run.n, &cause) != 0) {
+		fprintf(stderr, "clustertop nvme: %s\n", cause);
+		free(cause);
 		status = 1;
 		goto out;
 	}
-	for (i = 0; i < x.n; i++)
-		nerr += x.nodes[i].error != NULL;
-	if (raw)
+	if (nvme_cli_wait(&c) != 0) {
+		status = 1;
+		goto out;
+	}
+	nerr = c.run.nerror;
+	if (c.raw)
 		goto out;
 	if (strcmp(sub, "scan") == 0) {
-		nvme_print_scan(&x);
+		nvme_print_scan(&c.run);
 		status = nerr != 0 ? NVME_EXIT_NODE : 0;
 		goto out;
 	}
 
-	total = nvme_print_plans(&x);
+	total = nvme_print_plans(&c.run);
 	if (nerr != 0)
 		fprintf(stderr, "clustertop nvme: %zu node%s could not be "
 		    "scanned and will not be touched\n", nerr, nerr == 1 ? "" :
@@ -679,41 +457,30 @@ cmd_nvme_main(int argc, char **argv)
 		status = CT_EXIT_USAGE;
 		goto out;
 	}
-	/* Keep the plans that were shown; the wipe rescans into x.nodes. */
-	shown = calloc(x.n, sizeof *shown);
-	if (shown == NULL)
-		abort();
-	for (i = 0; i < x.n; i++) {
-		shown[i] = x.nodes[i].plan;
-		memset(&x.nodes[i].plan, 0, sizeof x.nodes[i].plan);
-		if (!x.nodes[i].scanned)
-			memset(&shown[i], 0, sizeof shown[i]);
+	/*
+	 * The runner keeps the plans that were shown, scans again (a node
+	 * whose plan changed is skipped), wipes, and scans a third time; its
+	 * log lines (each command as it ran, the summary) print as they come.
+	 */
+	if (nvme_run_wipe(&c.run, confirm, &cause) != 0) {
+		fprintf(stderr, "clustertop nvme: %s\n", cause);
+		free(cause);
+		status = 1;
+		goto out;
 	}
-	status = nvme_wipe(&x, shown, total);
+	nvme_cli_wait(&c);
+	status = c.run.failed || c.run.cancelled ? 1 : 0;
 	if (status == 0 && nerr != 0)
 		status = NVME_EXIT_NODE;
+	if (nvme_interrupted)
+		status = NVME_EXIT_INTERRUPT;
 
 out:
-	if (nvme_was_interrupted)
-		status = NVME_EXIT_INTERRUPT;
+	fflush(stdout);
 	sigaction(SIGINT, &oldint, NULL);
 	sigaction(SIGTERM, &oldterm, NULL);
 	sigaction(SIGHUP, &oldhup, NULL);
-	engine_free(x.e);
-	for (i = 0; i < x.n; i++) {
-		nvme_plan_free(&x.nodes[i].plan);
-		free(x.nodes[i].error);
-		if (shown != NULL)
-			nvme_plan_free(&shown[i]);
-	}
-	free(shown);
-	free(x.nodes);
-	free(ids);
-	inventory_free(inv);
+	nvme_run_free(&c.run);
+	cliopt_run_free(&run);
 	return (status);
-
-bad:
-	fprintf(stderr, "clustertop nvme: %s\n", cause);
-	free(cause);
-	return (CT_EXIT_USAGE);
 }

@@ -599,34 +599,34 @@ push_judge(struct push_ctx *x, const struct push_payload *p, int id)
 static char *
 push_retry_hint(const struct push_ctx *x, char **args, size_t nargs)
 {
-	struct push_buf	 b;
+	struct strbuf	 b;
 	char		*q;
 	size_t		 i;
 
 	memset(&b, 0, sizeof b);
-	push_buf_addstr(&b, x->pull ? "clustertop push --pull" :
+	strbuf_add(&b, x->pull ? "clustertop push --pull" :
 	    "clustertop push");
-	push_buf_addstr(&b, " --retry-failed");
+	strbuf_add(&b, " --retry-failed");
 	if (x->o.recursive)
-		push_buf_addstr(&b, " -r");
+		strbuf_add(&b, " -r");
 	if (x->o.preserve)
-		push_buf_addstr(&b, " -p");
+		strbuf_add(&b, " -p");
 	if (x->o.verify)
-		push_buf_addstr(&b, " --verify");
+		strbuf_add(&b, " --verify");
 	for (i = 0; i < nargs; i++) {
-		push_buf_addstr(&b, " ");
+		strbuf_add(&b, " ");
 		/* Quote only what needs it, so the usual case reads plainly. */
 		if (args[i][0] != '\0' && strspn(args[i], "abcdefghijklmnopqrstu"
 		    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:@%=") ==
 		    strlen(args[i]))
-			push_buf_addstr(&b, args[i]);
+			strbuf_add(&b, args[i]);
 		else {
 			q = push_quote(args[i]);
-			push_buf_addstr(&b, q);
+			strbuf_add(&b, q);
 			free(q);
 		}
 	}
-	return ((char *)b.data);
+	return ((char *)b.s);
 }
 
 /* --- the command ------------------------------------------------------------------- */

@@ -15,69 +15,23 @@
 #include "console.h"
 #include "gather.h"
 #include "hostlist.h"
+#include "util.h"
 
 /* Cells of the LCS table beyond which a diff is only approximate. */
 #define CONSOLE_DIFF_CELLS	(4UL * 1024 * 1024)
 
-static void *
-xreallocarray(void *p, size_t n, size_t size)
-{
-	if (size != 0 && n > SIZE_MAX / size)
-		abort();
-	if ((p = realloc(p, n * size == 0 ? 1 : n * size)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return (p);
-}
-
-/* A growing buffer. */
-struct cbuf {
-	char	*p;
-	size_t	 len, size;
-};
-
-static void
-cbuf_add(struct cbuf *b, const void *p, size_t len)
-{
-	if (b->len + len + 1 > b->size) {
-		b->size = b->size == 0 ? 256 : b->size;
-		while (b->len + len + 1 > b->size)
-			b->size *= 2;
-		if ((b->p = realloc(b->p, b->size)) == NULL)
-			abort();
-	}
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
-static void
-cbuf_str(struct cbuf *b, const char *s)
-{
-	cbuf_add(b, s, strlen(s));
-}
-
 /* P and a line saying it was cut at LEN bytes. */
 static void
-cbuf_truncated(struct cbuf *b, const char *p, size_t len)
+cbuf_truncated(struct strbuf *b, const char *p, size_t len)
 {
 	char	note[96];
 
-	cbuf_add(b, p, len);
+	strbuf_addn(b, p, len);
 	if (len > 0 && p[len - 1] != '\n')
-		cbuf_str(b, "\n");
+		strbuf_add(b, "\n");
 	snprintf(note, sizeof note, "[clustertop: output truncated at %zu "
 	    "bytes]\n", len);
-	cbuf_str(b, note);
+	strbuf_add(b, note);
 }
 
 struct console *
@@ -231,7 +185,7 @@ void
 console_node_done(struct console *c, const char *name,
     const struct engine_job_result *r)
 {
-	struct cbuf	out, err;
+	struct strbuf	out, err;
 	int		i;
 
 	if (c->g == NULL || (i = hostlist_find(c->run, name)) < 0)
@@ -244,11 +198,11 @@ console_node_done(struct console *c, const char *name,
 	if (r->err_truncated)
 		cbuf_truncated(&err, r->err, r->errlen);
 	gather_set(c->g, name, console_state_label(r), r->exit_signal == NULL ?
-	    r->exit_status : -1, r->exit_signal, out.p != NULL ? out.p : r->out,
-	    out.p != NULL ? out.len : r->outlen, err.p != NULL ? err.p : r->err,
-	    err.p != NULL ? err.len : r->errlen);
-	free(out.p);
-	free(err.p);
+	    r->exit_status : -1, r->exit_signal, out.s != NULL ? out.s : r->out,
+	    out.s != NULL ? out.len : r->outlen, err.s != NULL ? err.s : r->err,
+	    err.s != NULL ? err.len : r->errlen);
+	free(out.s);
+	free(err.s);
 	if (!c->ended[i]) {
 		c->ended[i] = 1;
 		c->nended++;
@@ -414,17 +368,17 @@ console_block_names(struct console *c, size_t b, size_t *n)
 
 /* Stdout, then "--- stderr ---" and stderr, each ending in '\n'. */
 static void
-cbuf_result(struct cbuf *b, const char *out, size_t outlen, const char *err,
+cbuf_result(struct strbuf *b, const char *out, size_t outlen, const char *err,
     size_t errlen)
 {
-	cbuf_add(b, out, outlen);
+	strbuf_addn(b, out, outlen);
 	if (outlen > 0 && out[outlen - 1] != '\n')
-		cbuf_str(b, "\n");
+		strbuf_add(b, "\n");
 	if (errlen > 0) {
-		cbuf_str(b, "--- stderr ---\n");
-		cbuf_add(b, err, errlen);
+		strbuf_add(b, "--- stderr ---\n");
+		strbuf_addn(b, err, errlen);
 		if (err[errlen - 1] != '\n')
-			cbuf_str(b, "\n");
+			strbuf_add(b, "\n");
 	}
 }
 
@@ -432,21 +386,21 @@ char *
 console_block_text(struct console *c, size_t b, size_t *len)
 {
 	const struct gather_group	*gg = console_block(c, b);
-	struct cbuf			 buf;
+	struct strbuf			 buf;
 	char				 st[128], hdr[64];
 
 	if (gg == NULL)
 		return (NULL);
 	memset(&buf, 0, sizeof buf);
 	console_block_status(gg, st, sizeof st);
-	cbuf_str(&buf, gg->hosts);
+	strbuf_add(&buf, gg->hosts);
 	snprintf(hdr, sizeof hdr, " (%zu): ", gg->nhosts);
-	cbuf_str(&buf, hdr);
-	cbuf_str(&buf, st);
-	cbuf_str(&buf, "\n");
+	strbuf_add(&buf, hdr);
+	strbuf_add(&buf, st);
+	strbuf_add(&buf, "\n");
 	cbuf_result(&buf, gg->out, gg->outlen, gg->err, gg->errlen);
 	*len = buf.len;
-	return (buf.p);
+	return (buf.s);
 }
 
 static int
@@ -461,7 +415,7 @@ console_save(struct console *c, FILE *f)
 {
 	const struct gather_group	*gg;
 	const char			*name, **names;
-	struct cbuf			 buf;
+	struct strbuf			 buf;
 	struct tm			 tm;
 	char				 when[64], st[128];
 	size_t				 i, n = hostlist_count(c->run);
@@ -486,12 +440,12 @@ console_save(struct console *c, FILE *f)
 		gg = gather_group(c->g, (size_t)k);
 		console_block_status(gg, st, sizeof st);
 		buf.len = 0;
-		cbuf_str(&buf, "");
+		strbuf_add(&buf, "");
 		cbuf_result(&buf, gg->out, gg->outlen, gg->err, gg->errlen);
 		fprintf(f, "==== %s: %s\n", name, st);
-		fwrite(buf.p, 1, buf.len, f);
+		fwrite(buf.s, 1, buf.len, f);
 	}
-	free(buf.p);
+	free(buf.s);
 	free(names);
 	return (ferror(f) ? -1 : 0);
 }
@@ -704,7 +658,7 @@ const struct console_diff_line *
 console_diff(struct console *c, size_t b, size_t *n)
 {
 	const struct gather_group	*g0, *gb;
-	struct cbuf			 ta, tb;
+	struct strbuf			 ta, tb;
 	uint64_t			 gen;
 
 	*n = 0;
@@ -719,17 +673,17 @@ console_diff(struct console *c, size_t b, size_t *n)
 	gb = gather_group(c->g, b);
 	memset(&ta, 0, sizeof ta);
 	memset(&tb, 0, sizeof tb);
-	cbuf_str(&ta, "");
-	cbuf_str(&tb, "");
+	strbuf_add(&ta, "");
+	strbuf_add(&tb, "");
 	cbuf_result(&ta, g0->out, g0->outlen, g0->err, g0->errlen);
 	cbuf_result(&tb, gb->out, gb->outlen, gb->err, gb->errlen);
 	/* The diff's lines point into the texts: they live as long. */
 	free(c->diff);
 	free(c->diff_a);
 	free(c->diff_b);
-	c->diff_a = ta.p;
-	c->diff_b = tb.p;
-	c->diff = console_diff_text(ta.p, ta.len, tb.p, tb.len,
+	c->diff_a = ta.s;
+	c->diff_b = tb.s;
+	c->diff = console_diff_text(ta.s, ta.len, tb.s, tb.len,
 	    CONSOLE_DIFF_CONTEXT, &c->ndiff, &c->diff_approx);
 	c->diff_block = b;
 	c->diff_gen = gen;

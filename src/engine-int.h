@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "util.h"
 
 #ifndef TAILQ_FOREACH_SAFE
 #define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
@@ -318,8 +319,6 @@ void		 engine_node_lost(struct enode *, enum node_state, const char *);
 
 struct enode	*engine_node(const struct engine *, int);
 int		 engine_state_is_failure(enum node_state);
-void		*engine_xcalloc(size_t, size_t);
-char		*engine_xstrdup(const char *);
 
 /* engine-job.c */
 void		 engine_job_free(struct ejob *);

@@ -109,16 +109,16 @@ engine_job_start(struct engine *e, const struct engine_job_spec *spec,
 	size_t			 i;
 
 	if (spec->command == NULL || *spec->command == '\0') {
-		*cause = engine_xstrdup("empty command");
+		*cause = xstrdup("empty command");
 		return (0);
 	}
 	if (spec->nnodes == 0) {
-		*cause = engine_xstrdup("no nodes");
+		*cause = xstrdup("no nodes");
 		return (0);
 	}
-	j = engine_xcalloc(1, sizeof *j);
+	j = xcalloc(1, sizeof *j);
 	j->nindex = e->nnodes;
-	j->index = engine_xcalloc(e->nnodes, sizeof *j->index);
+	j->index = xcalloc(e->nnodes, sizeof *j->index);
 	for (i = 0; i < e->nnodes; i++)
 		j->index[i] = -1;
 	for (i = 0; i < spec->nnodes; i++) {
@@ -135,11 +135,11 @@ engine_job_start(struct engine *e, const struct engine_job_spec *spec,
 	}
 	j->engine = e;
 	j->id = e->next_id++;
-	j->command = engine_xstrdup(spec->command);
-	j->label = engine_xstrdup(spec->label != NULL ? spec->label : "exec");
+	j->command = xstrdup(spec->command);
+	j->label = xstrdup(spec->label != NULL ? spec->label : "exec");
 	j->client_pid = spec->client_pid;
 	if (spec->client_tty != NULL)
-		j->client_tty = engine_xstrdup(spec->client_tty);
+		j->client_tty = xstrdup(spec->client_tty);
 	j->in = spec->stdin_data;
 	j->inlen = spec->stdin_data != NULL ? spec->stdin_len : 0;
 	j->timeout_ms = spec->timeout_ms == 0 ? e->cfg.command_timeout_ms :
@@ -149,7 +149,7 @@ engine_job_start(struct engine *e, const struct engine_job_spec *spec,
 	j->fanout = spec->fanout > 0 ? spec->fanout : 0;
 	j->stream_output = spec->stream_output;
 	j->n = spec->nnodes;
-	j->jn = engine_xcalloc(j->n, sizeof *j->jn);
+	j->jn = xcalloc(j->n, sizeof *j->jn);
 	clock_gettime(CLOCK_REALTIME, &j->start);
 	for (i = 0; i < j->n; i++) {
 		jn = &j->jn[i];
@@ -260,7 +260,7 @@ engine_jn_end(struct ejobnode *jn, enum job_node_state st,
 	jn->r.state = st;
 	jn->r.node_state = ns;
 	free(jn->error);
-	jn->error = engine_xstrdup(error);
+	jn->error = xstrdup(error);
 	jn->r.error = jn->error;
 	clock_gettime(CLOCK_REALTIME, &jn->r.end);
 	if (jn->r.start.tv_sec == 0)
@@ -298,8 +298,8 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 
 	if (e->audit == NULL)
 		return;
-	names = engine_xcalloc(j->n, sizeof *names);
-	failed = engine_xcalloc(j->n, sizeof *failed);
+	names = xcalloc(j->n, sizeof *names);
+	failed = xcalloc(j->n, sizeof *failed);
 	for (i = 0; i < j->n; i++)
 		names[i] = e->nodes[j->jn[i].node]->name;
 	o = cJSON_CreateObject();

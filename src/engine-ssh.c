@@ -45,6 +45,7 @@
 
 #include "engine-int.h"
 #include "knownhosts.h"
+#include "util.h"
 
 /* A name resolution handed to the helper thread. */
 struct rreq {
@@ -75,18 +76,6 @@ static void	engine_ssh_tcp_start(struct enode *);
 
 /* --- helpers ----------------------------------------------------------- */
 
-static char *
-es_strdup(const char *s)
-{
-	char	*p;
-
-	if (s == NULL)
-		return (NULL);
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return (p);
-}
-
 /* Expand ~ and %d (the ssh directory) in a path from the ssh config. */
 static char *
 es_expand_path(struct engine *e, const char *path)
@@ -106,7 +95,7 @@ es_expand_path(struct engine *e, const char *path)
 			abort();
 		return (out);
 	}
-	return (es_strdup(path));
+	return (xstrdup(path));
 }
 
 static void
@@ -236,7 +225,7 @@ es_resolver_ask(struct engine *e, struct enode *n)
 		abort();
 	q->node = n->id;
 	q->gen = n->gen;
-	q->host = es_strdup(n->hostname);
+	q->host = xstrdup(n->hostname);
 	q->port = n->port;
 	pthread_mutex_lock(&r->lock);
 	for (pp = &r->todo; *pp != NULL; pp = &(*pp)->next)
@@ -402,7 +391,7 @@ es_key(struct engine *e, const char *path)
 	if (e->keys == NULL)
 		abort();
 	k = &e->keys[e->nkeys++];
-	k->path = es_strdup(path);
+	k->path = xstrdup(path);
 	k->key = NULL;
 	if (access(path, R_OK) != 0)
 		return (NULL);
@@ -602,7 +591,7 @@ es_cb_exit_signal(ssh_session s, ssh_channel ch, const char *signal, int core,
 	struct echan	*c = arg;
 
 	free(c->exit_signal);
-	c->exit_signal = es_strdup(signal);
+	c->exit_signal = xstrdup(signal);
 }
 
 /* Make a channel on an up node; opened on the next service. */
@@ -618,7 +607,7 @@ engine_ssh_chan_new(struct enode *n, enum echan_kind kind, const char *command)
 	c->state = ECH_NEW;
 	c->node = n;
 	c->exit_status = -1;
-	c->command = es_strdup(command);
+	c->command = xstrdup(command);
 	if (kind != ECHAN_JOB && kind != ECHAN_STREAM)
 		c->marker = -1;
 	TAILQ_INSERT_TAIL(&n->chans, c, entry);
@@ -1006,14 +995,14 @@ es_session_setup(struct enode *n)
 	free(n->hostname);
 	n->hostname = NULL;
 	if (ssh_options_get(s, SSH_OPTIONS_HOST, &v) == SSH_OK) {
-		n->hostname = es_strdup(v);
+		n->hostname = xstrdup(v);
 		ssh_string_free_char(v);
 	}
 	if (n->hostname == NULL || (strcmp(n->hostname, n->name) == 0 &&
 	    n->addr != NULL)) {
 		/* No HostName in the config: Slurm's NodeAddr, if any. */
 		free(n->hostname);
-		n->hostname = es_strdup(n->addr != NULL ? n->addr : n->name);
+		n->hostname = xstrdup(n->addr != NULL ? n->addr : n->name);
 	}
 	ssh_options_get_port(s, &port);
 	n->port = (int)port;
@@ -1023,7 +1012,7 @@ es_session_setup(struct enode *n)
 	free(n->known_hosts);
 	n->known_hosts = NULL;
 	if (e->cfg.known_hosts != NULL)
-		n->known_hosts = es_strdup(e->cfg.known_hosts);
+		n->known_hosts = xstrdup(e->cfg.known_hosts);
 	else if (ssh_options_get(s, SSH_OPTIONS_KNOWNHOSTS, &v) == SSH_OK) {
 		n->known_hosts = es_expand_path(e, v);
 		ssh_string_free_char(v);
@@ -1037,7 +1026,7 @@ es_session_setup(struct enode *n)
 		n->global_known_hosts = es_expand_path(e, v);
 		ssh_string_free_char(v);
 	} else
-		n->global_known_hosts = es_strdup("/etc/ssh/ssh_known_hosts");
+		n->global_known_hosts = xstrdup("/etc/ssh/ssh_known_hosts");
 
 	free(n->identity);
 	n->identity = NULL;
@@ -1226,7 +1215,7 @@ es_hostkey(struct enode *n)
 			msg = NULL;
 		break;
 	case KH_ERROR:
-		msg = es_strdup("cannot read known_hosts");
+		msg = xstrdup("cannot read known_hosts");
 		break;
 	}
 	if (msg == NULL) {
@@ -1482,7 +1471,7 @@ engine_ssh_close(struct enode *n)
 
 	while ((c = TAILQ_FIRST(&n->chans)) != NULL) {
 		if (c->error == NULL)
-			c->error = es_strdup(n->closing_why != NULL ?
+			c->error = xstrdup(n->closing_why != NULL ?
 			    n->closing_why : "connection closed");
 		es_chan_free(c);
 	}

@@ -40,30 +40,6 @@ static void	engine_schedule(struct engine *);
 
 /* --- small helpers ----------------------------------------------------- */
 
-/* calloc that never returns NULL. */
-void *
-engine_xcalloc(size_t n, size_t size)
-{
-	void	*p;
-
-	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
-		abort();
-	return (p);
-}
-
-/* strdup that never returns NULL (NULL stays NULL). */
-char *
-engine_xstrdup(const char *s)
-{
-	char	*p;
-
-	if (s == NULL)
-		return (NULL);
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return (p);
-}
-
 /* Milliseconds on the monotonic clock. */
 uint64_t
 engine_now(void)
@@ -231,7 +207,7 @@ engine_node_set_state(struct enode *n, enum node_state st, const char *text)
 
 	if (text != NULL) {
 		free(n->error);
-		n->error = engine_xstrdup(text);
+		n->error = xstrdup(text);
 	} else if (st == NODE_UP || st == NODE_CONNECTING) {
 		free(n->error);
 		n->error = NULL;
@@ -272,12 +248,12 @@ engine_create(const struct engine_config *cfg, char **cause)
 	engine_raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
 
-	e = engine_xcalloc(1, sizeof *e);
+	e = xcalloc(1, sizeof *e);
 	e->cfg = *cfg;
-	e->cfg.ssh_config = engine_xstrdup(cfg->ssh_config);
-	e->cfg.user = engine_xstrdup(cfg->user);
-	e->cfg.known_hosts = engine_xstrdup(cfg->known_hosts);
-	e->cfg.audit_log = engine_xstrdup(cfg->audit_log);
+	e->cfg.ssh_config = xstrdup(cfg->ssh_config);
+	e->cfg.user = xstrdup(cfg->user);
+	e->cfg.known_hosts = xstrdup(cfg->known_hosts);
+	e->cfg.audit_log = xstrdup(cfg->audit_log);
 	if (e->cfg.connect_timeout_ms <= 0)
 		e->cfg.connect_timeout_ms = 10000;
 	if (e->cfg.keepalive_ms <= 0)
@@ -428,11 +404,11 @@ engine_add_node(struct engine *e, const char *name, const char *addr)
 		if (e->nodes == NULL)
 			abort();
 	}
-	n = engine_xcalloc(1, sizeof *n);
+	n = xcalloc(1, sizeof *n);
 	n->e = e;
 	n->id = (int)e->nnodes;
-	n->name = engine_xstrdup(name);
-	n->addr = (addr != NULL && *addr != '\0') ? engine_xstrdup(addr) : NULL;
+	n->name = xstrdup(name);
+	n->addr = (addr != NULL && *addr != '\0') ? xstrdup(addr) : NULL;
 	n->state = NODE_NEW;
 	n->fd = -1;
 	n->tag.kind = ETAG_NODE;
@@ -768,7 +744,7 @@ engine_chan_ended(struct echan *c)
 			break;
 		}
 		if (c->exit_signal != NULL)
-			jn->exit_signal = engine_xstrdup(c->exit_signal);
+			jn->exit_signal = xstrdup(c->exit_signal);
 		jn->r.exit_status = c->exit_status;
 		jn->r.exit_signal = jn->exit_signal;
 		if (jn->st == JN_KILLING) {
@@ -777,7 +753,7 @@ engine_chan_ended(struct echan *c)
 				    (jn->job->timeout_ms + 999) / 1000) == -1)
 					msg = NULL;
 			} else
-				msg = engine_xstrdup("cancelled");
+				msg = xstrdup("cancelled");
 			engine_jn_end(jn, jn->kill_state, c->node->state, msg);
 			free(msg);
 		} else if (c->exit_status == -1 && c->exit_signal == NULL) {
@@ -885,10 +861,10 @@ engine_stream_start(struct engine *e, int node, const char *command)
 
 	if (engine_node(e, node) == NULL || command == NULL)
 		return (0);
-	st = engine_xcalloc(1, sizeof *st);
+	st = xcalloc(1, sizeof *st);
 	st->id = e->next_id++;
 	st->node = node;
-	st->command = engine_xstrdup(command);
+	st->command = xstrdup(command);
 	TAILQ_INSERT_TAIL(&e->streams, st, entry);
 	if (e->nodes[node]->state == NODE_NEW)
 		engine_connect(e, node);
@@ -937,10 +913,10 @@ engine_shell_open(struct engine *e, int node, const char *term, int cols,
 
 	if (engine_node(e, node) == NULL)
 		return (0);
-	sh = engine_xcalloc(1, sizeof *sh);
+	sh = xcalloc(1, sizeof *sh);
 	sh->id = e->next_id++;
 	sh->node = node;
-	sh->term = engine_xstrdup(term != NULL ? term : "xterm-256color");
+	sh->term = xstrdup(term != NULL ? term : "xterm-256color");
 	sh->cols = cols > 0 ? cols : 80;
 	sh->rows = rows > 0 ? rows : 24;
 	TAILQ_INSERT_TAIL(&e->shells, sh, entry);
@@ -1004,7 +980,7 @@ engine_watch_fd(struct engine *e, int fd, engine_fd_cb cb, void *arg)
 	struct ewatch		*w;
 	struct epoll_event	 ev;
 
-	w = engine_xcalloc(1, sizeof *w);
+	w = xcalloc(1, sizeof *w);
 	w->fd = fd;
 	w->cb = cb;
 	w->arg = arg;
@@ -1094,7 +1070,7 @@ engine_tick(struct engine *e, uint64_t now)
 			case JN_KILLING:
 				if (now >= jn->kill_until && jn->chan != NULL) {
 					/* Give up on the channel. */
-					jn->chan->error = engine_xstrdup(
+					jn->chan->error = xstrdup(
 					    "remote process did not exit");
 					engine_ssh_chan_close(jn->chan);
 					engine_node_dirty(jn->chan->node);

@@ -26,6 +26,7 @@
 
 #include "gather.h"
 #include "hostlist.h"
+#include "util.h"
 
 #define GATHER_SEGMAX	4096			/* bytes in a segment */
 #define GATHER_NONE	UINT32_MAX
@@ -106,49 +107,6 @@ struct gather {
 	size_t			 ngroups;
 };
 
-/* --- memory ------------------------------------------------------------ */
-
-static void *
-gather_reallocarray(void *old, size_t n, size_t size)
-{
-	void	*p;
-
-	if (size != 0 && n > SIZE_MAX / size) {
-		fprintf(stderr, "clustertop: allocation too large\n");
-		abort();
-	}
-	if (n == 0 || size == 0)
-		n = size = 1;
-	if ((p = realloc(old, n * size)) == NULL) {
-		fprintf(stderr, "clustertop: out of memory\n");
-		abort();
-	}
-	return (p);
-}
-
-/* Make room for element N of an array that grows one element at a time. */
-static void *
-gather_grow(void *p, size_t n, size_t size)
-{
-	if (n != 0 && (n & (n - 1)) != 0)
-		return (p);
-	return (gather_reallocarray(p, n == 0 ? 1 : n * 2, size));
-}
-
-static void *
-gather_calloc(size_t n, size_t size)
-{
-	void	*p;
-
-	if (n == 0 || size == 0)
-		n = size = 1;
-	if ((p = calloc(n, size)) == NULL) {
-		fprintf(stderr, "clustertop: out of memory\n");
-		abort();
-	}
-	return (p);
-}
-
 /* --- interning --------------------------------------------------------- */
 
 static uint64_t
@@ -168,7 +126,7 @@ gather_segtab_grow(struct gather *g)
 	size_t		size = (g->segmask + 1) * 2, i, j;
 
 	free(g->segtab);
-	g->segtab = gather_calloc(size, sizeof *g->segtab);
+	g->segtab = xcalloc(size, sizeof *g->segtab);
 	g->segmask = size - 1;
 	for (i = 0; i < g->nsegs; i++) {
 		j = g->segs[i].hash & g->segmask;
@@ -199,10 +157,10 @@ gather_seg(struct gather *g, const char *p, size_t len)
 	if (g->arenalen + len > g->arenacap) {
 		while (g->arenalen + len > g->arenacap)
 			g->arenacap *= 2;
-		g->arena = gather_reallocarray(g->arena, g->arenacap, 1);
+		g->arena = xreallocarray(g->arena, g->arenacap, 1);
 	}
 	memcpy(g->arena + g->arenalen, p, len);
-	g->segs = gather_grow(g->segs, g->nsegs, sizeof *g->segs);
+	g->segs = xgrow(g->segs, g->nsegs, sizeof *g->segs);
 	s = &g->segs[g->nsegs];
 	s->hash = hash;
 	s->off = g->arenalen;
@@ -221,7 +179,7 @@ gather_nodetab_grow(struct gather *g)
 	size_t			 size = (g->nodemask + 1) * 2, i, j;
 
 	free(g->nodetab);
-	g->nodetab = gather_calloc(size, sizeof *g->nodetab);
+	g->nodetab = xcalloc(size, sizeof *g->nodetab);
 	g->nodemask = size - 1;
 	for (i = 1; i < g->nnodes; i++) {
 		n = &g->nodes[i];
@@ -253,7 +211,7 @@ gather_child(struct gather *g, uint32_t parent, uint32_t seg)
 		fprintf(stderr, "clustertop: gather: too much output\n");
 		abort();
 	}
-	g->nodes = gather_grow(g->nodes, g->nnodes,
+	g->nodes = xgrow(g->nodes, g->nnodes,
 	    sizeof *g->nodes);
 	n = &g->nodes[g->nnodes];
 	n->parent = parent;
@@ -312,7 +270,7 @@ gather_tail_add(struct gather_stream *st, const char *p, size_t len)
 			st->tailcap *= 2;
 		if (st->tailcap > GATHER_SEGMAX)
 			st->tailcap = GATHER_SEGMAX;
-		st->tail = gather_reallocarray(st->tail, st->tailcap, 1);
+		st->tail = xreallocarray(st->tail, st->tailcap, 1);
 	}
 	memcpy(st->tail + st->taillen, p, len);
 	st->taillen += (uint32_t)len;
@@ -379,7 +337,7 @@ gather_hostn(struct gather *g, const char *name, size_t len)
 
 	if ((idx = hostlist_findn(g->names, name, len)) == -1) {
 		hostlist_pushn(g->names, name, len);
-		g->h = gather_grow(g->h, g->nh, sizeof *g->h);
+		g->h = xgrow(g->h, g->nh, sizeof *g->h);
 		h = &g->h[g->nh++];
 		memset(h, 0, sizeof *h);
 		h->name = hostlist_get(g->names, g->nh - 1);
@@ -409,16 +367,16 @@ gather_create(void)
 {
 	struct gather	*g;
 
-	g = gather_calloc(1, sizeof *g);
+	g = xcalloc(1, sizeof *g);
 	g->names = hostlist_create();
 	g->labels = hostlist_create();
 	g->segmask = 255;
-	g->segtab = gather_calloc(g->segmask + 1, sizeof *g->segtab);
+	g->segtab = xcalloc(g->segmask + 1, sizeof *g->segtab);
 	g->arenacap = 65536;
-	g->arena = gather_reallocarray(NULL, g->arenacap, 1);
+	g->arena = xreallocarray(NULL, g->arenacap, 1);
 	g->nodemask = 255;
-	g->nodetab = gather_calloc(g->nodemask + 1, sizeof *g->nodetab);
-	g->nodes = gather_calloc(1, sizeof *g->nodes);
+	g->nodetab = xcalloc(g->nodemask + 1, sizeof *g->nodetab);
+	g->nodes = xcalloc(1, sizeof *g->nodes);
 	g->nodes[0].child_seg = GATHER_NONE;
 	g->nnodes = 1;
 	g->generation = 1;
@@ -643,8 +601,8 @@ gather_regroup(struct gather *g)
 	for (size = 16; size < g->nactive * 2; size *= 2)
 		/* nothing */;
 	mask = size - 1;
-	tab = gather_calloc(size, sizeof *tab);
-	hostgrp = gather_reallocarray(NULL, g->nh, sizeof *hostgrp);
+	tab = xcalloc(size, sizeof *tab);
+	hostgrp = xreallocarray(NULL, g->nh, sizeof *hostgrp);
 	for (i = 0; i < g->nh; i++) {
 		h = &g->h[i];
 		if (!h->active)
@@ -661,7 +619,7 @@ gather_regroup(struct gather *g)
 		if (slot == 0) {
 			if (ng == capg) {
 				capg = capg == 0 ? 16 : capg * 2;
-				g->groups = gather_reallocarray(g->groups,
+				g->groups = xreallocarray(g->groups,
 				    capg, sizeof *g->groups);
 			}
 			gr = &g->groups[ng];
@@ -680,7 +638,7 @@ gather_regroup(struct gather *g)
 	g->ngroups = ng;
 	for (i = 0; i < ng; i++) {
 		gr = &g->groups[i];
-		gr->members = gather_reallocarray(NULL, gr->n,
+		gr->members = xreallocarray(NULL, gr->n,
 		    sizeof *gr->members);
 	}
 	for (i = 0; i < g->nh; i++) {
@@ -720,7 +678,7 @@ gather_content(const struct gather *g, const struct gather_stream *st,
 	uint32_t			 id;
 
 	len = g->nodes[st->node].len + st->taillen;
-	buf = gather_reallocarray(NULL, len + 1, 1);
+	buf = xreallocarray(NULL, len + 1, 1);
 	pos = g->nodes[st->node].len;
 	for (id = st->node; id != 0; id = n->parent) {
 		n = &g->nodes[id];
@@ -756,7 +714,7 @@ gather_group(struct gather *g, size_t i)
 	if (gr->ready)
 		return (&gr->pub);
 	h = &g->h[gr->rep];
-	gr->names = gather_reallocarray(NULL, gr->n, sizeof *gr->names);
+	gr->names = xreallocarray(NULL, gr->n, sizeof *gr->names);
 	for (j = 0; j < gr->n; j++)
 		gr->names[j] = g->h[gr->members[j]].name;
 	qsort(gr->names, gr->n, sizeof *gr->names, gather_name_cmp);
@@ -858,7 +816,7 @@ gather_print_dshbak(struct gather *g, FILE *f)
 	char				*hosts;
 
 	n = gather_ngroups(g);
-	order = gather_reallocarray(NULL, n, sizeof *order);
+	order = xreallocarray(NULL, n, sizeof *order);
 	for (i = 0; i < n; i++) {
 		gg = gather_group(g, i);
 		if (gg->outlen == 0)
@@ -896,7 +854,7 @@ gather_print_perhost(struct gather *g, FILE *f)
 	size_t			  n = 0, i, len;
 	char			 *out;
 
-	hosts = gather_reallocarray(NULL, g->nh, sizeof *hosts);
+	hosts = xreallocarray(NULL, g->nh, sizeof *hosts);
 	for (i = 0; i < g->nh; i++) {
 		if (g->h[i].active)
 			hosts[n++] = &g->h[i];

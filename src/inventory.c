@@ -37,6 +37,7 @@
 
 #include "hostlist.h"
 #include "inventory.h"
+#include "util.h"
 
 #define INV_DEFAULT_TIMEOUT_MS	3000
 #define INV_OUTPUT_MAX		(64 * 1024 * 1024)	/* helper stdout cap */
@@ -64,44 +65,6 @@ static int	inv_timeout_ms;		/* 0: default; <0: no Slurm */
 
 /* --- small helpers ----------------------------------------------------------- */
 
-/* x*-style allocators: running out of memory is fatal, never NULL. */
-static void *
-inv_calloc(size_t n, size_t size)
-{
-	void	*p;
-
-	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-inv_strdup(const char *s)
-{
-	char	*p;
-
-	if (s == NULL)
-		return (NULL);
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-inv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *
-inv_printf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return (s);
-}
-
 /* Append "; TEXT" to a malloc'd message (or start it). */
 static void
 inv_append(char **msg, const char *text)
@@ -109,9 +72,9 @@ inv_append(char **msg, const char *text)
 	char	*s;
 
 	if (*msg == NULL)
-		s = inv_strdup(text);
+		s = xstrdup(text);
 	else
-		s = inv_printf("%s; %s", *msg, text);
+		s = xasprintf("%s; %s", *msg, text);
 	free(*msg);
 	*msg = s;
 }
@@ -148,7 +111,7 @@ inv_create(const char *source)
 {
 	struct inventory	*inv;
 
-	inv = inv_calloc(1, sizeof *inv);
+	inv = xcalloc(1, sizeof *inv);
 	inv->source = source;
 	return (inv);
 }
@@ -168,7 +131,7 @@ inv_add(struct inventory *inv, const char *name, size_t *cap)
 	}
 	n = &inv->nodes[inv->nnodes++];
 	memset(n, 0, sizeof *n);
-	n->name = inv_strdup(name);
+	n->name = xstrdup(name);
 	return (n);
 }
 
@@ -418,24 +381,24 @@ inventory_slurm_conf(char **path, char **cause)
 	if (env != NULL) {
 		/* libslurm uses SLURM_CONF alone when it is set. */
 		if (*env == '\0') {
-			*cause = inv_strdup("SLURM_CONF is set but empty");
+			*cause = xstrdup("SLURM_CONF is set but empty");
 			return (-1);
 		}
 		if (!inv_usable_file(env)) {
-			*cause = inv_printf("SLURM_CONF=%s: %s", env,
+			*cause = xasprintf("SLURM_CONF=%s: %s", env,
 			    strerror(errno));
 			return (-1);
 		}
-		*path = inv_strdup(env);
+		*path = xstrdup(env);
 		return (0);
 	}
 	for (i = 0; i < sizeof candidates / sizeof candidates[0]; i++) {
 		if (inv_usable_file(candidates[i])) {
-			*path = inv_strdup(candidates[i]);
+			*path = xstrdup(candidates[i]);
 			return (0);
 		}
 		if (errno != ENOENT) {
-			*cause = inv_printf("%s: %s", candidates[i],
+			*cause = xasprintf("%s: %s", candidates[i],
 			    strerror(errno));
 			return (-1);
 		}
@@ -453,20 +416,20 @@ inventory_hostfile(void)
 
 	xdg = getenv("XDG_CONFIG_HOME");
 	if (xdg != NULL && *xdg == '/')
-		path = inv_printf("%s/clustertop/hosts", xdg);
+		path = xasprintf("%s/clustertop/hosts", xdg);
 	else {
 		home = getenv("HOME");
 		if ((home == NULL || *home == '\0') &&
 		    (pw = getpwuid(getuid())) != NULL)
 			home = pw->pw_dir;
 		path = home != NULL ?
-		    inv_printf("%s/.config/clustertop/hosts", home) : NULL;
+		    xasprintf("%s/.config/clustertop/hosts", home) : NULL;
 	}
 	if (path != NULL && inv_usable_file(path))
 		return (path);
 	free(path);
 	if (inv_usable_file("/etc/clustertop/hosts"))
-		return (inv_strdup("/etc/clustertop/hosts"));
+		return (xstrdup("/etc/clustertop/hosts"));
 	return (NULL);
 }
 
@@ -486,7 +449,7 @@ inv_read_hostfile(const char *path, struct inventory *inv, char **cause)
 
 	*cause = NULL;
 	if ((f = fopen(path, "r")) == NULL) {
-		*cause = inv_printf("%s: %s", path, strerror(errno));
+		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return (-1);
 	}
 	hl = hostlist_create();
@@ -498,7 +461,7 @@ inv_read_hostfile(const char *path, struct inventory *inv, char **cause)
 		if (*p == '\0')
 			continue;
 		if (hostlist_add(hl, p, &c) != 0) {
-			*cause = inv_printf("%s:%d: %s", path, lineno,
+			*cause = xasprintf("%s:%d: %s", path, lineno,
 			    c != NULL ? c : "bad host list");
 			free(c);
 			rc = -1;
@@ -506,7 +469,7 @@ inv_read_hostfile(const char *path, struct inventory *inv, char **cause)
 		}
 	}
 	if (ferror(f)) {
-		*cause = inv_printf("%s: %s", path, strerror(errno));
+		*cause = xasprintf("%s: %s", path, strerror(errno));
 		rc = -1;
 		goto out;
 	}
@@ -536,7 +499,7 @@ inv_helper_spawn(struct inv_helper *h, const char *const args[], char **cause)
 
 	for (n = 0; args[n] != NULL; n++)
 		;
-	argv = inv_calloc(n + 3, sizeof *argv);
+	argv = xcalloc(n + 3, sizeof *argv);
 	exe = getenv("CLUSTERTOP_SLURM_HELPER");
 	if (exe == NULL || *exe == '\0')
 		exe = "/proc/self/exe";
@@ -546,7 +509,7 @@ inv_helper_spawn(struct inv_helper *h, const char *const args[], char **cause)
 		argv[i + 2] = args[i];
 
 	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		*cause = inv_printf("pipe: %s", strerror(errno));
+		*cause = xasprintf("pipe: %s", strerror(errno));
 		free(argv);
 		return (-1);
 	}
@@ -560,7 +523,7 @@ inv_helper_spawn(struct inv_helper *h, const char *const args[], char **cause)
 
 	h->pid = fork();
 	if (h->pid == -1) {
-		*cause = inv_printf("fork: %s", strerror(errno));
+		*cause = xasprintf("fork: %s", strerror(errno));
 		close(pfd[0]);
 		close(pfd[1]);
 		if (h->err != -1)
@@ -706,11 +669,11 @@ inv_helper_stderr(struct inv_helper *h)
 		last = line;
 	}
 	if (fatal != NULL && error != NULL)
-		out = inv_printf("%s (after %s)", fatal, error);
+		out = xasprintf("%s (after %s)", fatal, error);
 	else if (fatal != NULL || error != NULL)
-		out = inv_strdup(fatal != NULL ? fatal : error);
+		out = xstrdup(fatal != NULL ? fatal : error);
 	else if (last != NULL)
-		out = inv_strdup(last);
+		out = xstrdup(last);
 	else
 		return (NULL);
 	for (p = out; *p != '\0'; p++) {
@@ -728,17 +691,17 @@ inv_helper_death(struct inv_helper *h)
 
 	err = inv_helper_stderr(h);
 	if (h->pid != -1)
-		why = inv_strdup("the Slurm helper vanished");
+		why = xstrdup("the Slurm helper vanished");
 	else if (WIFSIGNALED(h->status))
-		why = inv_printf("the Slurm helper was killed by signal %d",
+		why = xasprintf("the Slurm helper was killed by signal %d",
 		    WTERMSIG(h->status));
 	else if (WEXITSTATUS(h->status) == 127)
-		why = inv_strdup("the Slurm helper could not be started");
+		why = xstrdup("the Slurm helper could not be started");
 	else
-		why = inv_printf("the Slurm helper exited with status %d",
+		why = xasprintf("the Slurm helper exited with status %d",
 		    WEXITSTATUS(h->status));
 	if (err != NULL) {
-		char	*s = inv_printf("%s: %s", why, err);
+		char	*s = xasprintf("%s: %s", why, err);
 
 		free(why);
 		free(err);
@@ -821,28 +784,28 @@ inv_helper_call(const char *const args[], int timeout_ms, char **line,
 		if (left <= 0) {
 			*timed_out = 1;
 			inv_helper_close(&h);
-			*cause = inv_printf("no answer within %d.%d s",
+			*cause = xasprintf("no answer within %d.%d s",
 			    timeout_ms / 1000, (timeout_ms % 1000) / 100);
 			return (-1);
 		}
 		pfd.fd = h.out;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR) {
-			*cause = inv_printf("poll: %s", strerror(errno));
+			*cause = xasprintf("poll: %s", strerror(errno));
 			inv_helper_close(&h);
 			return (-1);
 		}
 		r = inv_helper_read(&h);
 	}
 	if (r == -1) {
-		*cause = inv_printf("reading the Slurm helper: %s",
+		*cause = xasprintf("reading the Slurm helper: %s",
 		    strerror(errno));
 		inv_helper_close(&h);
 		return (-1);
 	}
 	if (inv_helper_reap(&h, deadline) != 0) {
 		*timed_out = 1;
-		*cause = inv_printf("no answer within %d.%d s",
+		*cause = xasprintf("no answer within %d.%d s",
 		    timeout_ms / 1000, (timeout_ms % 1000) / 100);
 		inv_helper_close(&h);
 		return (-1);
@@ -862,7 +825,7 @@ inv_helper_call(const char *const args[], int timeout_ms, char **line,
 		inv_helper_close(&h);
 		return (-1);
 	}
-	*line = inv_strdup(last);
+	*line = xstrdup(last);
 	inv_helper_close(&h);
 	return (0);
 }
@@ -883,7 +846,7 @@ slurm_helper_run(const char *const args[], int timeout_ms, char **line,
 	type = cJSON_GetStringValue(cJSON_GetObjectItem(obj, "type"));
 	if (type != NULL && strcmp(type, "error") == 0) {
 		err = cJSON_GetStringValue(cJSON_GetObjectItem(obj, "error"));
-		*cause = inv_strdup(err != NULL ? err : "Slurm error");
+		*cause = xstrdup(err != NULL ? err : "Slurm error");
 		cJSON_Delete(obj);
 		free(*line);
 		*line = NULL;
@@ -903,7 +866,7 @@ inv_json_str(cJSON *o, const char *key)
 	s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 	if (s == NULL || *s == '\0')
 		return (NULL);
-	return (inv_strdup(s));
+	return (xstrdup(s));
 }
 
 /*
@@ -939,7 +902,7 @@ inventory_parse_line(const char *line, size_t len, struct inventory **out,
 	obj = cJSON_ParseWithLength(line, len);
 	if (!cJSON_IsObject(obj)) {
 		cJSON_Delete(obj);
-		*cause = inv_strdup("the Slurm helper sent bad JSON");
+		*cause = xstrdup("the Slurm helper sent bad JSON");
 		return (-1);
 	}
 	type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj,
@@ -947,7 +910,7 @@ inventory_parse_line(const char *line, size_t len, struct inventory **out,
 	if (type != NULL && strcmp(type, "error") == 0) {
 		err = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj,
 		    "error"));
-		*cause = inv_strdup(err != NULL ? err : "unknown Slurm error");
+		*cause = xstrdup(err != NULL ? err : "unknown Slurm error");
 		cJSON_Delete(obj);
 		return (-1);
 	}
@@ -958,7 +921,7 @@ inventory_parse_line(const char *line, size_t len, struct inventory **out,
 	arr = cJSON_GetObjectItemCaseSensitive(obj, "nodes");
 	if (!cJSON_IsArray(arr)) {
 		cJSON_Delete(obj);
-		*cause = inv_strdup("the Slurm helper sent no node array");
+		*cause = xstrdup("the Slurm helper sent no node array");
 		return (-1);
 	}
 
@@ -973,7 +936,7 @@ inventory_parse_line(const char *line, size_t len, struct inventory **out,
 		st = cJSON_GetObjectItemCaseSensitive(o, "state");
 		if (cJSON_IsNumber(st) && st->valuedouble >= 0 &&
 		    st->valuedouble <= UINT32_MAX) {
-			n->slurm_state = inv_strdup(inventory_decode_state(
+			n->slurm_state = xstrdup(inventory_decode_state(
 			    (uint32_t)st->valuedouble, &flags));
 			n->slurm_flags = flags;
 		}
@@ -1038,7 +1001,7 @@ inv_load_slurm(struct inventory **out, char **why)
 	*why = NULL;
 	timeout = inventory_slurm_timeout();
 	if (timeout < 0) {
-		*why = inv_strdup("not asked (Slurm timeout set to 0)");
+		*why = xstrdup("not asked (Slurm timeout set to 0)");
 		return (-1);
 	}
 	if (inventory_slurm_conf(&path, &cause) != 0) {
@@ -1047,18 +1010,18 @@ inv_load_slurm(struct inventory **out, char **why)
 	}
 	if (inv_helper_call(args, timeout, &line, &cause, &timed_out) != 0) {
 		if (timed_out)
-			*why = inv_printf("no answer from Slurm within "
+			*why = xasprintf("no answer from Slurm within "
 			    "%d.%d s: controller unreachable? (%s)",
 			    timeout / 1000, (timeout % 1000) / 100, path);
 		else
-			*why = inv_printf("%s (%s)", cause, path);
+			*why = xasprintf("%s (%s)", cause, path);
 		free(cause);
 		free(path);
 		return (-1);
 	}
 	if (inventory_parse_line(line, strlen(line), out, &cause) != 1) {
-		*why = cause != NULL ? inv_printf("%s (%s)", cause, path) :
-		    inv_printf("the Slurm helper gave no node list (%s)", path);
+		*why = cause != NULL ? xasprintf("%s (%s)", cause, path) :
+		    xasprintf("the Slurm helper gave no node list (%s)", path);
 		free(cause);
 		free(line);
 		free(path);
@@ -1119,12 +1082,12 @@ inventory_load(struct inventory **out, const char *wexpr, const char *xexpr,
 
 	/* Check both expressions first: a typo must not cost a Slurm wait. */
 	if (wexpr != NULL && (whl = inv_expand(wexpr, &c)) == NULL) {
-		*cause = inv_printf("-w: %s", c != NULL ? c : "bad host list");
+		*cause = xasprintf("-w: %s", c != NULL ? c : "bad host list");
 		free(c);
 		return (-2);
 	}
 	if (xexpr != NULL && (xhl = inv_expand(xexpr, &c)) == NULL) {
-		*cause = inv_printf("-x: %s", c != NULL ? c : "bad host list");
+		*cause = xasprintf("-x: %s", c != NULL ? c : "bad host list");
 		free(c);
 		hostlist_free(whl);
 		return (-2);
@@ -1140,7 +1103,7 @@ inventory_load(struct inventory **out, const char *wexpr, const char *xexpr,
 			inv_enrich(inv, slurm);
 			inventory_free(slurm);
 		} else if (why != NULL) {
-			inv->warning = inv_printf("Slurm data not used: %s",
+			inv->warning = xasprintf("Slurm data not used: %s",
 			    why);
 			free(why);
 			why = NULL;
@@ -1153,9 +1116,9 @@ inventory_load(struct inventory **out, const char *wexpr, const char *xexpr,
 			goto done;
 		inventory_free(inv);
 		inv = NULL;
-		why = inv_strdup("Slurm knows no nodes");
+		why = xstrdup("Slurm knows no nodes");
 	}
-	c = inv_printf("Slurm not used: %s", why != NULL ? why :
+	c = xasprintf("Slurm not used: %s", why != NULL ? why :
 	    "no configuration found (SLURM_CONF unset, no "
 	    "/etc/slurm/slurm.conf or /run/slurm/conf/slurm.conf)");
 	free(why);
@@ -1169,9 +1132,9 @@ inventory_load(struct inventory **out, const char *wexpr, const char *xexpr,
 		inventory_free(inv);
 		inv = NULL;
 		if (c == NULL)
-			c = inv_printf("WCOLL=%s: no hosts", wcoll);
+			c = xasprintf("WCOLL=%s: no hosts", wcoll);
 		else {
-			char	*s = inv_printf("WCOLL: %s", c);
+			char	*s = xasprintf("WCOLL: %s", c);
 
 			free(c);
 			c = s;
@@ -1189,7 +1152,7 @@ inventory_load(struct inventory **out, const char *wexpr, const char *xexpr,
 		inventory_free(inv);
 		inv = NULL;
 		if (c == NULL)
-			c = inv_printf("%s: no hosts", path);
+			c = xasprintf("%s: no hosts", path);
 		inv_append(&why, c);
 		free(c);
 		free(path);
@@ -1197,7 +1160,7 @@ inventory_load(struct inventory **out, const char *wexpr, const char *xexpr,
 		inv_append(&why, "no $WCOLL and no host file "
 		    "(~/.config/clustertop/hosts, /etc/clustertop/hosts)");
 
-	*cause = inv_printf("no node list: %s", why);
+	*cause = xasprintf("no node list: %s", why);
 	free(why);
 	hostlist_free(xhl);
 	return (-1);
@@ -1239,7 +1202,7 @@ slurm_watch_start(int interval_ms)
 	args[2] = ms;
 	args[3] = NULL;
 
-	w = inv_calloc(1, sizeof *w);
+	w = xcalloc(1, sizeof *w);
 	if (inv_helper_spawn(&w->h, args, &cause) != 0) {
 		free(cause);
 		free(w);
@@ -1274,7 +1237,7 @@ slurm_watch_read(struct slurm_watch *w, struct inventory **out, char **cause)
 	*out = NULL;
 	*cause = NULL;
 	if (w->dead) {
-		*cause = inv_strdup("the Slurm helper is not running");
+		*cause = xstrdup("the Slurm helper is not running");
 		return (-1);
 	}
 	if (!w->eof) {
@@ -1295,7 +1258,7 @@ slurm_watch_read(struct slurm_watch *w, struct inventory **out, char **cause)
 		} else if (r == -1) {
 			inventory_free(latest);
 			latest = inv_create("slurm");
-			latest->warning = inv_printf("Slurm: %s", c);
+			latest->warning = xasprintf("Slurm: %s", c);
 			free(w->error);
 			w->error = c;
 		}

@@ -14,33 +14,34 @@
 #include "cmd-exec.h"
 #include "engine.h"
 #include "nvme-run.h"
+#include "util.h"
 
 #define NVME_RUN_SCAN_TIMEOUT_MS	120000
 #define NVME_RUN_MAX_LOG		2000
 
-static void
-nr_log(struct nvme_run *x, const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+nr_log(struct nvme_run *x, enum nvme_log_kind kind, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*s, **nl;
+	char	*s;
 
-	if (x->nlog >= NVME_RUN_MAX_LOG)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	nl = realloc(x->log, (x->nlog + 1) * sizeof *x->log);
-	if (nl == NULL)
-		abort();
-	x->log = nl;
+	if (x->opt.log_cb != NULL)
+		x->opt.log_cb(kind, s, x->opt.arg);
+	if (x->nlog >= NVME_RUN_MAX_LOG) {
+		free(s);
+		return;
+	}
+	x->log = xreallocarray(x->log, x->nlog + 1, sizeof *x->log);
 	x->log[x->nlog++] = s;
 }
 
 /* Log OUT's lines with the node's name in front; control bytes as '?'. */
 static void
-nr_log_output(struct nvme_run *x, const char *name, const char *out,
-    size_t len)
+nr_log_output(struct nvme_run *x, enum nvme_log_kind kind, const char *name,
+    const char *out, size_t len)
 {
 	const char	*p = out, *end = out + len, *nl;
 	char		*line;
@@ -51,13 +52,12 @@ nr_log_output(struct nvme_run *x, const char *name, const char *out,
 			nl = end;
 		n = (size_t)(nl - p);
 		if (n < 5 || memcmp(p, "@@ct ", 5) != 0) {
-			if ((line = malloc(n + 1)) == NULL)
-				abort();
-			for (i = 0; i < n; i++)
-				line[i] = (unsigned char)p[i] < 0x20 ? '?' :
-				    p[i];
-			line[n] = '\0';
-			nr_log(x, "%s: %s", name, line);
+			line = xstrndup(p, n);
+			for (i = 0; i < n; i++) {
+				if ((unsigned char)line[i] < 0x20)
+					line[i] = '?';
+			}
+			nr_log(x, kind, "%s: %s", name, line);
 			free(line);
 		}
 		p = nl + 1;
@@ -79,17 +79,17 @@ nr_start_scan(struct nvme_run *x, char **cause)
 	int			*ids;
 	size_t			 i;
 
-	cmd = nvme_scan_command(&x->sel);
-	ids = calloc(x->n + 1, sizeof *ids);
-	if (ids == NULL || cmd == NULL)
-		abort();
+	cmd = nvme_scan_command(&x->opt.sel);
+	ids = xcalloc(x->n + 1, sizeof *ids);
 	for (i = 0; i < x->n; i++)
 		ids[i] = x->nodes[i].id;
 	memset(&spec, 0, sizeof spec);
 	spec.command = cmd;
 	spec.nodes = ids;
 	spec.nnodes = x->n;
-	spec.timeout_ms = NVME_RUN_SCAN_TIMEOUT_MS;
+	spec.timeout_ms = x->opt.timeout_ms > 0 ? x->opt.timeout_ms :
+	    NVME_RUN_SCAN_TIMEOUT_MS;
+	spec.fanout = x->opt.fanout;
 	spec.label = "nvme scan";
 	x->job = engine_job_start(x->e, &spec, cause);
 	free(cmd);
@@ -104,18 +104,16 @@ nvme_run_scan(struct nvme_run *x, struct engine *e, const int *ids,
 	size_t	i;
 
 	if (nvme_run_busy(x)) {
-		*cause = strdup("busy: a scan or a wipe is running");
+		*cause = xstrdup("busy: a scan or a wipe is running");
 		return (-1);
 	}
 	nvme_run_free(x);
 	x->e = e;
 	if (n == 0) {
-		*cause = strdup("no nodes to scan");
+		*cause = xstrdup("no nodes to scan");
 		return (-1);
 	}
-	x->nodes = calloc(n, sizeof *x->nodes);
-	if (x->nodes == NULL)
-		abort();
+	x->nodes = xcalloc(n, sizeof *x->nodes);
 	x->n = n;
 	for (i = 0; i < n; i++) {
 		x->nodes[i].id = ids[i];
@@ -143,19 +141,22 @@ nr_read_scan(struct nvme_run *x)
 		nn->error = NULL;
 		nn->scanned = 0;
 		r = engine_job_result(x->e, x->job, nn->id);
+		if (x->opt.scan_cb != NULL && r != NULL)
+			x->opt.scan_cb(nn, r, x->opt.arg);
 		if (r == NULL || r->state != JOB_NODE_DONE) {
 			nn->error = r != NULL ? exec_node_message(nn->name, r) :
 			    NULL;
 			if (nn->error == NULL)
-				nn->error = strdup("no result");
+				nn->error = xasprintf("clustertop: %s: no result",
+				    nn->name);
 			x->nerror++;
 			continue;
 		}
-		nvme_plan_build(r->out, r->outlen, &x->sel, &nn->plan);
+		nvme_plan_build(r->out, r->outlen, &x->opt.sel, &nn->plan);
 		if (nn->plan.error != NULL) {
-			if (asprintf(&nn->error, "%s%s", nn->plan.error,
-			    r->out_truncated ? " (output truncated)" : "") == -1)
-				abort();
+			nn->error = xasprintf("clustertop: %s: %s%s", nn->name,
+			    nn->plan.error, r->out_truncated ?
+			    " (output truncated)" : "");
 			x->nerror++;
 			continue;
 		}
@@ -188,7 +189,7 @@ nr_finish(struct nvme_run *x)
 	    "on %zu node%s; %zu failed, %zu skipped, %zu not clean afterwards",
 	    ok, ok + failed + skipped, nodes, nodes == 1 ? "" : "s", failed,
 	    skipped, dirty);
-	nr_log(x, "nvme: %s", x->summary);
+	nr_log(x, NVME_LOG_INFO, "nvme: %s", x->summary);
 	x->phase = NVME_RUN_DONE;
 }
 
@@ -206,9 +207,11 @@ nr_start_wipes(struct nvme_run *x)
 		nn = &x->nodes[i];
 		if (nvme_plan_count(&nn->shown, NVME_WIPE) == 0)
 			continue;
-		if (!nn->scanned || !nvme_plan_same(&nn->shown, &nn->plan)) {
+		if (x->cancelled || !nn->scanned ||
+		    !nvme_plan_same(&nn->shown, &nn->plan)) {
 			nn->skip = 1;
-			nr_log(x, "%s: %s; not wiped", nn->name, nn->scanned ?
+			nr_log(x, NVME_LOG_ERROR, "%s: %s; not wiped", nn->name,
+			    x->cancelled ? "interrupted" : nn->scanned ?
 			    "the devices changed since the plan was shown" :
 			    "could not scan it again");
 			continue;
@@ -217,18 +220,18 @@ nr_start_wipes(struct nvme_run *x)
 			continue;
 		for (j = 0; j < nn->plan.ndevs; j++) {
 			if (nn->plan.devs[j].action == NVME_WIPE)
-				nr_log(x, "%s: wiping %s", nn->name,
-				    nn->plan.devs[j].path);
+				nr_log(x, NVME_LOG_INFO, "%s: wiping %s",
+				    nn->name, nn->plan.devs[j].path);
 		}
 		memset(&spec, 0, sizeof spec);
 		spec.command = cmd;
 		spec.nodes = &nn->id;
 		spec.nnodes = 1;
-		spec.timeout_ms = -1;
+		spec.timeout_ms = x->opt.timeout_ms > 0 ? x->opt.timeout_ms : -1;
 		spec.label = "nvme wipe";
 		if ((nn->job = engine_job_start(x->e, &spec, &cause)) == 0) {
-			nr_log(x, "%s: %s", nn->name, cause != NULL ? cause :
-			    "cannot start");
+			nr_log(x, NVME_LOG_ERROR, "%s: %s", nn->name,
+			    cause != NULL ? cause : "cannot start");
 			free(cause);
 			cause = NULL;
 			nn->failed = nvme_plan_count(&nn->shown, NVME_WIPE);
@@ -251,8 +254,8 @@ nr_result_cb(const char *dev, int status, void *arg)
 		nn->ok++;
 	else {
 		nn->failed++;
-		nr_log(x, "%s: %s: wipe FAILED (status %d)", nn->name, dev,
-		    status);
+		nr_log(x, NVME_LOG_INFO, "%s: %s: wipe FAILED (status %d)",
+		    nn->name, dev, status);
 	}
 }
 
@@ -266,15 +269,15 @@ nr_wipe_done(struct nvme_run *x, struct nvme_run_node *nn)
 
 	r = engine_job_result(x->e, nn->job, nn->id);
 	if (r != NULL) {
-		nr_log_output(x, nn->name, r->out, r->outlen);
-		nr_log_output(x, nn->name, r->err, r->errlen);
+		nr_log_output(x, NVME_LOG_INFO, nn->name, r->out, r->outlen);
+		nr_log_output(x, NVME_LOG_STDERR, nn->name, r->err, r->errlen);
 		arg[0] = nn;
 		arg[1] = x;
 		nvme_wipe_results(r->out, r->outlen, nr_result_cb, arg);
 		want = nvme_plan_count(&nn->plan, NVME_WIPE);
 		if (nn->ok + nn->failed < want) {
 			msg = exec_node_message(nn->name, r);
-			nr_log(x, "%s", msg != NULL ? msg :
+			nr_log(x, NVME_LOG_ERROR, "%s", msg != NULL ? msg :
 			    "the wipe script did not finish");
 			free(msg);
 			nn->failed = want - nn->ok;
@@ -284,9 +287,14 @@ nr_wipe_done(struct nvme_run *x, struct nvme_run_node *nn)
 	nn->job = 0;
 	if (--x->wiping > 0)
 		return;
+	if (x->cancelled) {
+		nr_finish(x);
+		return;
+	}
 	/* Scan a third time: a wiped device must now be clean. */
 	if (nr_start_scan(x, &cause) != 0) {
-		nr_log(x, "nvme: cannot scan after the wipe: %s", cause);
+		nr_log(x, NVME_LOG_ERROR, "nvme: cannot scan after the wipe: %s",
+		    cause);
 		free(cause);
 		nr_finish(x);
 		return;
@@ -317,7 +325,8 @@ nr_verify(struct nvme_run *x)
 			if (k == nn->plan.ndevs || !nn->scanned ||
 			    nn->plan.devs[k].action != NVME_NOTHING) {
 				nn->dirty++;
-				nr_log(x, "%s: %s: NOT clean after the wipe: %s",
+				nr_log(x, NVME_LOG_INFO,
+				    "%s: %s: NOT clean after the wipe: %s",
 				    nn->name, a->path, k < nn->plan.ndevs ?
 				    nn->plan.devs[k].content : "cannot check");
 			}
@@ -332,23 +341,22 @@ nvme_run_wipe(struct nvme_run *x, long confirm, char **cause)
 	size_t			 i;
 
 	if (x->phase != NVME_RUN_PLANNED && x->phase != NVME_RUN_DONE) {
-		*cause = strdup(nvme_run_busy(x) ? "busy: wait for the scan" :
+		*cause = xstrdup(nvme_run_busy(x) ? "busy: wait for the scan" :
 		    "scan first");
 		return (-1);
 	}
 	if (x->phase == NVME_RUN_DONE) {
-		*cause = strdup("scan again before another wipe (s)");
+		*cause = xstrdup("scan again before another wipe (s)");
 		return (-1);
 	}
 	if (x->nwipe == 0) {
-		*cause = strdup("nothing to do: no device needs wiping");
+		*cause = xstrdup("nothing to do: no device needs wiping");
 		return (-1);
 	}
 	if (confirm != (long)x->nwipe) {
-		if (asprintf(cause, "refusing: typed %ld, but the plan wipes "
+		*cause = xasprintf("refusing: typed %ld, but the plan wipes "
 		    "%zu device%s", confirm, x->nwipe, x->nwipe == 1 ? "" :
-		    "s") == -1)
-			abort();
+		    "s");
 		return (-1);
 	}
 	for (i = 0; i < x->n; i++) {
@@ -359,8 +367,8 @@ nvme_run_wipe(struct nvme_run *x, long confirm, char **cause)
 		x->nodes[i].ok = x->nodes[i].failed = x->nodes[i].dirty = 0;
 		x->nodes[i].skip = 0;
 	}
-	nr_log(x, "nvme: wipe of %zu device%s confirmed; scanning again "
-	    "first", x->nwipe, x->nwipe == 1 ? "" : "s");
+	nr_log(x, NVME_LOG_INFO, "nvme: wipe of %zu device%s confirmed; "
+	    "scanning again first", x->nwipe, x->nwipe == 1 ? "" : "s");
 	if (nr_start_scan(x, cause) != 0)
 		return (-1);
 	x->phase = NVME_RUN_RESCAN;
@@ -388,7 +396,10 @@ nvme_run_event(struct nvme_run *x, const struct engine_event *ev)
 			return (1);
 		case NVME_RUN_VERIFY:
 			nr_read_scan(x);
-			nr_verify(x);
+			if (x->cancelled)
+				nr_finish(x);
+			else
+				nr_verify(x);
 			return (1);
 		default:
 			return (0);
@@ -406,9 +417,26 @@ nvme_run_event(struct nvme_run *x, const struct engine_event *ev)
 }
 
 void
-nvme_run_free(struct nvme_run *x)
+nvme_run_cancel(struct nvme_run *x)
 {
 	size_t	i;
+
+	if (!nvme_run_busy(x))
+		return;
+	x->cancelled = 1;
+	if (x->job != 0)
+		engine_job_cancel(x->e, x->job);
+	for (i = 0; i < x->n; i++) {
+		if (x->nodes[i].job != 0)
+			engine_job_cancel(x->e, x->nodes[i].job);
+	}
+}
+
+void
+nvme_run_free(struct nvme_run *x)
+{
+	struct nvme_run_opts	opt = x->opt;
+	size_t			i;
 
 	for (i = 0; i < x->n; i++) {
 		nvme_plan_free(&x->nodes[i].plan);
@@ -420,4 +448,5 @@ nvme_run_free(struct nvme_run *x)
 		free(x->log[i]);
 	free(x->log);
 	memset(x, 0, sizeof *x);
+	x->opt = opt;
 }

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "nvme.h"
+#include "util.h"
 
 /* One node of lsblk's tree, flattened. */
 struct nvme_blk {
@@ -163,57 +164,11 @@ static const char *nvme_system_mounts[] = {
 
 /* --- small helpers -------------------------------------------------------------- */
 
-static void *
-nvme_xcalloc(size_t n, size_t size)
-{
-	void	*p;
-
-	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
-		abort();
-	return (p);
-}
-
-static void *
-nvme_xreallocarray(void *p, size_t n, size_t size)
-{
-	if ((p = reallocarray(p, n == 0 ? 1 : n, size)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-nvme_xstrdup(const char *s)
-{
-	char	*p;
-
-	if (s == NULL)
-		return (NULL);
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-nvme_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-nvme_printf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return (s);
-}
-
 /* Append to a malloc'd string list. */
 static void
 nvme_push(char ***v, size_t *n, char *s)
 {
-	*v = nvme_xreallocarray(*v, *n + 1, sizeof **v);
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
 	(*v)[(*n)++] = s;
 }
 
@@ -239,7 +194,7 @@ nvme_quote(const char *s)
 
 	for (p = s; *p != '\0'; p++)
 		len += *p == '\'' ? 4 : 1;
-	o = q = nvme_xcalloc(1, len);
+	o = q = xcalloc(1, len);
 	*o++ = '\'';
 	for (p = s; *p != '\0'; p++) {
 		if (*p == '\'') {
@@ -261,16 +216,16 @@ nvme_cmd(const char *tool, ...)
 	const char	*a;
 	char		*s, *q, *t;
 
-	s = nvme_xstrdup(tool);
+	s = xstrdup(tool);
 	va_start(ap, tool);
 	while ((a = va_arg(ap, const char *)) != NULL) {
 		/* Options stay bare so the plan reads naturally. */
 		if (a[0] == '-' && strspn(a, "-abcdefghijklmnopqrstuvwxyz") ==
 		    strlen(a))
-			q = nvme_xstrdup(a);
+			q = xstrdup(a);
 		else
 			q = nvme_quote(a);
-		t = nvme_printf("%s %s", s, q);
+		t = xasprintf("%s %s", s, q);
 		free(s);
 		free(q);
 		s = t;
@@ -331,7 +286,7 @@ nvme_select_parse(const char *arg, struct nvme_select *sel, char **cause)
 		sel->list = arg + 5;
 		return (0);
 	}
-	*cause = nvme_printf("--select %s: expected model=STRING or "
+	*cause = xasprintf("--select %s: expected model=STRING or "
 	    "list=FILE", arg);
 	return (-1);
 }
@@ -353,11 +308,11 @@ nvme_select_describe(const struct nvme_select *sel)
 {
 	switch (sel->kind) {
 	case NVME_SELECT_MODEL:
-		return (nvme_printf("model \"%s\"", nvme_sel_model(sel)));
+		return (xasprintf("model \"%s\"", nvme_sel_model(sel)));
 	case NVME_SELECT_LIST:
-		return (nvme_printf("list %s", nvme_sel_list(sel)));
+		return (xasprintf("list %s", nvme_sel_list(sel)));
 	default:
-		return (nvme_printf("list %s if present, else model \"%s\"",
+		return (xasprintf("list %s if present, else model \"%s\"",
 		    nvme_sel_list(sel), nvme_sel_model(sel)));
 	}
 }
@@ -370,12 +325,12 @@ nvme_as_root(const char *script, char *const *args, size_t nargs)
 	size_t	 i;
 
 	q = nvme_quote(script);
-	s = nvme_printf("S=; [ \"$(id -u)\" = 0 ] || S='sudo -n'; "
+	s = xasprintf("S=; [ \"$(id -u)\" = 0 ] || S='sudo -n'; "
 	    "exec $S sh -c %s ct-nvme", q);
 	free(q);
 	for (i = 0; i < nargs; i++) {
 		q = nvme_quote(args[i]);
-		t = nvme_printf("%s %s", s, q);
+		t = xasprintf("%s %s", s, q);
 		free(s);
 		free(q);
 		s = t;
@@ -415,7 +370,7 @@ nvme_json_str(const cJSON *o, const char *key)
 	v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
 	if (v == NULL || *v == '\0')
 		return (NULL);
-	return (nvme_xstrdup(v));
+	return (xstrdup(v));
 }
 
 /* A JSON number member, given as a number or as a string of digits. */
@@ -457,7 +412,7 @@ nvme_blk_add(struct nvme_scan *s, const cJSON *o, int parent)
 	char		*name;
 	int		 me;
 
-	s->blk = nvme_xreallocarray(s->blk, s->nblk + 1, sizeof *s->blk);
+	s->blk = xreallocarray(s->blk, s->nblk + 1, sizeof *s->blk);
 	me = (int)s->nblk++;
 	b = &s->blk[me];
 	memset(b, 0, sizeof *b);
@@ -467,13 +422,13 @@ nvme_blk_add(struct nvme_scan *s, const cJSON *o, int parent)
 	if (b->path == NULL) {
 		name = nvme_json_str(o, "kname");
 		if (name == NULL)
-			name = nvme_xstrdup(b->name != NULL ? b->name : "?");
-		b->path = nvme_printf("/dev/%s", name);
+			name = xstrdup(b->name != NULL ? b->name : "?");
+		b->path = xasprintf("/dev/%s", name);
 		free(name);
 	}
 	b->type = nvme_json_str(o, "type");
 	if (b->type == NULL)
-		b->type = nvme_xstrdup("?");
+		b->type = xstrdup("?");
 	b->model = nvme_rtrim(nvme_json_str(o, "model"));
 	b->fstype = nvme_json_str(o, "fstype");
 	b->pttype = nvme_json_str(o, "pttype");
@@ -485,7 +440,7 @@ nvme_blk_add(struct nvme_scan *s, const cJSON *o, int parent)
 		cJSON_ArrayForEach(c, m) {
 			if (cJSON_IsString(c) && *c->valuestring != '\0')
 				nvme_push(&b->mounts, &b->nmounts,
-				    nvme_xstrdup(c->valuestring));
+				    xstrdup(c->valuestring));
 		}
 	} else if ((name = nvme_json_str(o, "mountpoint")) != NULL)
 		nvme_push(&b->mounts, &b->nmounts, name);
@@ -502,13 +457,13 @@ nvme_parse_lsblk(struct nvme_scan *s, const char *text, char **cause)
 	const cJSON	*devs, *d;
 
 	if ((root = cJSON_Parse(text)) == NULL) {
-		*cause = nvme_xstrdup("lsblk printed no valid JSON");
+		*cause = xstrdup("lsblk printed no valid JSON");
 		return (-1);
 	}
 	devs = cJSON_GetObjectItemCaseSensitive(root, "blockdevices");
 	if (!cJSON_IsArray(devs)) {
 		cJSON_Delete(root);
-		*cause = nvme_xstrdup("lsblk JSON has no blockdevices");
+		*cause = xstrdup("lsblk JSON has no blockdevices");
 		return (-1);
 	}
 	cJSON_ArrayForEach(d, devs)
@@ -549,7 +504,7 @@ nvme_parse_pvs(struct nvme_scan *s, const char *text)
 	cJSON_ArrayForEach(r, rows) {
 		if ((pv = nvme_json_str(r, "pv_name")) == NULL)
 			continue;
-		s->pv = nvme_xreallocarray(s->pv, s->npv + 1, sizeof *s->pv);
+		s->pv = xreallocarray(s->pv, s->npv + 1, sizeof *s->pv);
 		s->pv[s->npv].pv = pv;
 		s->pv[s->npv].vg = nvme_json_str(r, "vg_name");
 		s->npv++;
@@ -592,9 +547,9 @@ nvme_parse_lvs(struct nvme_scan *s, const char *text)
 		}
 		lv.path = nvme_json_str(r, "lv_path");
 		if (lv.path == NULL)
-			lv.path = nvme_printf("/dev/%s/%s", lv.vg, lv.lv);
+			lv.path = xasprintf("/dev/%s/%s", lv.vg, lv.lv);
 		lv.dm = nvme_json_str(r, "lv_dm_path");
-		s->lv = nvme_xreallocarray(s->lv, s->nlv + 1, sizeof *s->lv);
+		s->lv = xreallocarray(s->lv, s->nlv + 1, sizeof *s->lv);
 		s->lv[s->nlv++] = lv;
 	}
 	cJSON_Delete(root);
@@ -610,11 +565,11 @@ nvme_parse_probe(struct nvme_scan *s, const char *path, const char *text,
 	const cJSON		*sigs, *g;
 	char			*type;
 
-	s->probe = nvme_xreallocarray(s->probe, s->nprobe + 1,
+	s->probe = xreallocarray(s->probe, s->nprobe + 1,
 	    sizeof *s->probe);
 	p = &s->probe[s->nprobe++];
 	memset(p, 0, sizeof *p);
-	p->path = nvme_xstrdup(path);
+	p->path = xstrdup(path);
 	if (rc != 0) {
 		p->failed = 1;
 		return;
@@ -628,7 +583,7 @@ nvme_parse_probe(struct nvme_scan *s, const char *path, const char *text,
 	sigs = cJSON_GetObjectItemCaseSensitive(root, "signatures");
 	cJSON_ArrayForEach(g, sigs) {
 		if ((type = nvme_json_str(g, "type")) == NULL)
-			type = nvme_xstrdup("unknown");
+			type = xstrdup("unknown");
 		if (nvme_has(p->sigs, p->nsigs, type))
 			free(type);
 		else
@@ -652,15 +607,15 @@ nvme_parse_list(struct nvme_scan *s, const char *text)
 			abort();
 		if ((tab = strchr(line, '\t')) != NULL) {
 			orig = strndup(line, (size_t)(tab - line));
-			res = nvme_xstrdup(tab + 1);
+			res = xstrdup(tab + 1);
 		} else {
-			orig = nvme_xstrdup(line);
-			res = nvme_xstrdup("");
+			orig = xstrdup(line);
+			res = xstrdup("");
 		}
 		if (orig == NULL)
 			abort();
 		free(line);
-		s->list = nvme_xreallocarray(s->list, s->nlist + 1,
+		s->list = xreallocarray(s->list, s->nlist + 1,
 		    sizeof *s->list);
 		s->list[s->nlist].orig = orig;
 		s->list[s->nlist].resolved = res;
@@ -735,11 +690,11 @@ nvme_scan_parse(struct nvme_scan *s, const char *out, size_t len,
 			if (strncmp(line, "rc ", 3) == 0 && section != NULL) {
 				rc = atoi(line + 3);
 				if (body == NULL)
-					body = nvme_xstrdup("");
+					body = xstrdup("");
 				if (strcmp(section, "lsblk") == 0) {
 					have_lsblk = 1;
 					if (rc != 0) {
-						*cause = nvme_printf("lsblk "
+						*cause = xasprintf("lsblk "
 						    "failed (status %d)", rc);
 						err = 1;
 					} else if (nvme_parse_lsblk(s, body,
@@ -780,7 +735,7 @@ nvme_scan_parse(struct nvme_scan *s, const char *out, size_t len,
 			continue;
 		if (blen + llen + 2 > bsize) {
 			bsize = (blen + llen + 2) * 2;
-			body = nvme_xreallocarray(body, bsize, 1);
+			body = xreallocarray(body, bsize, 1);
 		}
 		memcpy(body + blen, p, llen);
 		blen += llen;
@@ -794,7 +749,7 @@ nvme_scan_parse(struct nvme_scan *s, const char *out, size_t len,
 		return (-1);
 	}
 	if (!have_lsblk || !ended) {
-		*cause = nvme_xstrdup(have_lsblk ? "the scan was cut short" :
+		*cause = xstrdup(have_lsblk ? "the scan was cut short" :
 		    "no lsblk output (is util-linux installed? was sudo "
 		    "refused?)");
 		nvme_scan_free(s);
@@ -934,12 +889,12 @@ nvme_check_dev(const struct nvme_scan *s, struct nvme_work *w)
 	int			 known;
 
 	if (strcmp(d->type, "disk") != 0 && strcmp(d->type, "loop") != 0) {
-		nvme_refuse(w, nvme_printf("not a whole disk (type %s)",
+		nvme_refuse(w, xasprintf("not a whole disk (type %s)",
 		    d->type));
 		return;
 	}
 	if (d->ro) {
-		nvme_refuse(w, nvme_xstrdup("read-only device"));
+		nvme_refuse(w, xstrdup("read-only device"));
 		return;
 	}
 	for (i = 0; i < s->nblk; i++) {
@@ -949,14 +904,14 @@ nvme_check_dev(const struct nvme_scan *s, struct nvme_work *w)
 		if ((int)i == w->blk || strcmp(b->type, "part") == 0) {
 			for (j = 0; j < b->nmounts; j++) {
 				if (strcmp(b->mounts[j], "/") == 0)
-					nvme_refuse(w, nvme_printf("holds the "
+					nvme_refuse(w, xasprintf("holds the "
 					    "root filesystem (%s on /)",
 					    b->path));
 				else if (strcmp(b->mounts[j], "[SWAP]") == 0)
-					nvme_refuse(w, nvme_printf("%s is in "
+					nvme_refuse(w, xasprintf("%s is in "
 					    "use as swap", b->path));
 				else
-					nvme_refuse(w, nvme_printf("%s is "
+					nvme_refuse(w, xasprintf("%s is "
 					    "mounted on %s (a filesystem "
 					    "directly on the device, not a "
 					    "logical volume)", b->path,
@@ -964,13 +919,13 @@ nvme_check_dev(const struct nvme_scan *s, struct nvme_work *w)
 			}
 			if (strcmp(b->type, "part") == 0 &&
 			    s->blk[b->parent].parent != -1)
-				nvme_refuse(w, nvme_printf("%s: a partition "
+				nvme_refuse(w, xasprintf("%s: a partition "
 				    "inside %s", b->path,
 				    s->blk[b->parent].path));
 			continue;
 		}
 		if (strcmp(b->type, "lvm") != 0) {
-			nvme_refuse(w, nvme_printf("holds a %s device (%s)",
+			nvme_refuse(w, xasprintf("holds a %s device (%s)",
 			    b->type, b->path));
 			continue;
 		}
@@ -978,7 +933,7 @@ nvme_check_dev(const struct nvme_scan *s, struct nvme_work *w)
 		for (known = 0, j = 0; j < s->nlv && !known; j++)
 			known = nvme_blk_is_lv(b, &s->lv[j]);
 		if (!known)
-			nvme_refuse(w, nvme_printf("holds a logical volume LVM "
+			nvme_refuse(w, xasprintf("holds a logical volume LVM "
 			    "does not report (%s)", b->path));
 	}
 	/* Every probe of the device and its partitions must have worked. */
@@ -988,11 +943,11 @@ nvme_check_dev(const struct nvme_scan *s, struct nvme_work *w)
 			continue;
 		pr = nvme_find_probe(s, s->blk[i].path);
 		if (pr != NULL && pr->failed)
-			nvme_refuse(w, nvme_printf("wipefs could not probe %s",
+			nvme_refuse(w, xasprintf("wipefs could not probe %s",
 			    s->blk[i].path));
 		if (!s->lvm_ok && pr != NULL &&
 		    nvme_has(pr->sigs, pr->nsigs, "LVM2_member"))
-			nvme_refuse(w, nvme_printf("%s holds LVM metadata but "
+			nvme_refuse(w, xasprintf("%s holds LVM metadata but "
 			    "pvs/lvs did not answer", s->blk[i].path));
 	}
 }
@@ -1020,13 +975,13 @@ nvme_check_vgs(const struct nvme_scan *s, struct nvme_work *w, size_t nw)
 					continue;
 				h = nvme_work_holding(s, w, nw, s->pv[k].pv);
 				if (h == -1) {
-					nvme_refuse(&w[i], nvme_printf("volume "
+					nvme_refuse(&w[i], xasprintf("volume "
 					    "group %s also uses %s, which is "
 					    "not an instance-store device", vg,
 					    s->pv[k].pv));
 					changed = 1;
 				} else if (w[h].refused) {
-					nvme_refuse(&w[i], nvme_printf("volume "
+					nvme_refuse(&w[i], xasprintf("volume "
 					    "group %s also uses %s, which is "
 					    "refused", vg, s->pv[k].pv));
 					changed = 1;
@@ -1044,7 +999,7 @@ nvme_check_vgs(const struct nvme_scan *s, struct nvme_work *w, size_t nw)
 						if (!nvme_is_system_mount(
 						    s->blk[m].mounts[h]))
 							continue;
-						nvme_refuse(&w[i], nvme_printf(
+						nvme_refuse(&w[i], xasprintf(
 						    "logical volume %s/%s is "
 						    "mounted on %s", vg,
 						    s->lv[k].lv,
@@ -1096,7 +1051,7 @@ nvme_vg_cmds(const struct nvme_scan *s, const char *vg, struct nvme_dev *dev)
 					    s->blk[j].mounts[k]) == 0)
 						goto seen;
 				}
-				mv = nvme_xreallocarray(mv, nm + 1, sizeof *mv);
+				mv = xreallocarray(mv, nm + 1, sizeof *mv);
 				mv[nm].mount = s->blk[j].mounts[k];
 				mv[nm].dev = s->blk[j].path;
 				nm++;
@@ -1118,7 +1073,7 @@ seen:				;
 	for (i = 0; i < s->nlv; i++) {
 		if (strcmp(s->lv[i].vg, vg) != 0)
 			continue;
-		name = nvme_printf("%s/%s", vg, s->lv[i].lv);
+		name = xasprintf("%s/%s", vg, s->lv[i].lv);
 		nvme_push(&dev->cmds, &dev->ncmds,
 		    nvme_cmd("lvremove", "-y", name, NULL));
 		free(name);
@@ -1133,7 +1088,7 @@ nvme_append(char **c, const char *str)
 {
 	char	*t;
 
-	t = *c == NULL ? nvme_xstrdup(str) : nvme_printf("%s; %s", *c, str);
+	t = *c == NULL ? xstrdup(str) : xasprintf("%s; %s", *c, str);
 	free(*c);
 	*c = t;
 }
@@ -1156,14 +1111,14 @@ nvme_describe(const struct nvme_scan *s, const struct nvme_work *w,
 		    strcmp(s->blk[i].type, "part") == 0)
 			nparts++;
 		for (j = 0; j < s->blk[i].nmounts; j++) {
-			t = mounts == NULL ? nvme_xstrdup(s->blk[i].mounts[j]) :
-			    nvme_printf("%s, %s", mounts, s->blk[i].mounts[j]);
+			t = mounts == NULL ? xstrdup(s->blk[i].mounts[j]) :
+			    xasprintf("%s, %s", mounts, s->blk[i].mounts[j]);
 			free(mounts);
 			mounts = t;
 		}
 	}
 	if (nparts != 0) {
-		t = nvme_printf("%zu partition%s", nparts, nparts == 1 ? "" :
+		t = xasprintf("%zu partition%s", nparts, nparts == 1 ? "" :
 		    "s");
 		nvme_append(&c, t);
 		free(t);
@@ -1178,9 +1133,9 @@ nvme_describe(const struct nvme_scan *s, const struct nvme_work *w,
 			sig = strcmp(pr->sigs[j], "LVM2_member") == 0 ?
 			    "LVM PV" : pr->sigs[j];
 			if ((int)i == w->blk)
-				t = nvme_xstrdup(sig);
+				t = xstrdup(sig);
 			else
-				t = nvme_printf("%s on %s", sig,
+				t = xasprintf("%s on %s", sig,
 				    s->blk[i].path);
 			nvme_append(&c, t);
 			free(t);
@@ -1188,11 +1143,11 @@ nvme_describe(const struct nvme_scan *s, const struct nvme_work *w,
 	}
 	for (i = 0; i < w->nvgs; i++) {
 		vg = w->vgs[i];
-		t = nvme_printf("volume group %s", vg);
+		t = xasprintf("volume group %s", vg);
 		for (j = 0, k = 0; j < s->nlv; j++) {
 			if (strcmp(s->lv[j].vg, vg) != 0)
 				continue;
-			u = nvme_printf("%s%s%s", t, k++ == 0 ? ": " : ", ",
+			u = xasprintf("%s%s%s", t, k++ == 0 ? ": " : ", ",
 			    s->lv[j].lv);
 			free(t);
 			t = u;
@@ -1203,13 +1158,13 @@ nvme_describe(const struct nvme_scan *s, const struct nvme_work *w,
 	for (i = 0; i < s->npv; i++) {
 		if (s->pv[i].vg == NULL && nvme_is_member(s, w->blk,
 		    s->pv[i].pv)) {
-			t = nvme_printf("physical volume %s (no group)",
+			t = xasprintf("physical volume %s (no group)",
 			    s->pv[i].pv);
 			nvme_append(&c, t);
 			free(t);
 		}
 	}
-	dev->content = c != NULL ? c : nvme_xstrdup("empty");
+	dev->content = c != NULL ? c : xstrdup("empty");
 	dev->mounts = mounts;
 }
 
@@ -1254,13 +1209,13 @@ nvme_plan_build(const char *out, size_t len, const struct nvme_select *sel,
 	use_list = sel->kind == NVME_SELECT_LIST ||
 	    (sel->kind == NVME_SELECT_AUTO && s.have_list && s.list_ok);
 	if (use_list && !s.list_ok) {
-		plan->error = nvme_printf("cannot read %s on this node",
+		plan->error = xasprintf("cannot read %s on this node",
 		    nvme_sel_list(sel));
 		nvme_scan_free(&s);
 		return;
 	}
-	plan->selection = use_list ? nvme_printf("list %s",
-	    nvme_sel_list(sel)) : nvme_printf("model \"%s\"",
+	plan->selection = use_list ? xasprintf("list %s",
+	    nvme_sel_list(sel)) : xasprintf("model \"%s\"",
 	    nvme_sel_model(sel));
 
 	/* 1. Selection. */
@@ -1271,19 +1226,19 @@ nvme_plan_build(const char *out, size_t len, const struct nvme_select *sel,
 				top = nvme_find_dev(&s, s.list[i].orig, &sub);
 			if (top != -1 && nvme_work_of(w, nw, top) != -1)
 				continue;
-			w = nvme_xreallocarray(w, nw + 1, sizeof *w);
+			w = xreallocarray(w, nw + 1, sizeof *w);
 			memset(&w[nw], 0, sizeof w[nw]);
 			w[nw].blk = top;
 			if (top == -1 && sub != -1)
-				nvme_refuse(&w[nw], nvme_printf("%s is a %s, "
+				nvme_refuse(&w[nw], xasprintf("%s is a %s, "
 				    "not a whole device", s.list[i].orig,
 				    s.blk[sub].type));
 			else if (top == -1)
-				nvme_refuse(&w[nw], nvme_printf("%s: no such "
+				nvme_refuse(&w[nw], xasprintf("%s: no such "
 				    "block device on this node",
 				    s.list[i].orig));
 			if (top == -1)
-				w[nw].listed = nvme_xstrdup(s.list[i].orig);
+				w[nw].listed = xstrdup(s.list[i].orig);
 			nw++;
 		}
 	} else {
@@ -1291,7 +1246,7 @@ nvme_plan_build(const char *out, size_t len, const struct nvme_select *sel,
 			if (s.blk[i].parent != -1 || s.blk[i].model == NULL ||
 			    strcmp(s.blk[i].model, nvme_sel_model(sel)) != 0)
 				continue;
-			w = nvme_xreallocarray(w, nw + 1, sizeof *w);
+			w = xreallocarray(w, nw + 1, sizeof *w);
 			memset(&w[nw], 0, sizeof w[nw]);
 			w[nw++].blk = (int)i;
 		}
@@ -1307,14 +1262,14 @@ nvme_plan_build(const char *out, size_t len, const struct nvme_select *sel,
 			    nvme_is_member(&s, w[i].blk, s.pv[j].pv) &&
 			    !nvme_has(w[i].vgs, w[i].nvgs, s.pv[j].vg))
 				nvme_push(&w[i].vgs, &w[i].nvgs,
-				    nvme_xstrdup(s.pv[j].vg));
+				    xstrdup(s.pv[j].vg));
 		}
 	}
 	while (nvme_check_vgs(&s, w, nw))
 		;
 
 	/* 3 and 4. The plan of each device. */
-	plan->devs = nvme_xcalloc(nw, sizeof *plan->devs);
+	plan->devs = xcalloc(nw, sizeof *plan->devs);
 	plan->ndevs = nw;
 	for (i = 0; i < nw; i++) {
 		dev = &plan->devs[i];
@@ -1325,11 +1280,11 @@ nvme_plan_build(const char *out, size_t len, const struct nvme_select *sel,
 			dev->action = NVME_REFUSE;
 			dev->reason = w[i].reason;
 			w[i].reason = NULL;
-			dev->content = nvme_xstrdup("-");
+			dev->content = xstrdup("-");
 			continue;
 		}
-		dev->path = nvme_xstrdup(s.blk[w[i].blk].path);
-		dev->model = nvme_xstrdup(s.blk[w[i].blk].model);
+		dev->path = xstrdup(s.blk[w[i].blk].path);
+		dev->model = xstrdup(s.blk[w[i].blk].model);
 		dev->size = s.blk[w[i].blk].size;
 		nvme_describe(&s, &w[i], dev);
 		if (w[i].refused) {
@@ -1340,7 +1295,7 @@ nvme_plan_build(const char *out, size_t len, const struct nvme_select *sel,
 		}
 		if (nvme_is_clean(&s, &w[i])) {
 			dev->action = NVME_NOTHING;
-			dev->reason = nvme_xstrdup("already clean: no "
+			dev->reason = xstrdup("already clean: no "
 			    "signatures, no partitions, not in LVM");
 			continue;
 		}
@@ -1348,7 +1303,7 @@ nvme_plan_build(const char *out, size_t len, const struct nvme_select *sel,
 		for (j = 0; j < w[i].nvgs; j++) {
 			if (nvme_has(owned, nowned, w[i].vgs[j]))
 				continue;
-			nvme_push(&owned, &nowned, nvme_xstrdup(w[i].vgs[j]));
+			nvme_push(&owned, &nowned, xstrdup(w[i].vgs[j]));
 			nvme_vg_cmds(&s, w[i].vgs[j], dev);
 		}
 		for (j = 0; j < s.npv; j++) {
@@ -1455,19 +1410,19 @@ nvme_wipe_command(const struct nvme_plan *plan)
 
 	if (nvme_plan_count(plan, NVME_WIPE) == 0)
 		return (NULL);
-	s = nvme_xstrdup("export LC_ALL=C LVM_SUPPRESS_FD_WARNINGS=1 "
+	s = xstrdup("export LC_ALL=C LVM_SUPPRESS_FD_WARNINGS=1 "
 	    "PATH=$PATH:/usr/sbin:/sbin:/usr/bin:/bin\n");
 	for (i = 0; i < plan->ndevs; i++) {
 		d = &plan->devs[i];
 		if (d->action != NVME_WIPE)
 			continue;
-		t = nvme_printf("%s(\n\tset -e\n", s);
+		t = xasprintf("%s(\n\tset -e\n", s);
 		free(s);
 		s = t;
 		for (j = 0; j < d->ncmds; j++) {
-			shown = nvme_printf("+ %s", d->cmds[j]);
+			shown = xasprintf("+ %s", d->cmds[j]);
 			q = nvme_quote(shown);
-			t = nvme_printf("%s\tprintf '%%s\\n' %s\n\t%s\n", s, q,
+			t = xasprintf("%s\tprintf '%%s\\n' %s\n\t%s\n", s, q,
 			    d->cmds[j]);
 			free(shown);
 			free(q);
@@ -1475,7 +1430,7 @@ nvme_wipe_command(const struct nvme_plan *plan)
 			s = t;
 		}
 		q = nvme_quote(d->path);
-		t = nvme_printf("%s)\nprintf '@@ct done %%s %%d\\n' %s $?\n", s,
+		t = xasprintf("%s)\nprintf '@@ct done %%s %%d\\n' %s $?\n", s,
 		    q);
 		free(q);
 		free(s);

@@ -16,6 +16,18 @@
  * local children, the caller forwards engine events to it, and it reports
  * progress through one callback and query functions. It never blocks and
  * never draws, so the TUI and the CLI drive it the same way.
+ *
+ * This header is the table of contents; each part lives in its own file:
+ *   phase-load.c     finding, loading and validating phases.json
+ *   phase-vars.c     the variable table and template expansion
+ *   phase-plan.c     the scripts steps run, and the dry-run plans
+ *   phase-context.c  the cluster context: nodes, hosts and known_hosts
+ *                    entries, the admin user, the engine's host keys
+ *   phase-run.c      the event-driven runner
+ *   phase-state.c    --failed: the nodes that failed a phase last time
+ *   cmd-phase.c      the command line (`clustertop phase`, `test`)
+ * phase-int.h holds what these files share privately (the variable
+ * table's layout). The dashboard's Phases screen is phasetui.c.
  */
 #ifndef CT_PHASE_H
 #define CT_PHASE_H
@@ -119,7 +131,7 @@ struct phase_set {
 	size_t		 nscripts;
 };
 
-/* --- loading --------------------------------------------------------------- */
+/* --- loading (phase-load.c) ------------------------------------------------ */
 
 /*
  * Find the phases file: EXPLICIT (--phases) if not NULL, else
@@ -138,7 +150,7 @@ const struct phase *phase_set_find(const struct phase_set *, int number);
 /* A phase by number ("3") or name ("hosts"), or NULL. */
 const struct phase *phase_set_lookup(const struct phase_set *, const char *);
 
-/* --- variables and templates --------------------------------------------- */
+/* --- variables and templates (phase-vars.c) -------------------------------- */
 
 struct phase_vars;
 
@@ -185,6 +197,8 @@ char		*phase_shell_quote(const char *s);
 /* The {name} references of a template (malloc'd array of malloc'd names). */
 size_t		 phase_template_names(const char *tmpl, char ***names);
 
+/* --- scripts and plans (phase-plan.c) ----------------------------------------- */
+
 /*
  * The exact sh script a step runs: the check, then the command (RUN), or
  * clustertop's managed-block / file script (BLOCK, FILE) which reads the
@@ -211,6 +225,8 @@ char		*phase_file_script(const char *path, const char *mode,
 char		*phase_plan(const struct phase *, const struct phase_vars *,
 		     const char *nodes_folded, size_t nnodes, int verbose);
 
+/* --- the cluster context (phase-context.c) ----------------------------------- */
+
 /*
  * Fill the variables every run has: the targets ({nodes}, {nodes_folded},
  * {node_count}), the whole cluster ({cluster_nodes}, {hosts_entries}
@@ -236,7 +252,7 @@ size_t		 phase_vars_engine_hostkeys(struct phase_vars *, struct engine *);
 char		*phase_known_hosts_entries(const char *text,
 		     const struct phase_target *nodes, size_t n, char **cause);
 
-/* --- the runner ------------------------------------------------------------ */
+/* --- the runner (phase-run.c) ------------------------------------------------ */
 
 enum phase_node_state {
 	PHASE_NODE_QUEUED = 0,	/* not reached yet in this phase */
@@ -334,7 +350,7 @@ int		 phase_run_current_step(const struct phase_run *);
 /* Names of the nodes that failed (targets only), malloc'd array + count. */
 size_t		 phase_run_failed(const struct phase_run *, char ***names);
 
-/* --- persistence: --failed ------------------------------------------------- */
+/* --- persistence: --failed (phase-state.c) ------------------------------------ */
 
 /* Record the nodes that failed phase NUMBER (an empty list clears it). */
 int		 phase_state_save(int number, char *const *names, size_t n);

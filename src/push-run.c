@@ -233,7 +233,7 @@ push_run_start(struct push_run *x, struct engine *e,
     int timeout_ms, char **cause)
 {
 	struct push_payload	 p;
-	struct push_buf		 b;
+	struct strbuf		 b;
 	char			*command;
 	size_t			 i, nw;
 	int			 rc;
@@ -253,18 +253,18 @@ push_run_start(struct push_run *x, struct engine *e,
 	memset(&b, 0, sizeof b);
 	for (i = 0; i < nsrcs; i++) {
 		if (i > 0)
-			push_buf_addstr(&b, " ");
-		push_buf_addstr(&b, srcs[i]);
+			strbuf_add(&b, " ");
+		strbuf_add(&b, srcs[i]);
 	}
-	push_buf_add(&b, "", 1);
+	strbuf_addn(&b, "", 1);
 	nw = cfg != NULL ? push_pool_threads(n, p.len, fanout) : 1;
 	if (nw > 1)
 		rc = pr_start_pool(x, e, cfg, addrs, nw, &p, command, dest,
-		    (char *)b.data, o, ids, n, fanout, timeout_ms, cause);
+		    (char *)b.s, o, ids, n, fanout, timeout_ms, cause);
 	else
-		rc = push_run_begin(x, e, &p, command, dest, (char *)b.data, o,
+		rc = push_run_begin(x, e, &p, command, dest, (char *)b.s, o,
 		    ids, n, fanout, timeout_ms, cause);
-	push_buf_free(&b);
+	strbuf_free(&b);
 	return (rc);
 }
 

@@ -3,7 +3,7 @@
  * `clustertop push`: start it, feed it the engine's events, sample it for
  * progress, read its nodes, push again to the failed ones.
  *
- * Like phase.c's runner it never waits: the caller owns the loop
+ * Like phase-run.c's runner it never waits: the caller owns the loop
  * (engine_run_once) and passes every engine event to push_run_event().
  * The remote command and the payload come from push.c; this file only
  * keeps the per-node state and judges each node's result.

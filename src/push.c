@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "push.h"
+#include "util.h"
 
 /* --- the remote scripts ----------------------------------------------------- */
 
@@ -146,113 +147,31 @@ static const char push_pull_script[] =
 
 /* --- buffers and quoting ----------------------------------------------------- */
 
-static void *
-push_xrealloc(void *p, size_t size)
-{
-	if ((p = realloc(p, size == 0 ? 1 : size)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-push_xstrdup(const char *s)
-{
-	char	*p;
-
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-push_xstrndup(const char *s, size_t n)
-{
-	char	*p;
-
-	if ((p = strndup(s, n)) == NULL)
-		abort();
-	return (p);
-}
-
-static char *
-push_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-push_printf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) == -1)
-		abort();
-	va_end(ap);
-	return (s);
-}
-
-/* Make room for N more bytes. */
-static void
-push_buf_grow(struct push_buf *b, size_t n)
-{
-	size_t	want;
-
-	if (b->len + n + 1 <= b->size)
-		return;
-	want = b->size == 0 ? 256 : b->size;
-	while (want < b->len + n + 1)
-		want *= 2;
-	b->data = push_xrealloc(b->data, want);
-	b->size = want;
-}
-
-void
-push_buf_add(struct push_buf *b, const void *data, size_t len)
-{
-	push_buf_grow(b, len);
-	if (len != 0)
-		memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-}
-
-void
-push_buf_addstr(struct push_buf *b, const char *s)
-{
-	push_buf_add(b, s, strlen(s));
-}
-
 /* Append the quoted form of S, with a space before it unless B is empty. */
 void
-push_buf_add_arg(struct push_buf *b, const char *s)
+push_buf_add_arg(struct strbuf *b, const char *s)
 {
 	if (b->len != 0)
-		push_buf_add(b, " ", 1);
-	push_buf_add(b, "'", 1);
+		strbuf_addn(b, " ", 1);
+	strbuf_addn(b, "'", 1);
 	for (; *s != '\0'; s++) {
 		if (*s == '\'')
-			push_buf_add(b, "'\\''", 4);
+			strbuf_addn(b, "'\\''", 4);
 		else
-			push_buf_add(b, s, 1);
+			strbuf_addn(b, s, 1);
 	}
-	push_buf_add(b, "'", 1);
-}
-
-void
-push_buf_free(struct push_buf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof *b);
+	strbuf_addn(b, "'", 1);
 }
 
 /* Quote S for a POSIX shell; malloc'd. */
 char *
 push_quote(const char *s)
 {
-	struct push_buf	b;
+	struct strbuf	b;
 
 	memset(&b, 0, sizeof b);
 	push_buf_add_arg(&b, s);
-	return ((char *)b.data);
+	return ((char *)b.s);
 }
 
 /* --- paths ------------------------------------------------------------------- */
@@ -267,11 +186,11 @@ push_basename(const char *path)
 	while (end > 1 && path[end - 1] == '/')
 		end--;
 	if (end == 1 && path[0] == '/')
-		return (push_xstrdup("/"));
+		return (xstrdup("/"));
 	start = end;
 	while (start > 0 && path[start - 1] != '/')
 		start--;
-	return (push_xstrndup(path + start, end - start));
+	return (xstrndup(path + start, end - start));
 }
 
 /* Split a destination; see push.h. */
@@ -299,23 +218,23 @@ push_split_dest(const char *dest, char **dir, char **pdir, char **pname,
 		*slash = 1;
 	while (len > 1 && dest[len - 1] == '/')
 		len--;
-	*dir = push_xstrndup(dest, len);
+	*dir = xstrndup(dest, len);
 	if (strcmp(*dir, "/") == 0) {
-		*pdir = push_xstrdup("/");
-		*pname = push_xstrdup(".");	/* "/" can only be a directory */
+		*pdir = xstrdup("/");
+		*pname = xstrdup(".");	/* "/" can only be a directory */
 		*slash = 1;
 		return (0);
 	}
 	cut = len;
 	while (cut > 0 && dest[cut - 1] != '/')
 		cut--;
-	*pname = push_xstrndup(dest + cut, len - cut);
+	*pname = xstrndup(dest + cut, len - cut);
 	if (cut == 0)
-		*pdir = push_xstrdup(".");
+		*pdir = xstrdup(".");
 	else {
 		while (cut > 1 && dest[cut - 1] == '/')
 			cut--;
-		*pdir = push_xstrndup(dest, cut);
+		*pdir = xstrndup(dest, cut);
 	}
 	return (0);
 }
@@ -363,10 +282,10 @@ push_chmod_mode(mode_t mode, int preserve, char *buf, size_t size)
 
 /* Start `sh -c SCRIPT ct-push` in B. */
 static void
-push_command_start(struct push_buf *b, const char *script)
+push_command_start(struct strbuf *b, const char *script)
 {
 	memset(b, 0, sizeof *b);
-	push_buf_addstr(b, "exec sh -c");
+	strbuf_add(b, "exec sh -c");
 	push_buf_add_arg(b, script);
 	push_buf_add_arg(b, "ct-push");
 }
@@ -376,13 +295,13 @@ char *
 push_command(const struct push_payload *p, const char *dest,
     const struct push_opts *o, char **cause)
 {
-	struct push_buf	 b;
+	struct strbuf	 b;
 	char		*dir, *pdir, *pname, num[32], mt[16], at[16], flags[4];
 	int		 slash;
 	size_t		 i;
 
 	if (push_split_dest(dest, &dir, &pdir, &pname, &slash) != 0) {
-		*cause = push_xstrdup("empty destination");
+		*cause = xstrdup("empty destination");
 		return (NULL);
 	}
 	if (p->kind == PUSH_FILE) {
@@ -410,7 +329,7 @@ push_command(const struct push_payload *p, const char *dest,
 		push_buf_add_arg(&b, o->preserve ? "p" : "-");
 	} else {
 		if (p->ntops == 0) {
-			*cause = push_xstrdup("nothing to push");
+			*cause = xstrdup("nothing to push");
 			free(dir);
 			free(pdir);
 			free(pname);
@@ -438,7 +357,7 @@ push_command(const struct push_payload *p, const char *dest,
 	free(dir);
 	free(pdir);
 	free(pname);
-	return ((char *)b.data);
+	return ((char *)b.s);
 }
 
 /* 1 if PATH has a ".." component. */
@@ -464,24 +383,24 @@ char *
 push_pull_command(char *const *paths, size_t npaths,
     const struct push_opts *o, char **cause)
 {
-	struct push_buf	 b;
+	struct strbuf	 b;
 	const char	*p;
 	size_t		 i;
 
 	if (npaths == 0) {
-		*cause = push_xstrdup("no remote path");
+		*cause = xstrdup("no remote path");
 		return (NULL);
 	}
 	for (i = 0; i < npaths; i++) {
 		p = paths[i];
 		if (*p == '\0' || push_has_dotdot(p)) {
-			*cause = push_printf("%s: remote paths must not be empty "
+			*cause = xasprintf("%s: remote paths must not be empty "
 			    "or contain \"..\"", *p == '\0' ? "''" : p);
 			return (NULL);
 		}
 		p += strspn(p, "/");
 		if (*p == '\0' || strcmp(p, ".") == 0) {
-			*cause = push_printf("%s: pull a path below it, not "
+			*cause = xasprintf("%s: pull a path below it, not "
 			    "the directory itself", paths[i]);
 			return (NULL);
 		}
@@ -494,7 +413,7 @@ push_pull_command(char *const *paths, size_t npaths,
 			p += 2;
 		push_buf_add_arg(&b, p);
 	}
-	return ((char *)b.data);
+	return ((char *)b.s);
 }
 
 /* --- tar ----------------------------------------------------------------------- */
@@ -515,7 +434,7 @@ push_tar_octal(unsigned char *field, size_t width, unsigned long long v)
 
 /* Append one pax record "LEN key=value\n". */
 static void
-push_tar_pax_record(struct push_buf *b, const char *key, const char *value)
+push_tar_pax_record(struct strbuf *b, const char *key, const char *value)
 {
 	size_t	base, len, digits;
 	char	num[32];
@@ -528,17 +447,17 @@ push_tar_pax_record(struct push_buf *b, const char *key, const char *value)
 			break;
 		len = base + digits;
 	}
-	push_buf_addstr(b, num);
-	push_buf_add(b, " ", 1);
-	push_buf_addstr(b, key);
-	push_buf_add(b, "=", 1);
-	push_buf_addstr(b, value);
-	push_buf_add(b, "\n", 1);
+	strbuf_add(b, num);
+	strbuf_addn(b, " ", 1);
+	strbuf_add(b, key);
+	strbuf_addn(b, "=", 1);
+	strbuf_add(b, value);
+	strbuf_addn(b, "\n", 1);
 }
 
 /* Append a header block. */
 static void
-push_tar_header(struct push_buf *b, const char *name, char type, mode_t mode,
+push_tar_header(struct strbuf *b, const char *name, char type, mode_t mode,
     unsigned long long size, unsigned long long mtime, const char *link)
 {
 	unsigned char	 h[PUSH_TAR_BLOCK];
@@ -565,19 +484,19 @@ push_tar_header(struct push_buf *b, const char *name, char type, mode_t mode,
 	memcpy(h + 148, tmp, 6);
 	h[154] = '\0';
 	h[155] = ' ';
-	push_buf_add(b, h, sizeof h);
+	strbuf_addn(b, h, sizeof h);
 }
 
 /* Pad B to a whole number of blocks. */
 static void
-push_tar_pad(struct push_buf *b)
+push_tar_pad(struct strbuf *b)
 {
 	static const unsigned char	zero[PUSH_TAR_BLOCK];
 	size_t				rest;
 
 	rest = b->len % PUSH_TAR_BLOCK;
 	if (rest != 0)
-		push_buf_add(b, zero, PUSH_TAR_BLOCK - rest);
+		strbuf_addn(b, zero, PUSH_TAR_BLOCK - rest);
 }
 
 /*
@@ -586,18 +505,18 @@ push_tar_pad(struct push_buf *b)
  * data and the padding.
  */
 static int
-push_tar_add_header(struct push_buf *b, const char *name, char type,
+push_tar_add_header(struct strbuf *b, const char *name, char type,
     mode_t mode, time_t mtime, unsigned long long size, const char *link)
 {
-	struct push_buf	 pax;
+	struct strbuf	 pax;
 	char		*full, num[32];
 
 	if (name == NULL || *name == '\0')
 		return (-1);
 	if (type == '5' && name[strlen(name) - 1] != '/')
-		full = push_printf("%s/", name);
+		full = xasprintf("%s/", name);
 	else
-		full = push_xstrdup(name);
+		full = xstrdup(name);
 	memset(&pax, 0, sizeof pax);
 	if (strlen(full) > 100)
 		push_tar_pax_record(&pax, "path", full);
@@ -613,10 +532,10 @@ push_tar_add_header(struct push_buf *b, const char *name, char type,
 	}
 	if (pax.len != 0) {
 		push_tar_header(b, "PaxHeader", 'x', 0644, pax.len, 0, NULL);
-		push_buf_add(b, pax.data, pax.len);
+		strbuf_addn(b, pax.s, pax.len);
 		push_tar_pad(b);
 	}
-	push_buf_free(&pax);
+	strbuf_free(&pax);
 	push_tar_header(b, full, type, mode, size,
 	    mtime < 0 ? 0 : (unsigned long long)mtime, link);
 	free(full);
@@ -625,7 +544,7 @@ push_tar_add_header(struct push_buf *b, const char *name, char type,
 
 /* Append one member; see push.h. */
 int
-push_tar_add(struct push_buf *b, const char *name, char type, mode_t mode,
+push_tar_add(struct strbuf *b, const char *name, char type, mode_t mode,
     time_t mtime, const void *data, size_t len, const char *link)
 {
 	if (type != '0')
@@ -633,7 +552,7 @@ push_tar_add(struct push_buf *b, const char *name, char type, mode_t mode,
 	if (push_tar_add_header(b, name, type, mode, mtime, len, link) != 0)
 		return (-1);
 	if (len != 0) {
-		push_buf_add(b, data, len);
+		strbuf_addn(b, data, len);
 		push_tar_pad(b);
 	}
 	return (0);
@@ -641,11 +560,11 @@ push_tar_add(struct push_buf *b, const char *name, char type, mode_t mode,
 
 /* Append the two zero blocks that end an archive. */
 void
-push_tar_finish(struct push_buf *b)
+push_tar_finish(struct strbuf *b)
 {
 	static const unsigned char	zero[2 * PUSH_TAR_BLOCK];
 
-	push_buf_add(b, zero, sizeof zero);
+	strbuf_addn(b, zero, sizeof zero);
 }
 
 /* --- SHA-256 (FIPS 180-4) -------------------------------------------------------- */
@@ -816,7 +735,7 @@ struct push_walk {
 	struct push_entry	*v;
 	size_t			 n, size;
 	uint64_t		 bytes;		/* file data */
-	struct push_buf		 warn;
+	struct strbuf		 warn;
 	size_t			 nskipped;
 };
 
@@ -830,20 +749,20 @@ push_walk_add(struct push_walk *w, const char *local, const char *name,
 
 	if (w->n == w->size) {
 		w->size = w->size == 0 ? 64 : w->size * 2;
-		w->v = push_xrealloc(w->v, w->size * sizeof *w->v);
+		w->v = xrealloc(w->v, w->size * sizeof *w->v);
 	}
 	e = &w->v[w->n];
 	memset(e, 0, sizeof *e);
 	if (S_ISLNK(st->st_mode)) {
 		if ((n = readlink(local, link, sizeof link - 1)) == -1) {
-			*cause = push_printf("%s: %s", local, strerror(errno));
+			*cause = xasprintf("%s: %s", local, strerror(errno));
 			return (-1);
 		}
 		link[n] = '\0';
-		e->link = push_xstrdup(link);
+		e->link = xstrdup(link);
 	}
-	e->local = push_xstrdup(local);
-	e->name = push_xstrdup(name);
+	e->local = xstrdup(local);
+	e->name = xstrdup(name);
 	e->st = *st;
 	if (S_ISREG(st->st_mode))
 		w->bytes += (uint64_t)st->st_size;
@@ -870,7 +789,7 @@ push_walk_dir(struct push_walk *w, const char *local, const char *name,
 	int		  rc = 0;
 
 	if ((d = opendir(local)) == NULL) {
-		*cause = push_printf("%s: %s", local, strerror(errno));
+		*cause = xasprintf("%s: %s", local, strerror(errno));
 		return (-1);
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -879,18 +798,18 @@ push_walk_dir(struct push_walk *w, const char *local, const char *name,
 			continue;
 		if (n == size) {
 			size = size == 0 ? 32 : size * 2;
-			names = push_xrealloc(names, size * sizeof *names);
+			names = xrealloc(names, size * sizeof *names);
 		}
-		names[n++] = push_xstrdup(de->d_name);
+		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
 	if (n != 0)
 		qsort(names, n, sizeof *names, push_name_cmp);
 	for (i = 0; i < n && rc == 0; i++) {
-		cl = push_printf("%s/%s", local, names[i]);
-		cn = push_printf("%s/%s", name, names[i]);
+		cl = xasprintf("%s/%s", local, names[i]);
+		cn = xasprintf("%s/%s", name, names[i]);
 		if (lstat(cl, &st) != 0) {
-			*cause = push_printf("%s: %s", cl, strerror(errno));
+			*cause = xasprintf("%s: %s", cl, strerror(errno));
 			rc = -1;
 		} else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) {
 			rc = push_walk_add(w, cl, cn, &st, cause);
@@ -899,8 +818,8 @@ push_walk_dir(struct push_walk *w, const char *local, const char *name,
 				rc = push_walk_dir(w, cl, cn, cause);
 		} else {
 			w->nskipped++;
-			push_buf_addstr(&w->warn, cl);
-			push_buf_addstr(&w->warn, ": not a regular file, "
+			strbuf_add(&w->warn, cl);
+			strbuf_add(&w->warn, ": not a regular file, "
 			    "directory or symlink: skipped\n");
 		}
 		free(cl);
@@ -923,12 +842,12 @@ push_walk_free(struct push_walk *w)
 		free(w->v[i].link);
 	}
 	free(w->v);
-	push_buf_free(&w->warn);
+	strbuf_free(&w->warn);
 }
 
 /* Read a regular file of SIZE bytes into B (and hash it into C). */
 static int
-push_read_into(struct push_buf *b, const char *path, size_t size,
+push_read_into(struct strbuf *b, const char *path, size_t size,
     struct push_sha256 *c, char **cause)
 {
 	int		fd;
@@ -937,16 +856,16 @@ push_read_into(struct push_buf *b, const char *path, size_t size,
 	unsigned char	probe;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*cause = push_printf("%s: %s", path, strerror(errno));
+		*cause = xasprintf("%s: %s", path, strerror(errno));
 		return (-1);
 	}
-	push_buf_grow(b, size);
+	strbuf_reserve(b, size);
 	while (got < size) {
-		n = read(fd, b->data + b->len + got, size - got);
+		n = read(fd, b->s + b->len + got, size - got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			*cause = push_printf("%s: %s", path, n == 0 ?
+			*cause = xasprintf("%s: %s", path, n == 0 ?
 			    "file shrank while being read" : strerror(errno));
 			close(fd);
 			return (-1);
@@ -954,35 +873,35 @@ push_read_into(struct push_buf *b, const char *path, size_t size,
 		got += (size_t)n;
 	}
 	if (read(fd, &probe, 1) == 1) {
-		*cause = push_printf("%s: file grew while being read", path);
+		*cause = xasprintf("%s: file grew while being read", path);
 		close(fd);
 		return (-1);
 	}
 	close(fd);
 	if (c != NULL)
-		push_sha256_update(c, b->data + b->len, size);
+		push_sha256_update(c, b->s + b->len, size);
 	return (0);
 }
 
 /* Append one "HASH  name" line in sha256sum's format (escaped names too). */
 static void
-push_sums_line(struct push_buf *sums, const char *hex, const char *name)
+push_sums_line(struct strbuf *sums, const char *hex, const char *name)
 {
 	const char	*p;
 
 	if (strpbrk(name, "\\\n") != NULL)
-		push_buf_add(sums, "\\", 1);
-	push_buf_addstr(sums, hex);
-	push_buf_add(sums, "  ", 2);
+		strbuf_addn(sums, "\\", 1);
+	strbuf_add(sums, hex);
+	strbuf_addn(sums, "  ", 2);
 	for (p = name; *p != '\0'; p++) {
 		if (*p == '\\')
-			push_buf_add(sums, "\\\\", 2);
+			strbuf_addn(sums, "\\\\", 2);
 		else if (*p == '\n')
-			push_buf_add(sums, "\\n", 2);
+			strbuf_addn(sums, "\\n", 2);
 		else
-			push_buf_add(sums, p, 1);
+			strbuf_addn(sums, p, 1);
 	}
-	push_buf_add(sums, "\n", 1);
+	strbuf_addn(sums, "\n", 1);
 }
 
 /*
@@ -995,7 +914,7 @@ static void
 push_build_dirs(struct push_payload *p, const struct push_walk *w,
     mode_t mask, time_t now)
 {
-	struct push_buf		 d;
+	struct strbuf		 d;
 	const struct push_entry	*e;
 	size_t			 i, k, tl;
 	char			*name;
@@ -1009,19 +928,19 @@ push_build_dirs(struct push_payload *p, const struct push_walk *w,
 			    strncmp(e->name, p->tops[k], tl) != 0 ||
 			    (e->name[tl] != '\0' && e->name[tl] != '/'))
 				continue;
-			name = push_printf(".%s/", e->name + tl);
+			name = xasprintf(".%s/", e->name + tl);
 			push_tar_add(&d, name, '5', e->st.st_mode & mask,
 			    e->st.st_mtime, NULL, 0, NULL);
 			free(name);
 		}
 		if (d.len != 0) {
 			push_tar_finish(&d);
-			name = push_printf("%s/dirs.%zu", p->meta, k + 1);
-			push_tar_add(&p->tar, name, '0', 0600, now, d.data,
+			name = xasprintf("%s/dirs.%zu", p->meta, k + 1);
+			push_tar_add(&p->tar, name, '0', 0600, now, d.s,
 			    d.len, NULL);
 			free(name);
 		}
-		push_buf_free(&d);
+		strbuf_free(&d);
 	}
 }
 
@@ -1030,7 +949,7 @@ static int
 push_build_tar(struct push_payload *p, struct push_walk *w,
     const struct push_opts *o, char **cause)
 {
-	struct push_buf		 sums, *b = &p->tar;
+	struct strbuf		 sums, *b = &p->tar;
 	struct push_sha256	 c;
 	struct push_entry	*e;
 	mode_t			 mask;
@@ -1042,7 +961,7 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 	mask = o->preserve ? 07777 : 0777;
 	/* One allocation: headers and padding take at most 2 KiB an entry. */
 	size = (size_t)w->bytes + w->n * 3072 + 8192;
-	b->data = push_xrealloc(NULL, size);
+	b->s = xrealloc(NULL, size);
 	b->size = size;
 	b->len = 0;
 	for (i = 0; i < w->n; i++) {
@@ -1065,7 +984,7 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 			push_sha256_init(&c);
 		if (size != 0 && push_read_into(b, e->local, size,
 		    o->verify ? &c : NULL, cause) != 0) {
-			push_buf_free(&sums);
+			strbuf_free(&sums);
 			return (-1);
 		}
 		b->len += size;
@@ -1080,16 +999,16 @@ push_build_tar(struct push_payload *p, struct push_walk *w,
 	if (o->preserve)
 		push_build_dirs(p, w, mask, now);
 	if (o->verify) {
-		name = push_printf("%s/sums", p->meta);
-		push_tar_add(b, name, '0', 0600, now, sums.data, sums.len,
+		name = xasprintf("%s/sums", p->meta);
+		push_tar_add(b, name, '0', 0600, now, sums.s, sums.len,
 		    NULL);
 		free(name);
 	}
-	name = push_printf("%s/end", p->meta);
+	name = xasprintf("%s/end", p->meta);
 	push_tar_add(b, name, '0', 0600, now, "", 0, NULL);
 	free(name);
 	push_tar_finish(b);
-	push_buf_free(&sums);
+	strbuf_free(&sums);
 	return (0);
 }
 
@@ -1130,7 +1049,7 @@ push_load_file(struct push_payload *p, const char *src,
 
 	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) != 0) {
-		*cause = push_printf("%s: %s", src, strerror(errno));
+		*cause = xasprintf("%s: %s", src, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return (-1);
@@ -1145,7 +1064,7 @@ push_load_file(struct push_payload *p, const char *src,
 		p->maplen = (size_t)st.st_size;
 		p->map = mmap(NULL, p->maplen, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p->map == MAP_FAILED) {
-			*cause = push_printf("%s: mmap: %s", src,
+			*cause = xasprintf("%s: mmap: %s", src,
 			    strerror(errno));
 			p->map = NULL;
 			close(fd);
@@ -1195,12 +1114,12 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 
 	memset(p, 0, sizeof *p);
 	if (nsrcs == 0) {
-		*cause = push_xstrdup("no source");
+		*cause = xstrdup("no source");
 		return (-1);
 	}
 	if (nsrcs == 1) {
 		if (stat(srcs[0], &st) != 0) {
-			*cause = push_printf("%s: %s", srcs[0],
+			*cause = xasprintf("%s: %s", srcs[0],
 			    strerror(errno));
 			return (-1);
 		}
@@ -1210,25 +1129,25 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 	memset(&w, 0, sizeof w);
 	p->kind = PUSH_TAR;
 	push_meta_name(p->meta);
-	p->tops = push_xrealloc(NULL, nsrcs * sizeof *p->tops);
+	p->tops = xrealloc(NULL, nsrcs * sizeof *p->tops);
 	for (i = 0; i < nsrcs; i++) {
 		if (stat(srcs[i], &st) != 0) {
-			*cause = push_printf("%s: %s", srcs[i],
+			*cause = xasprintf("%s: %s", srcs[i],
 			    strerror(errno));
 			goto out;
 		}
 		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			*cause = push_printf("%s: not a regular file or "
+			*cause = xasprintf("%s: not a regular file or "
 			    "directory", srcs[i]);
 			goto out;
 		}
 		if (S_ISDIR(st.st_mode) && !o->recursive) {
-			*cause = push_printf("%s: is a directory (use -r)",
+			*cause = xasprintf("%s: is a directory (use -r)",
 			    srcs[i]);
 			goto out;
 		}
 		if ((top = push_top_name(srcs[i])) == NULL) {
-			*cause = push_printf("%s: cannot push this as a "
+			*cause = xasprintf("%s: cannot push this as a "
 			    "whole; name what is inside it", srcs[i]);
 			goto out;
 		}
@@ -1237,7 +1156,7 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 				break;
 		}
 		if (j != p->ntops || strcmp(top, p->meta) == 0) {
-			*cause = push_printf("%s: two sources named '%s'",
+			*cause = xasprintf("%s: two sources named '%s'",
 			    srcs[i], top);
 			free(top);
 			goto out;
@@ -1251,11 +1170,11 @@ push_source_load(struct push_payload *p, char *const *srcs, size_t nsrcs,
 	}
 	if (push_build_tar(p, &w, o, cause) != 0)
 		goto out;
-	p->data = p->tar.data;
+	p->data = p->tar.s;
 	p->len = p->tar.len;
 	p->nskipped = w.nskipped;
 	if (w.warn.len != 0)
-		p->warnings = push_xstrdup((char *)w.warn.data);
+		p->warnings = xstrdup((char *)w.warn.s);
 	rc = 0;
 out:
 	push_walk_free(&w);
@@ -1271,7 +1190,7 @@ push_payload_free(struct push_payload *p)
 
 	if (p->map != NULL)
 		munmap(p->map, p->maplen);
-	push_buf_free(&p->tar);
+	strbuf_free(&p->tar);
 	free(p->name);
 	for (i = 0; i < p->ntops; i++)
 		free(p->tops[i]);
@@ -1321,7 +1240,7 @@ push_last_line(const char *err, size_t len)
 	start = end;
 	while (start > err && start[-1] != '\n')
 		start--;
-	s = push_xstrndup(start, (size_t)(end - start));
+	s = xstrndup(start, (size_t)(end - start));
 	for (i = 0; s[i] != '\0'; i++) {
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			s[i] = '?';
@@ -1334,7 +1253,7 @@ push_last_line(const char *err, size_t len)
 long
 push_split_words(const char *line, char ***words, char **cause)
 {
-	struct push_buf	 w;
+	struct strbuf	 w;
 	const char	*p = line, *home;
 	char		**v = NULL, q = 0;
 	size_t		 n = 0, size = 0;
@@ -1346,14 +1265,14 @@ push_split_words(const char *line, char ***words, char **cause)
 		if (q == 0 && (*p == '\0' || *p == ' ' || *p == '\t' ||
 		    *p == '\n')) {
 			if (inword) {
-				push_buf_add(&w, "", 1);
+				strbuf_addn(&w, "", 1);
 				if (n + 2 > size) {
 					size = size == 0 ? 8 : size * 2;
 					if ((v = realloc(v, size *
 					    sizeof *v)) == NULL)
 						abort();
 				}
-				v[n++] = (char *)w.data;
+				v[n++] = w.s;
 				memset(&w, 0, sizeof w);
 				inword = 0;
 			}
@@ -1365,7 +1284,7 @@ push_split_words(const char *line, char ***words, char **cause)
 			if (asprintf(cause, "unterminated %s quote in the "
 			    "sources", q == '\'' ? "single" : "double") == -1)
 				abort();
-			push_buf_free(&w);
+			strbuf_free(&w);
 			v = v == NULL ? calloc(1, sizeof *v) : v;
 			v[n] = NULL;
 			push_words_free(v);
@@ -1375,7 +1294,7 @@ push_split_words(const char *line, char ***words, char **cause)
 		    p[1] == '\0' || p[1] == ' ' || p[1] == '\t') &&
 		    (home = getenv("HOME")) != NULL) {
 			inword = 1;
-			push_buf_addstr(&w, home);
+			strbuf_add(&w, home);
 			continue;
 		}
 		inword = 1;
@@ -1383,21 +1302,21 @@ push_split_words(const char *line, char ***words, char **cause)
 			if (*p == '\'')
 				q = 0;
 			else
-				push_buf_add(&w, p, 1);
+				strbuf_addn(&w, p, 1);
 		} else if (q == '"') {
 			if (*p == '"')
 				q = 0;
 			else if (*p == '\\' && p[1] != '\0' &&
 			    strchr("\"\\$`", p[1]) != NULL)
-				push_buf_add(&w, ++p, 1);
+				strbuf_addn(&w, ++p, 1);
 			else
-				push_buf_add(&w, p, 1);
+				strbuf_addn(&w, p, 1);
 		} else if (*p == '\'' || *p == '"')
 			q = *p;
 		else if (*p == '\\' && p[1] != '\0')
-			push_buf_add(&w, ++p, 1);
+			strbuf_addn(&w, ++p, 1);
 		else
-			push_buf_add(&w, p, 1);
+			strbuf_addn(&w, p, 1);
 	}
 	if (v == NULL && (v = calloc(1, sizeof *v)) == NULL)
 		abort();

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "util.h"
+
 /* Options of a push or pull (the command-line flags). */
 struct push_opts {
 	int		 recursive;	/* -r: directories too */
@@ -40,13 +42,6 @@ enum push_kind {
 	PUSH_TAR		/* several files or a tree, sent as a tar stream */
 };
 
-/* A growable byte buffer (the tar image, the command line). */
-struct push_buf {
-	unsigned char	*data;
-	size_t		 len;
-	size_t		 size;
-};
-
 /*
  * The prepared payload of a push: what stdin carries and the command that
  * receives it. Build with push_source_load() (reads files), then
@@ -58,7 +53,7 @@ struct push_payload {
 	size_t		 len;
 	void		*map;		/* PUSH_FILE: the mmap'd file, or NULL (empty file) */
 	size_t		 maplen;
-	struct push_buf	 tar;		/* PUSH_TAR: the archive */
+	struct strbuf	 tar;		/* PUSH_TAR: the archive */
 	char		*name;		/* PUSH_FILE: the source's base name */
 	mode_t		 mode;		/* PUSH_FILE: st_mode & 07777 */
 	time_t		 mtime, atime;	/* PUSH_FILE */
@@ -77,10 +72,7 @@ struct push_payload {
 /* Quote S for a POSIX shell: 'it'\''s' style; malloc'd. */
 char		*push_quote(const char *s);
 /* Append the quoted form of S to B, with a space before it when B is not empty. */
-void		 push_buf_add_arg(struct push_buf *, const char *s);
-void		 push_buf_add(struct push_buf *, const void *, size_t);
-void		 push_buf_addstr(struct push_buf *, const char *);
-void		 push_buf_free(struct push_buf *);
+void		 push_buf_add_arg(struct strbuf *, const char *s);
 
 /*
  * Split a destination as typed by the user: *dir is DEST itself without
@@ -142,11 +134,11 @@ void		 push_payload_free(struct push_payload *);
  * (directory) or '2' (symlink to LINK). Returns 0, or -1 for a name that
  * cannot be stored (empty).
  */
-int		 push_tar_add(struct push_buf *, const char *name, char type,
+int		 push_tar_add(struct strbuf *, const char *name, char type,
 		     mode_t mode, time_t mtime, const void *data, size_t len,
 		     const char *link);
 /* Append the end-of-archive blocks. */
-void		 push_tar_finish(struct push_buf *);
+void		 push_tar_finish(struct strbuf *);
 
 /* --- SHA-256 (pure) ----------------------------------------------------------- */
 

@@ -54,6 +54,7 @@
 
 #include "cmd.h"
 #include "inventory.h"
+#include "util.h"
 
 extern char	**environ;
 
@@ -459,46 +460,6 @@ slurm_helper_nodes(int argc, char **argv)
 
 /* --- submit ---------------------------------------------------------------- */
 
-/* Read a whole file into a NUL-terminated buffer; NULL with errno. */
-static char *
-slurm_helper_read_file(const char *path)
-{
-	FILE	*f;
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0, n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return (NULL);
-	for (;;) {
-		if (size - len < 4096) {
-			char	*nbuf;
-
-			if (size > 16 * 1024 * 1024) {
-				errno = EFBIG;
-				goto fail;
-			}
-			size = size == 0 ? 8192 : size * 2;
-			if ((nbuf = realloc(buf, size)) == NULL)
-				goto fail;
-			buf = nbuf;
-		}
-		n = fread(buf + len, 1, size - len - 1, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f))
-		goto fail;
-	fclose(f);
-	buf[len] = '\0';
-	return (buf);
-
-fail:
-	free(buf);
-	fclose(f);
-	return (NULL);
-}
-
 /* `slurm-helper submit ...`: submit a batch job, print its id. */
 static int
 slurm_helper_submit(int argc, char **argv)
@@ -591,7 +552,8 @@ slurm_helper_submit(int argc, char **argv)
 			return (1);
 		}
 	}
-	if ((script = slurm_helper_read_file(script_path)) == NULL) {
+	if ((script = read_file(script_path, 16 * 1024 * 1024, NULL,
+	    NULL)) == NULL) {
 		slurm_helper_error(errno, "%s: %s", script_path,
 		    strerror(errno));
 		return (1);

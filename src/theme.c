@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "theme.h"
+#include "util.h"
 
 #ifndef CT_DATADIR
 #define CT_DATADIR	"/usr/local/share/clustertop"
@@ -437,37 +438,6 @@ fail:
 	return (-1);
 }
 
-/* Read a whole (small) file; returns 0 or -1 with errno set. */
-static int
-read_file(const char *path, char **out, size_t *outlen)
-{
-	FILE	*f;
-	char	*buf;
-	size_t	 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
-	if ((buf = malloc(THEME_MAX_BYTES + 1)) == NULL) {
-		fclose(f);
-		return (-1);
-	}
-	n = fread(buf, 1, THEME_MAX_BYTES + 1, f);
-	if (ferror(f) || n > THEME_MAX_BYTES) {
-		/* A directory opens, and reads fail with EISDIR: say so. */
-		int	error = ferror(f) ? errno : EFBIG;
-
-		free(buf);
-		fclose(f);
-		errno = error;
-		return (-1);
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	*outlen = n;
-	return (0);
-}
-
 /* The search path, in order; entries may be NULL. */
 static void
 search_dirs(char dirs[][1024], int *n)
@@ -514,7 +484,7 @@ theme_load(struct theme *t, const char *name, char **cause)
 	*cause = NULL;
 	if (strchr(name, '/') != NULL) {
 		snprintf(path, sizeof path, "%s", name);
-		found = read_file(path, &text, &len) == 0;
+		found = (text = read_file(path, THEME_MAX_BYTES, &len, NULL)) != NULL;
 		if (!found) {
 			if (asprintf(cause, "%s: %s", path, strerror(errno)) < 0)
 				*cause = NULL;
@@ -530,7 +500,7 @@ theme_load(struct theme *t, const char *name, char **cause)
 		for (i = 0; i < ndirs && !found; i++) {
 			snprintf(path, sizeof path, "%.1000s/%.63s.theme", dirs[i],
 			    name);
-			found = read_file(path, &text, &len) == 0;
+			found = (text = read_file(path, THEME_MAX_BYTES, &len, NULL)) != NULL;
 		}
 		if (!found) {
 			if (asprintf(cause, "theme %s not found (looked in "

@@ -102,4 +102,23 @@ check "a second wipe reports nothing to do (exit 0)" sh -c "[ $rc -eq 0 ] && gre
 $out
 EOF"
 
+# --- the same runner as the dashboard's n: raw output, a node that is down ----------------
+"$CT" nvme scan --raw -w "$N1,$N2" >"$T/raw" 2>&1; rc=$?
+check "--raw: each node's scan output under its name (exit 0)" \
+	sh -c "[ $rc -eq 0 ] && grep -qx '==> $N1 <==' '$T/raw' && grep -qx '==> $N2 <==' '$T/raw'"
+$SIM fault "$N4" stop-sshd >/dev/null
+out=$("$CT" nvme scan -w "$W4" 2>"$T/err"); rc=$?
+$SIM fault "$N4" start-sshd >/dev/null
+check "scan with $N4's sshd stopped: exit 255" test "$rc" -eq 255
+check "...$N4 is named as unreachable" grep -q "^clustertop: $N4: unreachable" "$T/err"
+check "...the other nodes are still listed" sh -c "grep -qE '^$N1 +$D1 ' <<'EOF' && grep -qE '^$N3 +$D3 ' <<'EOF2'
+$out
+EOF
+$out
+EOF2"
+out=$("$CT" nvme wipe --dry-run -w "$W4" 2>&1); rc=$?
+check "after the restart the dry run sees every node again" sh -c "[ $rc -eq 0 ] && ! grep -q 'could not be scanned' <<'EOF'
+$out
+EOF"
+
 exit $(( FAILS > 0 ))

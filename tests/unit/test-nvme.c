@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "nvme.h"
+#include "util.h"
 
 #ifndef FIXTURES
 #define FIXTURES	"tests/fixtures/nvme"
@@ -29,25 +30,14 @@
 static char *
 load(const char *name, size_t *len)
 {
-	char	 path[512], *buf;
-	FILE	*f;
-	long	 n;
+	char	 path[512], *buf, *cause;
 
 	snprintf(path, sizeof path, "%s/%s", FIXTURES, name);
-	f = fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "cannot open %s (run from the top of the "
-		    "tree)\n", path);
+	if ((buf = read_file(path, 1 << 20, len, &cause)) == NULL) {
+		fprintf(stderr, "%s (run from the top of the tree)\n", cause);
+		free(cause);
 		fail();
 	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_true(fread(buf, 1, (size_t)n, f) == (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
 	return (buf);
 }
 

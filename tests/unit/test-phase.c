@@ -22,41 +22,9 @@
 
 #include "engine.h"
 #include "phase.h"
+#include "util.h"
 
 static char	tmpdir[256];
-
-static char *
-xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xprintf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return (s);
-}
-
-static char *
-slurp(const char *path)
-{
-	FILE	*f;
-	char	*buf;
-	size_t	 n;
-
-	f = fopen(path, "r");
-	if (f == NULL)
-		return (NULL);
-	buf = calloc(1, 65536);
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return (buf);
-}
 
 static void
 spit(const char *path, const char *text)
@@ -76,11 +44,11 @@ run_sh(const char *script, const char *input)
 	char	*sp, *ip, *cmd;
 	int	 st;
 
-	sp = xprintf("%s/script.sh", tmpdir);
-	ip = xprintf("%s/input", tmpdir);
+	sp = xasprintf("%s/script.sh", tmpdir);
+	ip = xasprintf("%s/input", tmpdir);
 	spit(sp, script);
 	spit(ip, input);
-	cmd = xprintf("sh %s < %s > %s/out 2>&1", sp, ip, tmpdir);
+	cmd = xasprintf("sh %s < %s > %s/out 2>&1", sp, ip, tmpdir);
 	st = system(cmd);
 	free(cmd);
 	free(sp);
@@ -200,7 +168,7 @@ test_load_shipped(void **state)
 	int			 i;
 
 	/* The shipped file loads, and has the nine phases in order. */
-	path = xprintf("%s/src/phases.json", getenv("CT_SRCDIR") != NULL ?
+	path = xasprintf("%s/src/phases.json", getenv("CT_SRCDIR") != NULL ?
 	    getenv("CT_SRCDIR") : ".");
 	set = phase_set_load(path, &cause);
 	if (set == NULL)
@@ -442,18 +410,18 @@ test_block_script(void **state)
 {
 	char	*f, *script, *text, *cmd;
 
-	f = xprintf("%s/hosts", tmpdir);
+	f = xasprintf("%s/hosts", tmpdir);
 	spit(f, "127.0.0.1\tlocalhost\n");
 	script = phase_block_script(f, "clustertop nodes", NULL, NULL, 0, 77);
 
 	/* First run: appended, backed up. */
 	assert_int_equal(run_sh(script, "10.0.0.11\tnode01\n"), 0);
-	text = slurp(f);
+	text = read_file(f, 1 << 20, NULL, NULL);
 	assert_string_equal(text, "127.0.0.1\tlocalhost\n"
 	    "# BEGIN clustertop nodes\n10.0.0.11\tnode01\n"
 	    "# END clustertop nodes\n");
 	free(text);
-	cmd = xprintf("ls %s/hosts.clustertop-* >/dev/null 2>&1", tmpdir);
+	cmd = xasprintf("ls %s/hosts.clustertop-* >/dev/null 2>&1", tmpdir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 
@@ -465,7 +433,7 @@ test_block_script(void **state)
 	    "# END clustertop nodes\n::1\tip6\n");
 	assert_int_equal(run_sh(script, "10.0.0.11\tnode01\n10.0.0.12\t"
 	    "node02\n"), 0);
-	text = slurp(f);
+	text = read_file(f, 1 << 20, NULL, NULL);
 	assert_string_equal(text, "127.0.0.1\tlocalhost\n"
 	    "# BEGIN clustertop nodes\n10.0.0.11\tnode01\n10.0.0.12\tnode02\n"
 	    "# END clustertop nodes\n::1\tip6\n");
@@ -474,7 +442,7 @@ test_block_script(void **state)
 	/* An unterminated block is refused, the file left alone. */
 	spit(f, "a\n# BEGIN clustertop nodes\nb\n");
 	assert_int_equal(run_sh(script, "x\n"), 1);
-	text = slurp(f);
+	text = read_file(f, 1 << 20, NULL, NULL);
 	assert_string_equal(text, "a\n# BEGIN clustertop nodes\nb\n");
 	free(text);
 	free(script);
@@ -484,7 +452,7 @@ test_block_script(void **state)
 	script = phase_block_script(f, "m", "[ -f ~/.profile ] && . "
 	    "~/.profile", "0600", 0, 77);
 	assert_int_equal(run_sh(script, "export A=1\n"), 0);
-	text = slurp(f);
+	text = read_file(f, 1 << 20, NULL, NULL);
 	assert_string_equal(text, "[ -f ~/.profile ] && . ~/.profile\n"
 	    "# BEGIN m\nexport A=1\n# END m\n");
 	free(text);
@@ -499,7 +467,7 @@ test_block_script(void **state)
 	spit(f, "Host *\n  User x\n");
 	script = phase_block_script(f, "top", NULL, NULL, 1, 77);
 	assert_int_equal(run_sh(script, "Host n1\n  IdentityFile k\n"), 0);
-	text = slurp(f);
+	text = read_file(f, 1 << 20, NULL, NULL);
 	assert_string_equal(text, "# BEGIN top\nHost n1\n  IdentityFile k\n"
 	    "# END top\nHost *\n  User x\n");
 	free(text);
@@ -514,10 +482,10 @@ test_file_script(void **state)
 	char		*f, *script, *text;
 	struct stat	 sb;
 
-	f = xprintf("%s/sub/machines", tmpdir);
+	f = xasprintf("%s/sub/machines", tmpdir);
 	script = phase_file_script(f, "0640", 77);
 	assert_int_equal(run_sh(script, "node01\nnode02\n"), 0);
-	text = slurp(f);
+	text = read_file(f, 1 << 20, NULL, NULL);
 	assert_string_equal(text, "node01\nnode02\n");
 	free(text);
 	assert_int_equal(stat(f, &sb), 0);
@@ -527,7 +495,7 @@ test_file_script(void **state)
 	chmod(f, 0644);
 	assert_int_equal(run_sh(script, "node01\nnode02\n"), 0);
 	assert_int_equal(run_sh(script, "node01\n"), 0);
-	text = slurp(f);
+	text = read_file(f, 1 << 20, NULL, NULL);
 	assert_string_equal(text, "node01\n");
 	free(text);
 	free(script);
@@ -576,7 +544,7 @@ test_context_vars(void **state)
 	};
 	char			*s, *cause = NULL, *kh;
 
-	kh = xprintf("%s/kh", tmpdir);
+	kh = xasprintf("%s/kh", tmpdir);
 	spit(kh, "node01 ssh-ed25519 K1\nnode02 ssh-ed25519 K2\n");
 	v = phase_vars_create();
 	phase_vars_set(v, "admin_user", "root");
@@ -703,8 +671,8 @@ test_runner(void **state)
 	const char		*out;
 	char			*cause = NULL, *f, *json;
 
-	f = xprintf("%s/runner-file", tmpdir);
-	json = xprintf("{\"variables\":{\"f\":\"%s\"},\"phases\":["
+	f = xasprintf("%s/runner-file", tmpdir);
+	json = xasprintf("{\"variables\":{\"f\":\"%s\"},\"phases\":["
 	    "{\"number\":1,\"name\":\"a\",\"steps\":["
 	    "{\"name\":\"count\",\"where\":\"head\",\"preview\":true,"
 	    "\"command\":\"echo 'would do: 3 things'\",\"capture\":\"n\","
@@ -769,7 +737,7 @@ test_runner(void **state)
 	assert_int_equal(ev.steps, 1);
 	phase_run_free(r);
 	r = NULL;
-	json = xprintf("%s.x", f);
+	json = xasprintf("%s.x", f);
 	assert_int_equal(access(json, F_OK), -1);
 	free(json);
 
@@ -800,7 +768,7 @@ teardown(void **state)
 {
 	char	*cmd;
 
-	cmd = xprintf("rm -rf %s", tmpdir);
+	cmd = xasprintf("rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	free(cmd);

@@ -23,25 +23,11 @@
 #include <cmocka.h>
 
 #include "push.h"
+#include "util.h"
 
 static char	tmpdir[256];
 
 /* --- helpers ----------------------------------------------------------------- */
-
-static char *
-xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xprintf(const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	assert_true(vasprintf(&s, fmt, ap) != -1);
-	va_end(ap);
-	return (s);
-}
 
 /*
  * Run COMMAND with /bin/sh in DIR, feeding LEN bytes of DATA on stdin;
@@ -130,26 +116,6 @@ write_file(const char *path, const void *data, size_t len, mode_t mode)
 	chmod(path, mode);
 }
 
-static char *
-read_file(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*buf;
-	long	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return (NULL);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_true(fread(buf, 1, (size_t)n, f) == (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return (buf);
-}
-
 /* Number of entries in DIR whose name contains "ct-tmp". */
 static int
 count_tmp(const char *dir)
@@ -158,7 +124,7 @@ count_tmp(const char *dir)
 	char	*out;
 	int	 n;
 
-	cmd = xprintf("find %s -name '*ct-tmp*' | wc -l", dir);
+	cmd = xasprintf("find %s -name '*ct-tmp*' | wc -l", dir);
 	assert_int_equal(run(tmpdir, cmd, NULL, 0, &out), 0);
 	n = atoi(out);
 	free(out);
@@ -185,7 +151,7 @@ teardown(void **state)
 	(void)state;
 	if (getenv("KEEP") != NULL)
 		return (0);
-	cmd = xprintf("rm -rf '%s'", tmpdir);
+	cmd = xasprintf("rm -rf '%s'", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
 	free(cmd);
@@ -229,7 +195,7 @@ test_quote_roundtrip(void **state)
 	(void)state;
 	for (i = 0; i < sizeof words / sizeof *words; i++) {
 		q = push_quote(words[i]);
-		cmd = xprintf("printf '%%s' %s", q);
+		cmd = xasprintf("printf '%%s' %s", q);
 		assert_int_equal(run(tmpdir, cmd, NULL, 0, &out), 0);
 		assert_string_equal(out, words[i]);
 		free(out);
@@ -385,7 +351,7 @@ test_helpers(void **state)
 static void
 test_tar_writer(void **state)
 {
-	struct push_buf	 b;
+	struct strbuf	 b;
 	char		 longname[300], longlink[200], *path, *cmd, *out, *got;
 	size_t		 i, len;
 
@@ -400,7 +366,7 @@ test_tar_writer(void **state)
 	    NULL), 0);
 	assert_int_equal(push_tar_add(&b, "d/f", '0', 0640, 1000000000,
 	    "hello\n", 6, NULL), 0);
-	path = xprintf("d/%s", longname);
+	path = xasprintf("d/%s", longname);
 	assert_int_equal(push_tar_add(&b, path, '0', 0600, 1000000000,
 	    "long\n", 5, NULL), 0);
 	assert_int_equal(push_tar_add(&b, "d/l", '2', 0777, 1000000000, NULL, 0,
@@ -412,25 +378,25 @@ test_tar_writer(void **state)
 	assert_int_equal(b.len % 512, 0);
 
 	assert_int_equal(sh("mkdir -p tarx"), 0);
-	cmd = xprintf("tar -xf - -C tarx");
-	assert_int_equal(run(tmpdir, cmd, b.data, b.len, NULL), 0);
+	cmd = xasprintf("tar -xf - -C tarx");
+	assert_int_equal(run(tmpdir, cmd, b.s, b.len, NULL), 0);
 	free(cmd);
 	free(path);
-	path = xprintf("%s/tarx/d/%s", tmpdir, longname);
-	got = read_file(path, &len);
+	path = xasprintf("%s/tarx/d/%s", tmpdir, longname);
+	got = read_file(path, 1 << 30, &len, NULL);
 	assert_non_null(got);
 	assert_int_equal(len, 5);
 	assert_memory_equal(got, "long\n", 5);
 	free(got);
 	free(path);
-	cmd = xprintf("stat -c '%%a %%Y' tarx/d/f tarx/d; readlink tarx/d/l | "
+	cmd = xasprintf("stat -c '%%a %%Y' tarx/d/f tarx/d; readlink tarx/d/l | "
 	    "wc -c; cat tarx/d/f");
 	assert_int_equal(run(tmpdir, cmd, NULL, 0, &out), 0);
 	assert_string_equal(out, "640 1000000000\n750 1000000000\n151\n"
 	    "hello\n");
 	free(out);
 	free(cmd);
-	push_buf_free(&b);
+	strbuf_free(&b);
 	assert_int_equal(sh("rm -rf tarx"), 0);
 }
 
@@ -485,12 +451,12 @@ test_file_script_paths(void **state)
 	(void)state;
 	for (i = 0; i < sizeof names / sizeof *names; i++) {
 		/* Into a new directory whose name is as nasty, trailing slash. */
-		dir = xprintf("d %zu '$(x)'\n", i);
-		dest = xprintf("%s/", dir);
+		dir = xasprintf("d %zu '$(x)'\n", i);
+		dest = xasprintf("%s/", dir);
 		assert_int_equal(push_mem(names[i], dest, "data\n", 5, 5, &o,
 		    NULL), 0);
-		path = xprintf("%s/%s/%s", tmpdir, dir, names[i]);
-		got = read_file(path, &len);
+		path = xasprintf("%s/%s/%s", tmpdir, dir, names[i]);
+		got = read_file(path, 1 << 30, &len, NULL);
 		assert_non_null(got);
 		assert_int_equal(len, 5);
 		assert_memory_equal(got, "data\n", 5);
@@ -498,17 +464,17 @@ test_file_script_paths(void **state)
 		free(path);
 		/* To an explicit file name in the same directory. */
 		free(dest);
-		dest = xprintf("%s/%s.renamed", dir, names[i]);
+		dest = xasprintf("%s/%s.renamed", dir, names[i]);
 		assert_int_equal(push_mem(names[i], dest, "x", 1, 1, &o,
 		    NULL), 0);
-		path = xprintf("%s/%s", tmpdir, dest);
+		path = xasprintf("%s/%s", tmpdir, dest);
 		assert_int_equal(access(path, F_OK), 0);
 		free(path);
 		free(dest);
 		free(dir);
 	}
 	assert_int_equal(access("pwned", F_OK), -1);
-	path = xprintf("%s/pwned", tmpdir);
+	path = xasprintf("%s/pwned", tmpdir);
 	assert_int_equal(access(path, F_OK), -1);
 	free(path);
 	assert_int_equal(count_tmp(tmpdir), 0);
@@ -546,7 +512,7 @@ test_file_script_semantics(void **state)
 	assert_int_equal(push_mem("file", "sem/r/", "new\n", 4, 4, &o, NULL),
 	    0);
 	umask(old);
-	got = read_file(path, &len);
+	got = read_file(path, 1 << 30, &len, NULL);
 	assert_string_equal(got, "new\n");
 	free(got);
 	assert_int_equal(stat(path, &st), 0);
@@ -575,7 +541,7 @@ test_file_script_short(void **state)
 	assert_int_equal(push_mem("f", "short/", "0123456789", 10, 4, &o,
 	    NULL), 1);
 	snprintf(path, sizeof path, "%s/short/f", tmpdir);
-	got = read_file(path, &len);
+	got = read_file(path, 1 << 30, &len, NULL);
 	assert_string_equal(got, "old\n");
 	free(got);
 	assert_int_equal(count_tmp(tmpdir), 0);
@@ -666,7 +632,7 @@ test_tar_script_tree(void **state)
 
 	(void)state;
 	make_tree();
-	src = xprintf("%s/src/tree", tmpdir);
+	src = xasprintf("%s/src/tree", tmpdir);
 	srcs[0] = src;
 	/* New destination directory given with a slash: dest/tree. */
 	assert_int_equal(push_tree(srcs, 1, "t1/", &o, 0, NULL), 0);
@@ -704,7 +670,7 @@ test_tar_script_merge(void **state)
 	assert_int_equal(sh("mkdir -p 'm/tree/sub dir' && echo keep > "
 	    "m/tree/keep && echo old > m/tree/a && echo keep2 > "
 	    "'m/tree/sub dir/keep2' && chmod 0700 'm/tree/sub dir'"), 0);
-	src = xprintf("%s/src/tree", tmpdir);
+	src = xasprintf("%s/src/tree", tmpdir);
 	srcs[0] = src;
 	assert_int_equal(push_tree(srcs, 1, "m/", &o, 0, NULL), 0);
 	assert_int_equal(sh("[ \"$(cat m/tree/keep)\" = keep ] && "
@@ -732,7 +698,7 @@ test_tar_script_cut(void **state)
 
 	(void)state;
 	make_tree();
-	src = xprintf("%s/src/tree", tmpdir);
+	src = xasprintf("%s/src/tree", tmpdir);
 	srcs[0] = src;
 	assert_int_equal(push_source_load(&p, (char *const *)srcs, 1, &o,
 	    &cause), 0);
@@ -763,8 +729,8 @@ test_tar_script_files(void **state)
 
 	(void)state;
 	make_tree();
-	a = xprintf("%s/src/tree/a", tmpdir);
-	b = xprintf("%s/src/tree/big", tmpdir);
+	a = xasprintf("%s/src/tree/a", tmpdir);
+	b = xasprintf("%s/src/tree/big", tmpdir);
 	srcs[0] = a;
 	srcs[1] = b;
 	assert_int_equal(push_tree(srcs, 2, "files", &o, 0, NULL), 0);
@@ -772,7 +738,7 @@ test_tar_script_files(void **state)
 	    "files/big"), 0);
 	/* A directory without -r is refused locally. */
 	free(a);
-	a = xprintf("%s/src/tree", tmpdir);
+	a = xasprintf("%s/src/tree", tmpdir);
 	srcs[0] = a;
 	assert_int_equal(push_source_load(&p, (char *const *)srcs, 2, &o,
 	    &cause), -1);
@@ -798,7 +764,7 @@ test_source_file(void **state)
 	char			*path, *cause = NULL, hex[65];
 
 	(void)state;
-	path = xprintf("%s/one file", tmpdir);
+	path = xasprintf("%s/one file", tmpdir);
 	write_file(path, "content\n", 8, 0754);
 	srcs[0] = path;
 	assert_int_equal(push_source_load(&p, (char *const *)srcs, 1, &o,
@@ -830,7 +796,7 @@ test_pull_command(void **state)
 	assert_int_equal(sh("mkdir -p 'pl/d i r' && echo hi > 'pl/d i r/f' && "
 	    "echo top > pl/t"), 0);
 	paths[0] = "pl/t";
-	abs = xprintf("%s/pl/d i r", tmpdir);
+	abs = xasprintf("%s/pl/d i r", tmpdir);
 	paths[1] = abs;
 	/* A directory needs -r. */
 	cmd = push_pull_command((char *const *)paths, 2, &o, &cause);
@@ -841,7 +807,7 @@ test_pull_command(void **state)
 	/* Names in the stream: relative to home, absolute ones from /. */
 	cmd = push_pull_command((char *const *)paths, 2, &or, &cause);
 	assert_non_null(cmd);
-	list = xprintf("(%s) | tar -tf - | sort", cmd);
+	list = xasprintf("(%s) | tar -tf - | sort", cmd);
 	assert_int_equal(run(tmpdir, list, NULL, 0, &out), 0);
 	assert_non_null(strstr(out, "./pl/t\n"));
 	assert_non_null(strstr(out, "/pl/d i r/f\n"));

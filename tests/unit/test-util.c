@@ -1,0 +1,241 @@
+/*
+ * test-util.c -- the toolbox (src/util.c): the x* allocators, struct
+ * strbuf's growth and take, xgrow's doubling, and read_file's limit and
+ * errors (empty, exactly MAX, one byte over, a directory, missing, a pipe).
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static char	tmpdir[] = "/tmp/test-util.XXXXXX";
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return (mkdtemp(tmpdir) == NULL ? -1 : 0);
+}
+
+static int
+teardown(void **state)
+{
+	char	cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return (system(cmd) == 0 ? 0 : -1);
+}
+
+/* Write LEN bytes of 'a' to TMPDIR/NAME; the path is in PATH. */
+static void
+write_file(const char *name, size_t len, char *path, size_t size)
+{
+	FILE	*f;
+	size_t	 i;
+
+	snprintf(path, size, "%s/%s", tmpdir, name);
+	assert_non_null(f = fopen(path, "w"));
+	for (i = 0; i < len; i++)
+		assert_int_equal(fputc('a', f), 'a');
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_alloc(void **state)
+{
+	char	*s, *t;
+	int	*v;
+
+	(void)state;
+	assert_null(xstrdup(NULL));
+	s = xstrdup("node01");
+	assert_string_equal(s, "node01");
+	free(s);
+	s = xstrndup("node01,node02", 6);
+	assert_string_equal(s, "node01");
+	free(s);
+	s = xstrndup("a\0b", 3);	/* node output may hold NULs */
+	assert_memory_equal(s, "a\0b", 4);
+	free(s);
+	s = xasprintf("%s[%02d-%02d]", "node", 1, 8);
+	assert_string_equal(s, "node[01-08]");
+	free(s);
+
+	/* Zero sizes still give a pointer that free accepts. */
+	assert_non_null(t = xmalloc(0));
+	free(t);
+	v = xcalloc(0, sizeof *v);
+	assert_non_null(v);
+	free(v);
+	v = xcalloc(4, sizeof *v);
+	assert_int_equal(v[0] | v[1] | v[2] | v[3], 0);
+	v = xreallocarray(v, 1000, sizeof *v);
+	v[999] = 7;
+	assert_int_equal(v[999], 7);
+	free(v);
+}
+
+static void
+test_grow(void **state)
+{
+	int	*v = NULL;
+	size_t	 n;
+
+	(void)state;
+	/* Element N always fits once xgrow was asked for it. */
+	for (n = 0; n < 5000; n++) {
+		v = xgrow(v, n, sizeof *v);
+		v[n] = (int)n;
+	}
+	for (n = 0; n < 5000; n++)
+		assert_int_equal(v[n], (int)n);
+	free(v);
+}
+
+static void
+test_strbuf(void **state)
+{
+	struct strbuf	 b = { 0 };
+	char		*s;
+	size_t		 i;
+
+	(void)state;
+	/* Taking an empty buffer gives "", never NULL. */
+	s = strbuf_take(&b);
+	assert_string_equal(s, "");
+	free(s);
+
+	strbuf_add(&b, "node");
+	strbuf_addc(&b, '0');
+	strbuf_addn(&b, "1,junk", 2);
+	strbuf_printf(&b, " up %d%%", 100);
+	assert_int_equal(b.len, strlen("node01, up 100%"));
+	assert_string_equal(b.s, "node01, up 100%");
+	strbuf_addn(&b, "", 0);
+	assert_string_equal(b.s, "node01, up 100%");
+
+	/* Growth past the first size keeps every byte and the NUL. */
+	for (i = 0; i < 10000; i++)
+		strbuf_addc(&b, (char)('a' + i % 26));
+	assert_int_equal(b.len, strlen("node01, up 100%") + 10000);
+	assert_int_equal(b.s[b.len], '\0');
+	assert_int_equal(b.s[b.len - 1], 'a' + 9999 % 26);
+	assert_true(b.size > b.len);
+
+	s = strbuf_take(&b);
+	assert_null(b.s);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(strlen(s), strlen("node01, up 100%") + 10000);
+	free(s);
+
+	strbuf_reserve(&b, 1000);
+	assert_true(b.size >= 1001);
+	assert_int_equal(b.len, 0);
+	strbuf_free(&b);
+	assert_null(b.s);
+	strbuf_free(&b);		/* twice is harmless */
+}
+
+static void
+test_read_file(void **state)
+{
+	char	 path[1024], *buf, *cause;
+	size_t	 len;
+
+	(void)state;
+	write_file("empty", 0, path, sizeof path);
+	len = 99;
+	assert_non_null(buf = read_file(path, 10, &len, NULL));
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+
+	/* Exactly MAX bytes is fine; one more is EFBIG with a cause. */
+	write_file("ten", 10, path, sizeof path);
+	assert_non_null(buf = read_file(path, 10, &len, NULL));
+	assert_int_equal(len, 10);
+	assert_string_equal(buf, "aaaaaaaaaa");
+	free(buf);
+	write_file("eleven", 11, path, sizeof path);
+	cause = NULL;
+	errno = 0;
+	assert_null(read_file(path, 10, &len, &cause));
+	assert_int_equal(errno, EFBIG);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "eleven: larger than 10 bytes"));
+	free(cause);
+
+	/* Larger than the first read size, under the limit. */
+	write_file("big", 100000, path, sizeof path);
+	assert_non_null(buf = read_file(path, 1 << 20, &len, NULL));
+	assert_int_equal(len, 100000);
+	assert_int_equal(buf[99999], 'a');
+	assert_int_equal(buf[100000], '\0');
+	free(buf);
+
+	/* A directory and a missing file say so. */
+	assert_null(read_file(tmpdir, 10, NULL, &cause));
+	assert_int_equal(errno, EISDIR);
+	assert_non_null(strstr(cause, "Is a directory"));
+	free(cause);
+	snprintf(path, sizeof path, "%s/missing", tmpdir);
+	assert_null(read_file(path, 10, NULL, &cause));
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(cause, "missing: No such file or directory"));
+	free(cause);
+}
+
+/* A pipe has no size to stat: the limit still holds while reading. */
+static void
+test_read_file_pipe(void **state)
+{
+	char	 path[64], *buf, big[5000];
+	int	 fds[2];
+	size_t	 len;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "node01\n", 7), 7);
+	close(fds[1]);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fds[0]);
+	assert_non_null(buf = read_file(path, 100, &len, NULL));
+	assert_int_equal(len, 7);
+	assert_string_equal(buf, "node01\n");
+	free(buf);
+	close(fds[0]);
+
+	memset(big, 'x', sizeof big);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], big, sizeof big), (ssize_t)sizeof big);
+	close(fds[1]);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fds[0]);
+	assert_null(read_file(path, 4096, &len, NULL));
+	assert_int_equal(errno, EFBIG);
+	close(fds[0]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alloc),
+		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_read_file),
+		cmocka_unit_test(test_read_file_pipe),
+	};
+
+	return (cmocka_run_group_tests(tests, setup, teardown));
+}
