@@ -19,7 +19,7 @@ rev=$(git -C "$root" rev-parse --short HEAD) || exit 2
 [ -z "$(git -C "$root" status --porcelain --untracked-files=no)" ] ||
 	echo "# check-paths: uncommitted changes are not tested (HEAD $rev is)"
 
-long="clustertop checks paths longer than one hundred characters"
+long="clustertop checks that make check passes at paths longer than one hundred characters"
 bases=(/tmp/ct-paths.XXXXXX '/root/ct paths.XXXXXX' /tmp/ct-paths.XXXXXX)
 under=(clustertop clustertop "$long/clustertop")
 pass=0 fail=0

@@ -103,7 +103,7 @@ $T/syntax.theme: line 1:|root|--theme $T/syntax.theme -w $N1
 $T/adir: Is a directory|root|--theme $T/adir -w $N1
 $T/unreadable.theme: Permission denied|nobody|CLUSTERTOP_AUDIT_LOG=- CLUSTERTOP_SSH_CONFIG=$T/ssh_config --theme $T/unreadable.theme -w $N1
 $T/missing: No such file or directory|root|phase run 1 -y -w $N1 --phases $T/missing
-$T/adir: not a regular file|root|phase run 1 -y -w $N1 --phases $T/adir
+$T/adir: Is a directory|root|phase run 1 -y -w $N1 --phases $T/adir
 $T/empty.json|root|phase run 1 -y -w $N1 --phases $T/empty.json
 $T/truncated.json:|root|phase run 1 -y -w $N1 --phases $T/truncated.json
 $T/type.json: "phases" must be a non-empty list|root|phase run 1 -y -w $N1 --phases $T/type.json
