@@ -369,6 +369,26 @@ exec_read_stdin(char **data, size_t *len, char **cause)
 	return (0);
 }
 
+/*
+ * exec's stdin, read once: unless -n, or a terminal, or *HAVE_IN says it
+ * was read already. 0, or -1 after printing why.
+ */
+static int
+exec_take_stdin(int nostdin, int *have_in, char **in, size_t *inlen)
+{
+	char	*cause = NULL;
+
+	if (*have_in || nostdin || isatty(STDIN_FILENO))
+		return (0);
+	if (exec_read_stdin(in, inlen, &cause) != 0) {
+		fprintf(stderr, "clustertop exec: %s\n", cause);
+		free(cause);
+		return (-1);
+	}
+	*have_in = 1;
+	return (0);
+}
+
 /* --- output ------------------------------------------------------------ */
 
 static void
@@ -802,15 +822,11 @@ cmd_exec_main(int argc, char **argv)
 		inventory_set_slurm_timeout(0);
 		free(cause);
 		cause = NULL;
-		if (rc == 0 && !nostdin && !isatty(STDIN_FILENO)) {
-			if (exec_read_stdin(&in, &inlen, &cause) != 0) {
-				fprintf(stderr, "clustertop exec: %s\n", cause);
-				free(cause);
-				free(command);
-				inventory_free(inv);
-				return (CT_EXIT_USAGE);
-			}
-			have_in = 1;
+		if (rc == 0 && exec_take_stdin(nostdin, &have_in, &in,
+		    &inlen) != 0) {
+			free(command);
+			inventory_free(inv);
+			return (CT_EXIT_USAGE);
 		}
 		if (rc == 0) {
 			cliopt_engine_config(&opt, &cfg);
@@ -843,14 +859,10 @@ cmd_exec_main(int argc, char **argv)
 	if (inv->warning != NULL && o.verbose)
 		fprintf(stderr, "clustertop exec: %s\n", inv->warning);
 
-	if (!have_in && !nostdin && !isatty(STDIN_FILENO)) {
-		if (exec_read_stdin(&in, &inlen, &cause) != 0) {
-			fprintf(stderr, "clustertop exec: %s\n", cause);
-			free(cause);
-			free(command);
-			inventory_free(inv);
-			return (CT_EXIT_USAGE);
-		}
+	if (exec_take_stdin(nostdin, &have_in, &in, &inlen) != 0) {
+		free(command);
+		inventory_free(inv);
+		return (CT_EXIT_USAGE);
 	}
 
 	cliopt_engine_config(&opt, &cfg);
