@@ -37,6 +37,7 @@
 #include "engine.h"
 #include "gather.h"
 #include "inventory.h"
+#include "util.h"
 
 #define EXEC_STDIN_MAX		(256UL * 1024 * 1024)	/* bytes read from stdin */
 
@@ -44,14 +45,9 @@
 #define EXEC_EXIT_TIMEOUT	254
 #define EXEC_EXIT_INTERRUPT	130
 
-struct exec_line {
-	char	*data;
-	size_t	 len, size;
-};
-
 struct exec_node {
 	const char	*name;
-	struct exec_line out, err;
+	struct strbuf	 out, err;	/* a line not yet ended */
 };
 
 struct exec_run {
@@ -331,42 +327,15 @@ exec_result_json(const char *name, const struct engine_job_result *r)
 int
 exec_read_stdin(char **data, size_t *len, char **cause)
 {
-	char	*buf = NULL;
-	size_t	 size = 0, used = 0;
-	ssize_t	 n;
-
-	for (;;) {
-		if (used == size) {
-			size = size == 0 ? 65536 : size * 2;
-			if (size > EXEC_STDIN_MAX + 1)
-				size = EXEC_STDIN_MAX + 1;
-			if ((buf = realloc(buf, size)) == NULL)
-				abort();
-		}
-		n = read(STDIN_FILENO, buf + used, size - used);
-		if (n == 0)
-			break;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (asprintf(cause, "stdin: %s", strerror(errno)) == -1)
-				*cause = NULL;
-			free(buf);
-			return (-1);
-		}
-		used += (size_t)n;
-		if (used > EXEC_STDIN_MAX) {
-			if (asprintf(cause, "stdin is larger than %lu MiB; use "
-			    "clustertop push for big files",
-			    EXEC_STDIN_MAX / 1048576) == -1)
-				*cause = NULL;
-			free(buf);
-			return (-1);
-		}
+	if ((*data = read_fd(STDIN_FILENO, "stdin", EXEC_STDIN_MAX, len,
+	    cause)) != NULL)
+		return (0);
+	if (errno == EFBIG) {
+		free(*cause);
+		*cause = xasprintf("stdin is larger than %lu MiB; use "
+		    "clustertop push for big files", EXEC_STDIN_MAX / 1048576);
 	}
-	*data = buf;
-	*len = used;
-	return (0);
+	return (-1);
 }
 
 /*
@@ -391,23 +360,9 @@ exec_take_stdin(int nostdin, int *have_in, char **in, size_t *inlen)
 
 /* --- output ------------------------------------------------------------ */
 
-static void
-exec_line_add(struct exec_line *l, const char *p, size_t len)
-{
-	if (l->len + len > l->size) {
-		l->size = l->size == 0 ? 256 : l->size;
-		while (l->size < l->len + len)
-			l->size *= 2;
-		if ((l->data = realloc(l->data, l->size)) == NULL)
-			abort();
-	}
-	memcpy(l->data + l->len, p, len);
-	l->len += len;
-}
-
 /* Print complete lines of DATA as "name: line"; keep the rest. */
 static void
-exec_print_lines(const char *name, struct exec_line *l, FILE *f,
+exec_print_lines(const char *name, struct strbuf *l, FILE *f,
     const char *data, size_t len)
 {
 	const char	*nl;
@@ -415,7 +370,7 @@ exec_print_lines(const char *name, struct exec_line *l, FILE *f,
 	while (len > 0 && (nl = memchr(data, '\n', len)) != NULL) {
 		fprintf(f, "%s: ", name);
 		if (l->len > 0) {
-			fwrite(l->data, 1, l->len, f);
+			fwrite(l->s, 1, l->len, f);
 			l->len = 0;
 		}
 		fwrite(data, 1, (size_t)(nl - data) + 1, f);
@@ -423,16 +378,16 @@ exec_print_lines(const char *name, struct exec_line *l, FILE *f,
 		data = nl + 1;
 	}
 	if (len > 0)
-		exec_line_add(l, data, len);
+		strbuf_addn(l, data, len);
 }
 
 static void
-exec_flush_line(const char *name, struct exec_line *l, FILE *f)
+exec_flush_line(const char *name, struct strbuf *l, FILE *f)
 {
 	if (l->len == 0)
 		return;
 	fprintf(f, "%s: ", name);
-	fwrite(l->data, 1, l->len, f);
+	fwrite(l->s, 1, l->len, f);
 	fputc('\n', f);
 	l->len = 0;
 }
@@ -630,8 +585,8 @@ exec_run_free(struct exec_run *x)
 	if (x == NULL)
 		return;
 	for (i = 0; i < x->nnodes; i++) {
-		free(x->nodes[i].out.data);
-		free(x->nodes[i].err.data);
+		strbuf_free(&x->nodes[i].out);
+		strbuf_free(&x->nodes[i].err);
 	}
 	free(x->nodes);
 	free(x->ids);

@@ -46,13 +46,6 @@ struct audit;
 #define ENGINE_RECONNECT_MIN_MS	500
 #define ENGINE_RECONNECT_MAX_MS	60000
 
-/* A growable byte buffer. */
-struct ebuf {
-	char		*data;
-	size_t		 len;
-	size_t		 size;
-};
-
 /* An fd tag for epoll: what the ready fd belongs to. */
 enum etag_kind { ETAG_NODE, ETAG_WATCH, ETAG_RESOLVER };
 struct etag {
@@ -84,7 +77,7 @@ struct echan {
 	char		*command;	/* exec string (wrapped), owned */
 	char		 token[17];	/* pgid marker token (hex) */
 	long		 pgid;		/* remote process group, 0 unknown */
-	struct ebuf	 pre;		/* stderr before the marker was seen */
+	struct strbuf	 pre;		/* stderr before the marker was seen */
 	int		 marker;	/* 0 looking, 1 found, -1 gave up */
 
 	const char	*in;		/* stdin source, borrowed */
@@ -185,7 +178,7 @@ struct ejobnode {
 	int		 node;
 	enum ejn_state	 st;
 	struct engine_job_result r;
-	struct ebuf	 out, err;
+	struct strbuf	 out, err;
 	char		*error;
 	char		*exit_signal;
 	struct echan	*chan;
@@ -229,7 +222,7 @@ struct estream {
 	int		 node;
 	char		*command;
 	struct echan	*chan;
-	struct ebuf	 line;
+	struct strbuf	 line;
 	uint64_t	 restart_at;
 	int		 stopped;	/* reap me once the channel is gone */
 	TAILQ_ENTRY(estream) entry;
@@ -243,7 +236,7 @@ struct eshell {
 	char		*term;
 	int		 cols, rows;
 	int		 resize;	/* 1: a resize waits to be sent */
-	struct ebuf	 wbuf;		/* bytes queued by the client */
+	struct strbuf	 wbuf;		/* bytes queued by the client */
 	struct echan	*chan;
 	int		 started;	/* a channel was opened once */
 	int		 closed;	/* SHELL_CLOSED sent: reap me */
@@ -345,9 +338,5 @@ void		 engine_ssh_chan_kill(struct echan *);
 void		 engine_ssh_chan_close(struct echan *);
 void		 engine_ssh_update_events(struct enode *);
 
-/* ebuf helpers (engine.c) */
-size_t		 ebuf_add(struct ebuf *, const void *, size_t, size_t);
-void		 ebuf_consume(struct ebuf *, size_t);
-void		 ebuf_free(struct ebuf *);
 
 #endif

@@ -30,8 +30,8 @@ engine_job_free(struct ejob *j)
 	for (i = 0; i < j->n; i++) {
 		if (j->jn[i].chan != NULL)
 			j->jn[i].chan->jn = NULL;
-		ebuf_free(&j->jn[i].out);
-		ebuf_free(&j->jn[i].err);
+		strbuf_free(&j->jn[i].out);
+		strbuf_free(&j->jn[i].err);
 		free(j->jn[i].error);
 		free(j->jn[i].exit_signal);
 	}
@@ -222,9 +222,9 @@ engine_job_result(const struct engine *e, uint32_t id, int node)
 	    j->index[node] == -1)
 		return (NULL);
 	jn = &j->jn[j->index[node]];
-	jn->r.out = jn->out.data != NULL ? jn->out.data : "";
+	jn->r.out = jn->out.s != NULL ? jn->out.s : "";
 	jn->r.outlen = jn->out.len;
-	jn->r.err = jn->err.data != NULL ? jn->err.data : "";
+	jn->r.err = jn->err.s != NULL ? jn->err.s : "";
 	jn->r.errlen = jn->err.len;
 	jn->r.error = jn->error;
 	jn->r.exit_signal = jn->exit_signal;

@@ -123,6 +123,26 @@ es_log_callback(int priority, const char *function, const char *buffer,
 
 /* --- resolver thread --------------------------------------------------- */
 
+/* Free the resolver: its answered queue, pipe and lock (the thread is done). */
+static void
+es_resolver_free(struct eresolver *r)
+{
+	struct rreq	*q;
+
+	while ((q = r->done) != NULL) {
+		r->done = q->next;
+		free(q->host);
+		free(q->addrs);
+		free(q->error);
+		free(q);
+	}
+	close(r->pipe[0]);
+	close(r->pipe[1]);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
+
 static void *
 es_resolver_main(void *arg)
 {
@@ -183,18 +203,7 @@ es_resolver_main(void *arg)
 	pthread_mutex_unlock(&r->lock);
 	if (orphaned) {
 		/* The engine is gone; we own what is left. */
-		while ((q = r->done) != NULL) {
-			r->done = q->next;
-			free(q->host);
-			free(q->addrs);
-			free(q->error);
-			free(q);
-		}
-		close(r->pipe[0]);
-		close(r->pipe[1]);
-		pthread_mutex_destroy(&r->lock);
-		pthread_cond_destroy(&r->cond);
-		free(r);
+		es_resolver_free(r);
 	}
 	return (NULL);
 }
@@ -359,18 +368,7 @@ engine_ssh_free(struct engine *e)
 		return;
 	}
 	pthread_join(r->thread, NULL);
-	while ((q = r->done) != NULL) {
-		r->done = q->next;
-		free(q->host);
-		free(q->addrs);
-		free(q->error);
-		free(q);
-	}
-	close(r->pipe[0]);
-	close(r->pipe[1]);
-	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
-	free(r);
+	es_resolver_free(r);
 }
 
 /* --- keys -------------------------------------------------------------- */
@@ -466,7 +464,7 @@ es_chan_free(struct echan *c)
 
 	if (c->marker == 0 && c->pre.len > 0) {
 		c->marker = -1;
-		engine_chan_data(c, 2, c->pre.data, c->pre.len);
+		engine_chan_data(c, 2, c->pre.s, c->pre.len);
 	}
 	if (!c->ended) {
 		c->ended = 1;
@@ -492,7 +490,7 @@ es_chan_free(struct echan *c)
 	free(c->command);
 	free(c->exit_signal);
 	free(c->error);
-	ebuf_free(&c->pre);
+	strbuf_free(&c->pre);
 	free(c);
 }
 
@@ -517,31 +515,31 @@ es_marker(struct echan *c, const char *data, size_t len)
 	size_t	 plen, off;
 	long	 pgid;
 
-	ebuf_add(&c->pre, data, len, 0);
+	strbuf_addcap(&c->pre, data, len, 0);
 	plen = (size_t)snprintf(prefix, sizeof prefix, "\036ct:%s:", c->token);
-	p = memmem(c->pre.data, c->pre.len, prefix, plen);
+	p = memmem(c->pre.s, c->pre.len, prefix, plen);
 	if (p == NULL) {
 		if (c->pre.len > 4096) {
 			c->marker = -1;
-			engine_chan_data(c, 2, c->pre.data, c->pre.len);
+			engine_chan_data(c, 2, c->pre.s, c->pre.len);
 			c->pre.len = 0;
 		}
 		return;
 	}
-	nl = memchr(p, '\n', c->pre.len - (size_t)(p - c->pre.data));
+	nl = memchr(p, '\n', c->pre.len - (size_t)(p - c->pre.s));
 	if (nl == NULL)
 		return;
 	pgid = strtol(p + plen, &end, 10);
 	if (end == nl && pgid > 1)
 		c->pgid = pgid;
 	c->marker = 1;
-	off = (size_t)(p - c->pre.data);
+	off = (size_t)(p - c->pre.s);
 	if (off > 0)
-		engine_chan_data(c, 2, c->pre.data, off);
-	off = (size_t)(nl + 1 - c->pre.data);
+		engine_chan_data(c, 2, c->pre.s, off);
+	off = (size_t)(nl + 1 - c->pre.s);
 	if (off < c->pre.len)
-		engine_chan_data(c, 2, c->pre.data + off, c->pre.len - off);
-	ebuf_free(&c->pre);
+		engine_chan_data(c, 2, c->pre.s + off, c->pre.len - off);
+	strbuf_free(&c->pre);
 }
 
 static int
@@ -690,7 +688,7 @@ es_chan_write(struct echan *c)
 		if (c->kind == ECHAN_SHELL) {
 			if (c->sh == NULL)
 				return;
-			p = c->sh->wbuf.data;
+			p = c->sh->wbuf.s;
 			left = c->sh->wbuf.len;
 		} else {
 			p = c->in != NULL ? (const char *)c->in + c->inoff :
@@ -724,7 +722,7 @@ es_chan_write(struct echan *c)
 		if (rc == 0)
 			return;
 		if (c->kind == ECHAN_SHELL)
-			ebuf_consume(&c->sh->wbuf, (size_t)rc);
+			strbuf_consume(&c->sh->wbuf, (size_t)rc);
 		else {
 			c->inoff += (size_t)rc;
 			/* Progress for the job's result (push). */
@@ -825,7 +823,7 @@ es_chan_step(struct echan *c)
 static char *
 es_kill_command(long *pgids, size_t n)
 {
-	struct ebuf	 b, list;
+	struct strbuf	 b, list;
 	char		 num[32];
 	size_t		 i;
 	int		 len;
@@ -834,19 +832,19 @@ es_kill_command(long *pgids, size_t n)
 	memset(&list, 0, sizeof list);
 	for (i = 0; i < n; i++) {
 		len = snprintf(num, sizeof num, "%s%ld", i ? " " : "", pgids[i]);
-		ebuf_add(&list, num, (size_t)len, 0);
+		strbuf_addcap(&list, num, (size_t)len, 0);
 	}
-#define ADD(s) ebuf_add(&b, s, strlen(s), 0)
-	ADD("for p in "); ADD(list.data);
+#define ADD(s) strbuf_addcap(&b, s, strlen(s), 0)
+	ADD("for p in "); ADD(list.s);
 	ADD("; do kill -s TERM -- -$p 2>/dev/null; done; i=0; "
-	    "while [ $i -lt 20 ]; do a=; for p in "); ADD(list.data);
+	    "while [ $i -lt 20 ]; do a=; for p in "); ADD(list.s);
 	ADD("; do kill -s 0 -- -$p 2>/dev/null && a=1; done; "
 	    "[ -z \"$a\" ] && exit 0; sleep 0.1; i=$((i+1)); done; for p in ");
-	ADD(list.data);
+	ADD(list.s);
 	ADD("; do kill -s KILL -- -$p 2>/dev/null; done; exit 0");
 #undef ADD
-	ebuf_free(&list);
-	return (b.data);
+	strbuf_free(&list);
+	return (b.s);
 }
 
 /* Open one kill channel for every channel whose group is to be killed. */

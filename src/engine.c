@@ -50,58 +50,6 @@ engine_now(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-/* Append up to CAP bytes in total; returns how many of LEN were kept. */
-size_t
-ebuf_add(struct ebuf *b, const void *data, size_t len, size_t cap)
-{
-	size_t	keep, want;
-
-	keep = len;
-	if (cap != 0) {
-		if (b->len >= cap)
-			return (0);
-		if (keep > cap - b->len)
-			keep = cap - b->len;
-	}
-	if (keep == 0)
-		return (0);
-	if (b->len + keep + 1 > b->size) {
-		want = b->size == 0 ? 256 : b->size;
-		while (want < b->len + keep + 1)
-			want *= 2;
-		if (cap != 0 && want > cap + 1)
-			want = cap + 1;
-		if ((b->data = realloc(b->data, want)) == NULL)
-			abort();
-		b->size = want;
-	}
-	memcpy(b->data + b->len, data, keep);
-	b->len += keep;
-	b->data[b->len] = '\0';
-	return (keep);
-}
-
-/* Drop N bytes from the front. */
-void
-ebuf_consume(struct ebuf *b, size_t n)
-{
-	if (n >= b->len) {
-		b->len = 0;
-		return;
-	}
-	memmove(b->data, b->data + n, b->len - n);
-	b->len -= n;
-	b->data[b->len] = '\0';
-}
-
-/* Free the buffer's memory. */
-void
-ebuf_free(struct ebuf *b)
-{
-	free(b->data);
-	memset(b, 0, sizeof *b);
-}
-
 /* Name of a node state, as shown to users and in JSON. */
 const char *
 node_state_name(enum node_state st)
@@ -310,7 +258,7 @@ engine_stream_free(struct estream *st)
 {
 	if (st->chan != NULL)
 		st->chan->st = NULL;
-	ebuf_free(&st->line);
+	strbuf_free(&st->line);
 	free(st->command);
 	free(st);
 }
@@ -320,7 +268,7 @@ engine_shell_free(struct eshell *sh)
 {
 	if (sh->chan != NULL)
 		sh->chan->sh = NULL;
-	ebuf_free(&sh->wbuf);
+	strbuf_free(&sh->wbuf);
 	free(sh->term);
 	free(sh);
 }
@@ -639,7 +587,7 @@ engine_chan_data(struct echan *c, int stream, const char *data, size_t len)
 	struct engine_event	 ev;
 	struct ejobnode		*jn;
 	struct estream		*st;
-	struct ebuf		*b;
+	struct strbuf		*b;
 	size_t			 kept, i, start;
 
 	memset(&ev, 0, sizeof ev);
@@ -648,7 +596,7 @@ engine_chan_data(struct echan *c, int stream, const char *data, size_t len)
 		if ((jn = c->jn) == NULL)
 			return;
 		b = stream == 1 ? &jn->out : &jn->err;
-		kept = ebuf_add(b, data, len, e->cfg.output_cap);
+		kept = strbuf_addcap(b, data, len, e->cfg.output_cap);
 		if (kept < len) {
 			if (stream == 1)
 				jn->r.out_truncated = 1;
@@ -673,9 +621,9 @@ engine_chan_data(struct echan *c, int stream, const char *data, size_t len)
 			if (data[i] != '\n')
 				continue;
 			if (st->line.len > 0) {
-				ebuf_add(&st->line, data + start, i - start,
+				strbuf_addcap(&st->line, data + start, i - start,
 				    e->cfg.output_cap);
-				engine_stream_line(st, e, st->line.data,
+				engine_stream_line(st, e, st->line.s,
 				    st->line.len);
 				st->line.len = 0;
 			} else
@@ -684,10 +632,10 @@ engine_chan_data(struct echan *c, int stream, const char *data, size_t len)
 			start = i + 1;
 		}
 		if (start < len) {
-			ebuf_add(&st->line, data + start, len - start,
+			strbuf_addcap(&st->line, data + start, len - start,
 			    e->cfg.output_cap);
 			if (st->line.len >= e->cfg.output_cap) {
-				engine_stream_line(st, e, st->line.data,
+				engine_stream_line(st, e, st->line.s,
 				    st->line.len);
 				st->line.len = 0;
 			}
@@ -934,7 +882,7 @@ engine_shell_write(struct engine *e, uint32_t id, const void *data, size_t len)
 
 	if (sh == NULL || len == 0)
 		return;
-	ebuf_add(&sh->wbuf, data, len, 0);
+	strbuf_addcap(&sh->wbuf, data, len, 0);
 	if (sh->chan != NULL)
 		engine_node_dirty(sh->chan->node);
 }

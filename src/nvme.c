@@ -252,22 +252,15 @@ nvme_rtrim(char *s)
 const char *
 nvme_format_size(uint64_t n, char *buf, size_t size)
 {
-	static const char	*unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double			 v = (double)n;
-	int			 u = -1;
+	const char	*u;
+	double		 v;
 
-	if (n < 1024) {
+	if ((u = size_unit(n, &v)) == NULL)
 		snprintf(buf, size, "%llu B", (unsigned long long)n);
-		return (buf);
-	}
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	if (v == (double)(uint64_t)v)
-		snprintf(buf, size, "%.0f %s", v, unit[u]);
+	else if (v == (double)(uint64_t)v)
+		snprintf(buf, size, "%.0f %s", v, u);
 	else
-		snprintf(buf, size, "%.1f %s", v, unit[u]);
+		snprintf(buf, size, "%.1f %s", v, u);
 	return (buf);
 }
 

@@ -47,13 +47,7 @@ ptui_msg(struct ptui *pt, int error, const char *fmt, ...)
 static void
 ptui_append(struct ptui *pt, const char *s, size_t len)
 {
-	size_t	have = pt->plan != NULL ? strlen(pt->plan) : 0;
-
-	pt->plan = realloc(pt->plan, have + len + 1);
-	if (pt->plan == NULL)
-		abort();
-	memcpy(pt->plan + have, s, len);
-	pt->plan[have + len] = '\0';
+	strbuf_addn(&pt->plan, s, len);
 	pt->changed = 1;
 }
 
@@ -96,8 +90,7 @@ ptui_plan_clear(struct ptui *pt)
 	free(pt->numbers);
 	pt->numbers = NULL;
 	pt->nnumbers = 0;
-	free(pt->plan);
-	pt->plan = NULL;
+	strbuf_free(&pt->plan);
 	free(pt->where);
 	pt->where = NULL;
 	free(pt->targets);

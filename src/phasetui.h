@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "phase.h"
+#include "util.h"
 
 struct engine;
 struct engine_event;
@@ -92,7 +93,7 @@ struct ptui {
 	int			*numbers;
 	size_t			 nnumbers;
 	int			 failed_only;	/* --failed */
-	char			*plan;		/* the text shown */
+	struct strbuf		 plan;		/* the text shown (.s NULL: none) */
 	size_t			 plan_top;
 	char			*where;		/* "the head node and node[01-08] (8 nodes)" */
 	struct phase_target	*targets, *cluster;

@@ -1205,20 +1205,14 @@ push_payload_free(struct push_payload *p)
 const char *
 push_format_bytes(uint64_t n, char *buf, size_t size)
 {
-	static const char	*unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double			 v = (double)n;
-	int			 u = -1;
+	const char	*u;
+	double		 v;
 
-	if (n < 1024) {
+	if ((u = size_unit(n, &v)) == NULL)
 		snprintf(buf, size, "%llu B", (unsigned long long)n);
-		return (buf);
-	}
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0, v,
-	    unit[u]);
+	else
+		snprintf(buf, size, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0,
+		    v, u);
 	return (buf);
 }
 

@@ -13,14 +13,14 @@
 #include <vterm.h>
 
 #include "term.h"
+#include "util.h"
 
 struct term {
 	VTerm		*vt;
 	VTermScreen	*screen;
 	int		 rows, cols;
 	int		 crow, ccol, cvisible;
-	char		*out;		/* for the node */
-	size_t		 outlen, outcap;
+	struct strbuf	 out;		/* for the node */
 	size_t		 mem;		/* bytes libvterm holds */
 	int		 dirty;		/* the hash is stale */
 	uint64_t	 hash;
@@ -155,7 +155,7 @@ term_free(struct term *t)
 	if (t == NULL)
 		return;
 	vterm_free(t->vt);
-	free(t->out);
+	strbuf_free(&t->out);
 	free(t);
 }
 
@@ -404,41 +404,24 @@ term_paste(struct term *t, int start)
 void
 term_raw(struct term *t, const char *s, size_t len)
 {
-	size_t	 cap;
-	char	*p;
-
-	if (len == 0)
-		return;
-	if (t->outlen + len > t->outcap) {
-		cap = t->outcap ? t->outcap : 256;
-		while (cap < t->outlen + len)
-			cap *= 2;
-		if ((p = realloc(t->out, cap)) == NULL)
-			abort();
-		t->out = p;
-		t->outcap = cap;
-	}
-	memcpy(t->out + t->outlen, s, len);
-	t->outlen += len;
+	if (len != 0)
+		strbuf_addn(&t->out, s, len);
 }
 
 const char *
 term_output(const struct term *t, size_t *len)
 {
-	*len = t->outlen;
-	return (t->out);
+	*len = t->out.len;
+	return (t->out.s);
 }
 
 void
 term_output_done(struct term *t)
 {
-	t->outlen = 0;
+	t->out.len = 0;
 	/* A big paste should not pin its buffer for the life of the shell. */
-	if (t->outcap > 65536) {
-		free(t->out);
-		t->out = NULL;
-		t->outcap = 0;
-	}
+	if (t->out.size > 65536)
+		strbuf_free(&t->out);
 }
 
 /* The nearest of the 256 palette entries for a 24-bit colour. */

@@ -173,6 +173,48 @@ strbuf_printf(struct strbuf *b, const char *fmt, ...)
 	free(s);
 }
 
+size_t
+strbuf_addcap(struct strbuf *b, const void *s, size_t n, size_t cap)
+{
+	size_t	want;
+
+	if (cap != 0) {
+		if (b->len >= cap)
+			return (0);
+		if (n > cap - b->len)
+			n = cap - b->len;
+	}
+	if (n == 0)
+		return (0);
+	if (cap != 0 && b->len + n + 1 > b->size) {
+		/* Grow as strbuf_reserve does, but never past CAP + 1. */
+		want = b->size == 0 ? 256 : b->size;
+		while (want < b->len + n + 1)
+			want *= 2;
+		if (want > cap + 1)
+			want = cap + 1;
+		b->s = xrealloc(b->s, want);
+		b->size = want;
+	}
+	strbuf_addn(b, s, n);
+	return (n);
+}
+
+void
+strbuf_consume(struct strbuf *b, size_t n)
+{
+	if (b->s == NULL)
+		return;
+	if (n >= b->len) {
+		b->len = 0;
+		b->s[0] = '\0';
+		return;
+	}
+	memmove(b->s, b->s + n, b->len - n);
+	b->len -= n;
+	b->s[b->len] = '\0';
+}
+
 char *
 strbuf_take(struct strbuf *b)
 {
@@ -194,21 +236,37 @@ strbuf_free(struct strbuf *b)
 	b->len = b->size = 0;
 }
 
+/* --- sizes for people ------------------------------------------------------- */
+
+const char *
+size_unit(unsigned long long n, double *v)
+{
+	static const char	*unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB" };
+	int			 u = -1;
+
+	*v = (double)n;
+	if (n < 1024)
+		return (NULL);
+	while (*v >= 1024 && u < 4) {
+		*v /= 1024;
+		u++;
+	}
+	return (unit[u]);
+}
+
 /* --- files ------------------------------------------------------------------- */
 
 char *
-read_file(const char *path, size_t max, size_t *lenp, char **cause)
+read_fd(int fd, const char *name, size_t max, size_t *lenp, char **cause)
 {
 	struct stat	 sb;
 	char		*buf = NULL;
 	size_t		 len = 0, cap = 0;
 	ssize_t		 n;
-	int		 fd, saved;
+	int		 saved;
 
 	if (max > SIZE_MAX / 2)
 		max = SIZE_MAX / 2;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		goto fail;
 	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		errno = EISDIR;
 		goto fail;
@@ -239,7 +297,6 @@ read_file(const char *path, size_t max, size_t *lenp, char **cause)
 		errno = EFBIG;
 		goto fail;
 	}
-	close(fd);
 	if (buf == NULL)
 		buf = xmalloc(1);
 	buf[len] = '\0';
@@ -249,16 +306,34 @@ read_file(const char *path, size_t max, size_t *lenp, char **cause)
 
 fail:
 	saved = errno;
-	if (fd != -1)
-		close(fd);
 	free(buf);
 	if (cause != NULL) {
 		if (saved == EFBIG)
-			*cause = xasprintf("%s: larger than %zu bytes", path,
+			*cause = xasprintf("%s: larger than %zu bytes", name,
 			    max);
 		else
-			*cause = xasprintf("%s: %s", path, strerror(saved));
+			*cause = xasprintf("%s: %s", name, strerror(saved));
 	}
 	errno = saved;
 	return (NULL);
+}
+
+char *
+read_file(const char *path, size_t max, size_t *lenp, char **cause)
+{
+	char	*buf;
+	int	 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		saved = errno;
+		if (cause != NULL)
+			*cause = xasprintf("%s: %s", path, strerror(saved));
+		errno = saved;
+		return (NULL);
+	}
+	buf = read_fd(fd, path, max, lenp, cause);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (buf);
 }

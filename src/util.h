@@ -43,9 +43,24 @@ void	 strbuf_printf(struct strbuf *, const char *, ...)
 	     __attribute__((format(printf, 2, 3)));
 /* Make room for N more bytes (and the NUL) without adding them. */
 void	 strbuf_reserve(struct strbuf *, size_t);
+/*
+ * Append at most what keeps the length within CAP bytes (CAP 0: no limit);
+ * returns how many of the N bytes were kept. The memory it holds stays
+ * within CAP + 1 bytes: a capped buffer (a node's output) is bounded.
+ */
+size_t	 strbuf_addcap(struct strbuf *, const void *, size_t n, size_t cap);
+/* Drop the first N bytes (all of them when N >= len). */
+void	 strbuf_consume(struct strbuf *, size_t n);
 /* The text (malloc'd, "" when empty); the buffer is empty again. */
 char	*strbuf_take(struct strbuf *);
 void	 strbuf_free(struct strbuf *);
+
+/*
+ * N bytes for people, in binary units: the unit ("KiB" ... "PiB") with *V
+ * the number in it, or NULL below 1 KiB (the caller prints "N B"); the
+ * caller picks the precision.
+ */
+const char *size_unit(unsigned long long n, double *v);
 
 /* --- files ------------------------------------------------------------------- */
 
@@ -57,5 +72,8 @@ void	 strbuf_free(struct strbuf *);
  * CAUSE is not NULL, a malloc'd "PATH: reason" in *CAUSE.
  */
 char	*read_file(const char *path, size_t max, size_t *lenp, char **cause);
+/* The same for an open FD, read to its end (not closed); NAME is for *CAUSE. */
+char	*read_fd(int fd, const char *name, size_t max, size_t *lenp,
+	    char **cause);
 
 #endif

@@ -355,15 +355,15 @@ static void
 draw_plan(struct ui *ui, const struct ui_rect *r)
 {
 	struct ptui	*pt = ui->phases;
-	size_t		 len = pt->plan != NULL ? strlen(pt->plan) : 0;
-	size_t		 total = count_lines(pt->plan != NULL ? pt->plan : "",
+	size_t		 len = pt->plan.len;
+	size_t		 total = count_lines(pt->plan.s != NULL ? pt->plan.s : "",
 			    len, r->w - 2);
 	int		 h = r->h - 1;
 	char		 buf[512];
 
 	if (pt->plan_top + (size_t)h > total)
 		pt->plan_top = total > (size_t)h ? total - (size_t)h : 0;
-	draw_text(pt->plan != NULL ? pt->plan : "", len, pt->plan_top, r->y,
+	draw_text(pt->plan.s != NULL ? pt->plan.s : "", len, pt->plan_top, r->y,
 	    r->x + 1, h, r->w - 2, ui_attr(THEME_DEFAULT, UI_PLAIN));
 	if (pt->preview_failed)
 		snprintf(buf, sizeof buf, "the preview failed: nothing can "

@@ -99,8 +99,8 @@ test_ptui(void **state)
 	ptui_request(pt);
 	assert_null(pt->run);
 	assert_int_equal(pt->mode, PTUI_PLAN);
-	assert_non_null(strstr(pt->plan, "DRY RUN: nothing has run yet"));
-	assert_non_null(strstr(pt->plan, "touch"));
+	assert_non_null(strstr(pt->plan.s, "DRY RUN: nothing has run yet"));
+	assert_non_null(strstr(pt->plan.s, "touch"));
 	assert_string_equal(pt->where, "the head node and n[1-2] (2 nodes)");
 	assert_int_equal(pt->ready, 1);
 	assert_int_equal(access(marker, F_OK), -1);

@@ -1,7 +1,10 @@
 /*
  * test-util.c -- the toolbox (src/util.c): the x* allocators, struct
- * strbuf's growth and take, xgrow's doubling, and read_file's limit and
- * errors (empty, exactly MAX, one byte over, a directory, missing, a pipe).
+ * strbuf's growth and take, its capped append (the engine's node output)
+ * and front consume (a shell's write queue), xgrow's doubling, size_unit
+ * (push's and nvme's sizes for people), and read_file's and read_fd's limit
+ * and errors (empty, exactly MAX, one byte over, a directory, missing, a
+ * pipe, stdin as exec reads it).
  */
 
 #include <stdarg.h>
@@ -226,6 +229,124 @@ test_read_file_pipe(void **state)
 	close(fds[0]);
 }
 
+/* The engine's capped output: what is kept, the truncation count, memory. */
+static void
+test_strbuf_cap(void **state)
+{
+	struct strbuf	 b = { 0 };
+	char		 big[3000];
+
+	(void)state;
+	memset(big, 'z', sizeof big);
+	assert_int_equal(strbuf_addcap(&b, "", 0, 10), 0);
+	assert_null(b.s);
+	assert_int_equal(strbuf_addcap(&b, "node01: ", 8, 10), 8);
+	assert_string_equal(b.s, "node01: ");
+	/* Only two of five fit; the rest is reported as not kept. */
+	assert_int_equal(strbuf_addcap(&b, "hello", 5, 10), 2);
+	assert_int_equal(b.len, 10);
+	assert_string_equal(b.s, "node01: he");
+	assert_int_equal(strbuf_addcap(&b, "x", 1, 10), 0);
+	assert_true(b.size <= 11);
+	strbuf_free(&b);
+
+	/* A cap larger than the first block: growth stops at CAP + 1. */
+	assert_int_equal(strbuf_addcap(&b, big, sizeof big, 1000), 1000);
+	assert_int_equal(b.len, 1000);
+	assert_true(b.size <= 1001);
+	assert_int_equal(b.s[1000], '\0');
+	strbuf_free(&b);
+
+	/* Cap 0 is no cap, and NULs are kept as bytes. */
+	assert_int_equal(strbuf_addcap(&b, big, sizeof big, 0), sizeof big);
+	assert_int_equal(strbuf_addcap(&b, "a\0b", 3, 0), 3);
+	assert_int_equal(b.len, sizeof big + 3);
+	assert_memory_equal(b.s + sizeof big, "a\0b", 4);
+	strbuf_free(&b);
+}
+
+/* A shell's write queue: written bytes leave from the front. */
+static void
+test_strbuf_consume(void **state)
+{
+	struct strbuf	 b = { 0 };
+
+	(void)state;
+	strbuf_consume(&b, 5);			/* empty: harmless */
+	assert_int_equal(b.len, 0);
+	strbuf_add(&b, "uptime\nhostname\n");
+	strbuf_consume(&b, 7);
+	assert_int_equal(b.len, 9);
+	assert_string_equal(b.s, "hostname\n");
+	strbuf_consume(&b, 0);
+	assert_string_equal(b.s, "hostname\n");
+	strbuf_consume(&b, 100);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(b.s, "");
+	strbuf_add(&b, "date");			/* and it is usable again */
+	assert_string_equal(b.s, "date");
+	strbuf_free(&b);
+}
+
+static void
+test_size_unit(void **state)
+{
+	double	v;
+
+	(void)state;
+	assert_null(size_unit(0, &v));
+	assert_null(size_unit(1023, &v));
+	assert_true(v == 1023.0);
+	assert_string_equal(size_unit(1024, &v), "KiB");
+	assert_true(v == 1.0);
+	assert_string_equal(size_unit(1536ULL * 1024, &v), "MiB");
+	assert_true(v == 1.5);
+	assert_string_equal(size_unit(3ULL << 40, &v), "TiB");
+	assert_true(v == 3.0);
+	/* Past PiB it stays in PiB. */
+	assert_string_equal(size_unit(2048ULL << 50, &v), "PiB");
+	assert_true(v == 2048.0);
+}
+
+/* read_fd on an open descriptor (exec's stdin): limit, name, not closed. */
+static void
+test_read_fd(void **state)
+{
+	char	 path[256], *buf, *cause = NULL;
+	size_t	 len;
+	int	 fd;
+
+	(void)state;
+	write_file("fd", 100, path, sizeof path);
+	assert_true((fd = open(path, O_RDONLY)) != -1);
+	assert_non_null(buf = read_fd(fd, "stdin", 100, &len, NULL));
+	assert_int_equal(len, 100);
+	free(buf);
+	/* At the end now; the fd is still open: a second read is empty. */
+	assert_non_null(buf = read_fd(fd, "stdin", 100, &len, NULL));
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_null(read_fd(fd, "stdin", 99, &len, &cause));
+	assert_int_equal(errno, EFBIG);
+	assert_string_equal(cause, "stdin: larger than 99 bytes");
+	free(cause);
+	close(fd);
+
+	assert_true((fd = open(tmpdir, O_RDONLY)) != -1);
+	assert_null(read_fd(fd, "stdin", 100, &len, &cause));
+	assert_int_equal(errno, EISDIR);
+	assert_string_equal(cause, "stdin: Is a directory");
+	free(cause);
+	close(fd);
+
+	assert_null(read_fd(-1, "stdin", 100, &len, &cause));
+	assert_int_equal(errno, EBADF);
+	assert_string_equal(cause, "stdin: Bad file descriptor");
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -233,8 +354,12 @@ main(void)
 		cmocka_unit_test(test_alloc),
 		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_strbuf_cap),
+		cmocka_unit_test(test_strbuf_consume),
+		cmocka_unit_test(test_size_unit),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_read_file_pipe),
+		cmocka_unit_test(test_read_fd),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
