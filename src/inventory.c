@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -365,6 +366,39 @@ inv_usable_file(const char *path)
 }
 
 /* Find the Slurm configuration the way slurm_init() would. */
+/* ClusterName from the Slurm configuration, else the host name; malloc'd. */
+char *
+inventory_cluster_name(void)
+{
+	char	*path = NULL, *cause = NULL, line[512], *p, *end;
+	char	 host[256];
+	FILE	*f;
+
+	if (inventory_slurm_conf(&path, &cause) == 0 &&
+	    (f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof line, f) != NULL) {
+			p = line + strspn(line, " \t");
+			if (strncasecmp(p, "ClusterName=", 12) != 0)
+				continue;
+			p += 12;
+			end = p + strcspn(p, " \t\r\n#");
+			*end = '\0';
+			if (*p != '\0') {
+				fclose(f);
+				free(path);
+				return (xstrdup(p));
+			}
+		}
+		fclose(f);
+	}
+	free(path);
+	free(cause);
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "cluster");
+	host[sizeof host - 1] = '\0';
+	return (xstrdup(host));
+}
+
 int
 inventory_slurm_conf(char **path, char **cause)
 {

@@ -81,6 +81,8 @@ const char *inventory_decode_state(uint32_t state, int *flags);
  * NULL when there is no configuration at all (Slurm simply not in use).
  */
 int	inventory_slurm_conf(char **path, char **cause);
+/* Slurm's ClusterName, else this host's name (malloc'd). */
+char	*inventory_cluster_name(void);
 
 /* The config host file that would be used, malloc'd, or NULL if none exists. */
 char	*inventory_hostfile(void);

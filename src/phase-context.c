@@ -17,9 +17,12 @@
 
 #include "engine.h"
 #include "hostlist.h"
+#include "inventory.h"
 #include "phase.h"
 #include "phase-int.h"
 #include "util.h"
+
+#define PHASE_KNOWN_HOSTS_MAX	(64 * 1024 * 1024)	/* bytes */
 
 /* --- the cluster variables ------------------------------------------------- */
 
@@ -222,10 +225,10 @@ phase_context_vars(struct phase_vars *vars, const struct phase_target *cluster,
 	struct strbuf	 pats = { 0 };
 	const char	**lines;
 	char		 *s, *text, *cause = NULL, buf[PATH_MAX], host[256];
+	const char	 *self;
 	size_t		  i, n;
 	ssize_t		  len;
 	struct passwd	 *pw;
-	FILE		 *f;
 
 	phase_names_var(vars, "nodes", targets, ntargets);
 	s = phase_fold(targets, ntargets);
@@ -271,17 +274,9 @@ phase_context_vars(struct phase_vars *vars, const struct phase_target *cluster,
 	if (known_hosts == NULL)
 		cause = xstrdup("clustertop's known_hosts file is not "
 		    "known");
-	else if ((f = fopen(known_hosts, "r")) == NULL)
-		cause = xasprintf("%s: %s", known_hosts, strerror(errno));
-	else {
-		struct strbuf kb = { 0 };
-		char chunk[8192];
-		size_t got;
-		while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-			strbuf_addn(&kb, chunk, got);
-		fclose(f);
-		text = strbuf_take(&kb);
-	}
+	else
+		text = read_file(known_hosts, PHASE_KNOWN_HOSTS_MAX, NULL,
+		    &cause);
 	if (text != NULL) {
 		s = phase_known_hosts_entries(text, cluster, ncluster, &cause);
 		if (s != NULL) {
@@ -305,8 +300,12 @@ phase_context_vars(struct phase_vars *vars, const struct phase_target *cluster,
 		snprintf(host, sizeof host, "localhost");
 	host[sizeof host - 1] = '\0';
 	phase_vars_set(vars, "head", host);
-	len = readlink("/proc/self/exe", buf, sizeof buf - 1);
-	if (len > 0) {
+	s = inventory_cluster_name();
+	phase_vars_set(vars, "cluster", s);
+	free(s);
+	if ((self = phase_state_self()) != NULL)
+		phase_vars_set(vars, "clustertop", self);
+	else if ((len = readlink("/proc/self/exe", buf, sizeof buf - 1)) > 0) {
 		buf[len] = '\0';
 		phase_vars_set(vars, "clustertop", buf);
 	} else

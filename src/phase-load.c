@@ -32,7 +32,7 @@ static const char *const phase_builtins[] = {
 	"cluster_nodes", "cluster_nodes_folded", "cluster_count",
 	"cluster_host_patterns", "hosts_entries", "known_hosts_entries",
 	"head", "clustertop", "ct_options", "user", "admin_user",
-	"admin_home", "phase", NULL
+	"admin_home", "phase", "cluster", NULL
 };
 
 /* --- loading and validation ------------------------------------------------ */
@@ -716,6 +716,7 @@ ploader_step(struct ploader *ld, struct phase *ph, size_t stepno,
 	    ploader_check_tmpl(ld, ph, stepno, "command", st->command) != 0 ||
 	    ploader_check_tmpl(ld, ph, stepno, "input", st->input) != 0 ||
 	    ploader_check_tmpl(ld, ph, stepno, "path", st->path) != 0 ||
+	    ploader_check_tmpl(ld, ph, stepno, "marker", st->marker) != 0 ||
 	    ploader_check_tmpl(ld, ph, stepno, "content", st->content) != 0 ||
 	    ploader_check_tmpl(ld, ph, stepno, "if_missing",
 	    st->if_missing) != 0)

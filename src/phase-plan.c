@@ -187,6 +187,7 @@ phase_step_script(const struct phase_step *st, const struct phase_vars *vars,
 	struct strbuf		 b = { 0 };
 	char			*check = NULL, *cmd = NULL, *path = NULL;
 	char			*user = NULL, *content = NULL, *ifm = NULL;
+	char			*marker = NULL;
 	int			 rc = -1;
 
 	*script = *input = *wrapped = NULL;
@@ -245,7 +246,15 @@ phase_step_script(const struct phase_step *st, const struct phase_vars *vars,
 				if (*ifm != '\0' && ifm[strlen(ifm) - 1] == '\n')
 					ifm[strlen(ifm) - 1] = '\0';
 			}
-			cmd = phase_block_script(path, st->marker, ifm,
+			marker = phase_expand(st->marker, sv, 0, NULL, cause);
+			if (marker == NULL)
+				goto out;
+			if (*marker == '\0' || strchr(marker, '\n') != NULL) {
+				*cause = xasprintf("step \"%s\": the marker is "
+				    "empty or has a newline", st->name);
+				goto out;
+			}
+			cmd = phase_block_script(path, marker, ifm,
 			    st->mode, st->top, st->unchanged_exit);
 		} else
 			cmd = phase_file_script(path, st->mode,
@@ -272,6 +281,7 @@ out:
 	free(user);
 	free(content);
 	free(ifm);
+	free(marker);
 	phase_vars_free(sv);
 	return (rc);
 }
@@ -324,7 +334,7 @@ phase_plan(const struct phase *ph, const struct phase_vars *pvars,
 	const struct phase_step		*st;
 	struct phase_vars		*sv, *vars;
 	char				*script, *input, *wrapped, *cause;
-	char				*where, *user, *path;
+	char				*where, *user, *path, *marker;
 	size_t				 i, inputlen;
 	int				 secret;
 
@@ -366,15 +376,22 @@ phase_plan(const struct phase *ph, const struct phase_vars *pvars,
 		if (st->kind != PHASE_STEP_RUN) {
 			cause = NULL;
 			path = phase_expand(st->path, sv, 0, NULL, &cause);
-			if (st->kind == PHASE_STEP_BLOCK)
+			if (st->kind == PHASE_STEP_BLOCK) {
+				free(cause);
+				cause = NULL;
+				marker = phase_expand(st->marker, sv, 0, NULL,
+				    &cause);
 				strbuf_printf(&b, "  do:  replace the block "
 				    "\"# BEGIN %s\" ... \"# END %s\" in %s "
 				    "(added %s if missing); back the file up "
 				    "first; nothing changes when it already "
-				    "holds this block\n", st->marker,
-				    st->marker, path != NULL ? path : "?",
+				    "holds this block\n",
+				    marker != NULL ? marker : st->marker,
+				    marker != NULL ? marker : st->marker,
+				    path != NULL ? path : "?",
 				    st->top ? "at the top" : "at the end");
-			else
+				free(marker);
+			} else
 				strbuf_printf(&b, "  do:  make %s hold exactly "
 				    "this content (mode %s); back up a "
 				    "different existing file first\n",

@@ -354,6 +354,13 @@ size_t		 phase_run_failed(const struct phase_run *, char ***names);
 
 /* Record the nodes that failed phase NUMBER (an empty list clears it). */
 int		 phase_state_save(int number, char *const *names, size_t n);
+/*
+ * {clustertop}: a copy of the running binary in the state directory (bin/
+ * clustertop.PID), made once and removed at exit, so that a step that runs
+ * clustertop (phases 6 and 9) runs this very version even when the file it
+ * was started from is rebuilt meanwhile. NULL when it cannot be made.
+ */
+const char	*phase_state_self(void);
 /* When phase NUMBER last ended (the state file's time), or 0. */
 time_t		 phase_state_time(int number);
 /* The nodes that failed the last run of phase NUMBER; -1 if unknown. */

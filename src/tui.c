@@ -948,39 +948,6 @@ do_console_save(struct tui *t)
 
 /* --- start-up ------------------------------------------------------------------- */
 
-/* ClusterName from the Slurm configuration, else the host name. */
-static char *
-cluster_name(void)
-{
-	char	*path = NULL, *cause = NULL, line[512], *p, *end;
-	char	 host[256];
-	FILE	*f;
-
-	if (inventory_slurm_conf(&path, &cause) == 0 &&
-	    (f = fopen(path, "r")) != NULL) {
-		while (fgets(line, sizeof line, f) != NULL) {
-			p = line + strspn(line, " \t");
-			if (strncasecmp(p, "ClusterName=", 12) != 0)
-				continue;
-			p += 12;
-			end = p + strcspn(p, " \t\r\n#");
-			*end = '\0';
-			if (*p != '\0') {
-				fclose(f);
-				free(path);
-				return (strdup(p));
-			}
-		}
-		fclose(f);
-	}
-	free(path);
-	free(cause);
-	if (gethostname(host, sizeof host) != 0)
-		snprintf(host, sizeof host, "cluster");
-	host[sizeof host - 1] = '\0';
-	return (strdup(host));
-}
-
 static void
 usage(FILE *f)
 {
@@ -1383,7 +1350,7 @@ cmd_tui_main(int argc, char **argv)
 		free(t.metrics_cmd);
 		return (1);
 	}
-	name = cluster_name();
+	name = inventory_cluster_name();
 	t.c = cluster_create(name, interval);
 	free(name);
 	cluster_set_mounts(t.c, mounts, nmounts);

@@ -100,4 +100,33 @@ check "header back to $n/$n up" tui_wait "nodes $n/$n up" 50
 # Quit: the pane shows clustertop's exit status.
 tui_keys q
 check "q quits with status 0" tui_wait "^EXIT=0" 50
+
+# The suites' log directories: a passing suite removes its own, a failing
+# one keeps it and says where (tests/tui/lib.sh's tui_done). Two small
+# suites, one that passes and one that fails, each with a fresh directory
+# and a trap of its own (as 70-phases has) that must still see it.
+mini=$(mktemp /tmp/ct-mini.XXXXXX)
+for want in pass fail; do
+	cat > "$mini" <<EOF
+. '$root/tests/tui/lib.sh'
+echo "dir=\$TUI_LOG"
+echo kept > "\$TUI_LOG/save"
+trap 'cat "\$TUI_LOG/save" > "$mini.trap"' EXIT
+ok "a check that passes"
+[ $want = pass ] || not_ok "a check that fails"
+tui_done
+EOF
+	out=$(env -u TUI_LOG bash "$mini" 2>&1); rc=$?
+	d=$(sed -n 's/^dir=//p' <<<"$out")
+	trapped=$(cat "$mini.trap" 2>/dev/null); rm -f "$mini.trap"
+	if [ $want = pass ]; then
+		check "a passing suite removes its /tmp/ct-tui.* directory, after its own trap ran" \
+		    eval '[ $rc -eq 0 ] && [ -n "$d" ] && [ ! -e "$d" ] && [ "$trapped" = kept ]'
+	else
+		check "a failing suite keeps it and prints its path" \
+		    eval '[ $rc -ne 0 ] && [ -d "$d" ] && grep -qF "# logs kept in $d" <<<"$out" && [ "$trapped" = kept ]'
+		[ -n "$d" ] && [ -d "$d" ] && rm -rf "$d"
+	fi
+done
+rm -f "$mini"
 tui_done

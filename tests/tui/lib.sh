@@ -33,7 +33,15 @@ tui_polls() { local n=${1:-100}; (( n < TUI_MIN_POLLS )) && n=$TUI_MIN_POLLS; ec
 tui_seq=0
 TUI_SOCK=ct$$-0
 TUI_TMUX="tmux -L $TUI_SOCK -f /dev/null"
-TUI_LOG=${TUI_LOG:-$(mktemp -d /tmp/ct-tui.XXXXXX)}
+# The suite's own log directory is removed when it passes (tui_done) and
+# kept, with its path printed, when it fails; a TUI_LOG given by the caller
+# is the caller's to keep.
+if [ -z "${TUI_LOG:-}" ]; then
+	TUI_LOG=$(mktemp -d /tmp/ct-tui.XXXXXX)
+	tui_log_own=1
+else
+	tui_log_own=
+fi
 tui_pass=0
 tui_fail=0
 
@@ -152,8 +160,20 @@ sim_kill_sessions() {
 }
 
 tui_done() {
+	local prev
 	tui_stop
 	echo "# $tui_pass passed, $tui_fail failed"
-	[ "$tui_fail" -eq 0 ]
+	tui_finished=1
+	if [ "$tui_fail" -ne 0 ]; then
+		echo "# logs kept in $TUI_LOG"
+		return 1
+	fi
+	[ -n "$tui_log_own" ] || return 0
+	# After the suite's own EXIT trap (70-phases restores the head from
+	# files kept in $TUI_LOG), so the removal goes last.
+	eval "set -- $(trap -p EXIT)"
+	prev=${3:-:}
+	trap "$prev; rm -rf '$TUI_LOG'" EXIT
+	return 0
 }
-trap 'tui_stop' EXIT
+trap 'tui_stop; [ -n "${tui_finished:-}" ] || echo "# logs kept in $TUI_LOG"' EXIT
