@@ -9,7 +9,12 @@
 #  - accept-new appends to a known_hosts whose last line has no newline
 #    without merging the lines (the next strict run accepts the key);
 #  - exec --json escapes a node's control bytes; plain exec passes them
-#    through unchanged, as pdsh does (documented).
+#    through unchanged, as pdsh does (documented);
+#  - only public keys: against an sshd on loopback that offers password
+#    and keyboard-interactive only, clustertop is auth-failed and the
+#    sshd's log shows it never asked for either method;
+#  - accept-new's new known_hosts is 0644 in a new 0700 directory;
+#  - phase state: directories 0700 (the --failed list, the pinned binary).
 #
 # Env: SIM_ID (the sim under test, already up), CLUSTERTOP (the binary).
 . "$(dirname "$0")/lib.sh"
@@ -19,8 +24,10 @@ T=$(mktemp -d /tmp/ct-16-security.XXXXXX)
 export CLUSTERTOP_AUDIT_LOG=$T/audit.log
 FAILS=0
 AGENT_PID=
+SSHD_PID=
 cleanup() {
 	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
+	[ -n "$SSHD_PID" ] && kill "$SSHD_PID" 2>/dev/null
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -91,5 +98,75 @@ check "exec --json: the bytes are there, escaped" \
 "$CT" exec -w "$N1" "printf 'a\\033[2Jb\\n'" >"$T/raw" 2>&1
 check "plain exec passes node bytes through, like pdsh (docs/security.md)" \
     cmp -s "$T/raw" <(printf '%s: a\033[2Jb\n' "$N1")
+
+# 6. Only public keys: an sshd on loopback (a port of this sim's own) that
+# takes password and keyboard-interactive only, logging every request.
+port=$((30000 + SIM_ID * 10 + 7))
+ssh-keygen -q -t ed25519 -N '' -C pw-only -f "$T/pw_host_key"
+cat > "$T/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$port
+HostKey $T/pw_host_key
+PidFile $T/sshd.pid
+UsePAM no
+PubkeyAuthentication no
+PasswordAuthentication yes
+KbdInteractiveAuthentication yes
+AuthenticationMethods password keyboard-interactive
+LogLevel DEBUG1
+EOF
+/usr/sbin/sshd -D -e -f "$T/sshd_config" 2>"$T/sshd.log" &
+SSHD_PID=$!
+for (( i = 0; i < 100; i++ )); do
+	grep -q "Server listening on 127.0.0.1 port $port" "$T/sshd.log" && break
+	sleep 0.1
+done
+# With the sim's key, so that there is a public key to offer and refuse.
+idf=$(awk 'tolower($1) == "identityfile" { print $2; exit }' "$CLUSTERTOP_SSH_CONFIG")
+printf 'Host pw-only\n  HostName 127.0.0.1\n  Port %s\n  User root\n  IdentityFile %s\n' \
+    "$port" "$idf" > "$T/pw_config"
+echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$T/pw_host_key.pub")" > "$T/pw_kh"
+CLUSTERTOP_KNOWN_HOSTS=$T/pw_kh "$CT" exec -F "$T/pw_config" -w pw-only true \
+    >"$T/out" 2>"$T/err"
+RC=$?
+check "an sshd that wants a password: auth-failed, exit $RC ($(head -c 120 "$T/err"))" \
+    eval '[ "$RC" = 255 ] && grep -q "^clustertop: pw-only: auth-failed" "$T/err"'
+check "...the client did authenticate (the sshd logged its requests)" \
+    grep -q "userauth-request for user root service ssh-connection method" "$T/sshd.log"
+check "...and never asked for password or keyboard-interactive" \
+    bash -c "! grep -E 'userauth-request for user .* method (password|keyboard-interactive)' '$T/sshd.log'"
+kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null; SSHD_PID=
+
+# 7. accept-new into a known_hosts that does not exist yet, in a new directory.
+kh=$T/newdir/known_hosts
+CLUSTERTOP_KNOWN_HOSTS=$kh "$CT" exec --strict-host-keys accept-new -w "$N1" \
+    true >/dev/null 2>&1
+RC=$?
+check "accept-new, new file: runs (exit $RC), the key recorded" \
+    eval '[ "$RC" = 0 ] && [ "$(grep -c " ssh-ed25519 " "$kh")" = 1 ]'
+check "...the new known_hosts is 0644 ($(stat -c %a "$kh" 2>&1))" \
+    test "$(stat -c %a "$kh" 2>/dev/null)" = 644
+check "...in a new directory 0700 ($(stat -c %a "$T/newdir" 2>&1))" \
+    test "$(stat -c %a "$T/newdir" 2>/dev/null)" = 700
+
+# 8. Phase state: a one-step phase that fails on one node, so that the
+# --failed list is written; its directories (and bin/, the pinned binary's)
+# are 0700.
+cat > "$T/phases.json" <<EOF
+{ "version": 1, "variables": {},
+  "phases": [ { "number": 1, "name": "probe", "title": "state modes",
+    "steps": [ { "name": "fail on $N1", "where": "nodes",
+      "command": "[ \"\$(hostname)\" != $N1 ]" } ] } ] }
+EOF
+st=$T/pstate/a/b
+CLUSTERTOP_STATE_DIR=$st "$CT" phase run 1 -y --phases "$T/phases.json" -w "$N1,$NL" \
+    >"$T/out" 2>&1
+RC=$?
+check "a phase that fails on $N1: exit $RC, --failed list names it" \
+    eval '[ "$RC" = 1 ] && grep -qx "$N1" "$st/phase-1.failed"'
+check "phase state directories created 0700 ($(stat -c %a "$T/pstate/a" "$st" "$st/bin" 2>&1 | tr '\n' ' '))" \
+    test "$(stat -c %a "$T/pstate/a" "$st" "$st/bin" 2>/dev/null | sort -u)" = 700
+chmod 755 "$T/pstate"
+check "another local user cannot list the phase state" \
+    bash -c "! setpriv --reuid nobody --regid nogroup --clear-groups ls '$st' >/dev/null 2>&1"
 
 [ $FAILS -eq 0 ]

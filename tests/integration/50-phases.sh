@@ -38,6 +38,11 @@ ADMIN=$(jq -r .admin_user <<<"$json")
 ADMIN_HOME=$(getent passwd "$ADMIN" | cut -d: -f6)
 mapfile -t NAMES < <(jq -r '.nodes[].name' <<<"$json")
 FOLDED=$("$CT" hosts -f "${NAMES[@]}" 2>/dev/null || echo "node[01-0$N]")
+# The managed blocks name the cluster (Slurm's ClusterName: sim$SIM_ID), so
+# that other sims on this machine, which share the head, keep blocks of
+# their own.
+CLUSTER=$(sed -n 's/^ClusterName=//p' "$SLURM_CONF")
+HOSTS_BEGIN="# BEGIN clustertop cluster nodes (phase 3) for $CLUSTER"
 [[ -x $CT ]] || { echo "not ok - no clustertop binary at $CT"; exit 1; }
 
 work=$(mktemp -d /tmp/ct-phases.XXXXXX)
@@ -149,7 +154,7 @@ if grep -q "^node" "$work/run2.out" && [[ $(grep -cE '^node[0-9]+: node[0-9]+$' 
 else
 	not_ok "phase 2: pdsh hostname"; diag <"$work/run2.out"
 fi
-blocks=$("$SIM" exec "${NAMES[2]}" grep -c '^# BEGIN clustertop cluster nodes' /etc/hosts)
+blocks=$("$SIM" exec "${NAMES[2]}" grep -cxF "$HOSTS_BEGIN" /etc/hosts)
 if [[ $blocks == 1 ]] && grep -q "${NAMES[$((N - 1))]}" /etc/hosts &&
 	"$SIM" exec "${NAMES[2]}" grep -q "^$addr1	${NAMES[0]}$" /etc/hosts; then
 	ok "phase 3: one managed block in /etc/hosts on the head and on ${NAMES[2]}"
@@ -205,11 +210,65 @@ if [[ $RC -eq 0 && $n_same -eq 9 ]]; then
 else
 	not_ok "second run: $n_same of 9 phases unchanged (rc $RC)"; diag <<<"$OUT"
 fi
-blocks=$(grep -c '^# BEGIN clustertop cluster nodes' /etc/hosts)
+blocks=$(grep -cxF "$HOSTS_BEGIN" /etc/hosts)
 if [[ $blocks == 1 ]]; then
-	ok "/etc/hosts still holds exactly one managed block"
+	ok "/etc/hosts still holds exactly one managed block for $CLUSTER"
 else
-	not_ok "/etc/hosts holds $blocks managed blocks"
+	not_ok "/etc/hosts holds $blocks managed blocks for $CLUSTER"
+fi
+
+# Another cluster's block on the same head (another sim on this machine, or
+# a head that serves two clusters): left alone, and ours is still current.
+other="clustertop cluster nodes (phase 3) for other$SIM_ID"
+printf '# BEGIN %s\n10.250.0.2\tother%s-n01\n# END %s\n' "$other" "$SIM_ID" "$other" >> /etc/hosts
+run other3 timeout 600 "$CT" phase run 3 -y -q
+if [[ $RC -eq 0 ]] && grep -q -- '-- nothing changed$' <<<"$OUT" &&
+	[[ $(grep -cxF "# BEGIN $other" /etc/hosts) == 1 ]] &&
+	grep -qP "^10\.250\.0\.2\tother$SIM_ID-n01$" /etc/hosts; then
+	ok "another cluster's block in the head's /etc/hosts: phase 3 changes nothing, and keeps it"
+else
+	not_ok "another cluster's block (rc $RC)"; diag <<<"$OUT"
+fi
+h=$(grep -vxF -e "# BEGIN $other" -e "# END $other" -e "10.250.0.2	other$SIM_ID-n01" /etc/hosts) &&
+	printf '%s\n' "$h" > /etc/hosts
+
+# {clustertop} is pinned: a step that runs clustertop gets this run's binary
+# even when the file it was started from is rebuilt meanwhile (make while a
+# phase runs). A copy of the binary runs a one-step phases file whose head
+# step waits for a go file, then runs {clustertop}; the copy is overwritten
+# (as a rebuild would) before the go.
+pin=$work/pin; mkdir -p "$pin"
+cp "$CT" "$pin/clustertop"
+cat > "$pin/phases.json" <<EOF
+{ "version": 1, "variables": {},
+  "phases": [ { "number": 1, "name": "pin", "title": "pinned binary",
+    "steps": [ { "name": "run clustertop", "where": "head", "timeout": 300,
+      "command": [ "i=0; while [ ! -e $pin/go ] && [ \$i -lt 3000 ]; do sleep 0.1; i=\$((i+1)); done",
+                   "echo \"self={clustertop}\"; {clustertop} hosts -c 'pin[1-3]'" ] } ] } ] }
+EOF
+CLUSTERTOP_STATE_DIR=$pin/state "$pin/clustertop" phase run 1 -y --phases "$pin/phases.json" -w "${NAMES[0]}" \
+    >"$pin/out" 2>&1 &
+pin_pid=$!
+for (( i = 0; i < 600; i++ )); do
+	compgen -G "$pin/state/bin/clustertop.*" >/dev/null && break
+	sleep 0.1
+done
+copy=$(compgen -G "$pin/state/bin/clustertop.*" | head -1)
+same=no; [[ -n $copy ]] && cmp -s "$copy" "$CT" && same=yes
+printf '#!/bin/sh\necho rebuilt >&2; exit 99\n' > "$pin/clustertop.new" && chmod +x "$pin/clustertop.new" &&
+	mv -f "$pin/clustertop.new" "$pin/clustertop"
+: > "$pin/go"
+wait "$pin_pid"; rc=$?
+if [[ $rc -eq 0 && $same == yes ]] && grep -qxF "self=$copy" "$pin/out" && grep -qx 3 "$pin/out" &&
+	! grep -q rebuilt "$pin/out"; then
+	ok "{clustertop} is a copy of the running binary ($copy): the file rebuilt mid-run does not matter"
+else
+	not_ok "{clustertop} pinned (rc $rc, copy ${copy:-none}, same $same)"; diag <"$pin/out"
+fi
+if [[ -n $copy && ! -e $copy ]] && [[ $(stat -c %a "$pin/state/bin") == 700 ]]; then
+	ok "the copy is removed when clustertop exits; its directory is 0700"
+else
+	not_ok "the pinned copy after exit (${copy:-none} still there, or bin/ not 0700)"
 fi
 
 # --- the tests on their own ----------------------------------------------------------

@@ -170,4 +170,19 @@ check "q quits with status 0" tui_wait "^EXIT=0" 50
 check "the history file has the 7 commands, mode 0600" \
     test "$(wc -l < "$CLUSTERTOP_HISTORY")" = 7 -a \
     "$(stat -c %a "$CLUSTERTOP_HISTORY")" = 600
+
+# A symlink planted where the history goes is not followed (O_NOFOLLOW,
+# docs/security.md): the file it points at stays as it was.
+echo precious > "$TUI_LOG/target"
+export CLUSTERTOP_HISTORY=$TUI_LOG/history-link
+ln -s "$TUI_LOG/target" "$CLUSTERTOP_HISTORY"
+tui_start 140 "$rows" --interval 1 || { not_ok "tmux starts"; exit 1; }
+tui_wait_count "${row}up +[0-9]" "$n" 150 || not_ok "all nodes up"
+tui_keys : "echo through-the-link" Enter
+check "a command runs with the history path a symlink" \
+    tui_wait "^  through-the-link" 100
+tui_keys Escape q
+check "q quits with status 0" tui_wait "^EXIT=0" 50
+check "the symlink's target is untouched: $(cat "$TUI_LOG/target")" \
+    test "$(cat "$TUI_LOG/target")" = precious -a -L "$CLUSTERTOP_HISTORY"
 tui_done
