@@ -372,11 +372,12 @@ test_plan(void **state)
 	struct phase_set	*set;
 	struct phase_vars	*v;
 	const char		*nodes[] = { "node01", "node02" };
-	char			*plan;
+	char			*plan, *script, *input, *wrapped, *cause = NULL;
+	size_t			 inputlen;
 
 	set = parse_ok(ONE_STEP(
 	    "{\"name\":\"hosts\",\"where\":\"all\",\"kind\":\"block\","
-	    "\"root\":true,\"path\":\"/etc/hosts\",\"marker\":\"ct\","
+	    "\"root\":true,\"path\":\"/etc/hosts\",\"marker\":\"ct for {cluster}\","
 	    "\"content\":\"{entries}\"},"
 	    "{\"name\":\"key\",\"where\":\"nodes\",\"kind\":\"file\","
 	    "\"root\":true,\"path\":\"/root/k\",\"mode\":\"0600\","
@@ -386,10 +387,14 @@ test_plan(void **state)
 	v = phase_vars_create();
 	phase_vars_set_list(v, "nodes", nodes, 2);
 	phase_vars_set(v, "entries", "10.0.0.1\tnode01");
+	phase_vars_set(v, "cluster", "sim9");
 	plan = phase_plan(phase_set_find(set, 1), v, "node[01-02]", 2, 0);
 	assert_non_null(strstr(plan, "step 1/3: hosts\n  on:  the head node, "
 	    "then node[01-02] (2 nodes)\n  as:  root"));
-	assert_non_null(strstr(plan, "replace the block \"# BEGIN ct\""));
+	/* The marker is a template: the cluster's name is in the block's lines. */
+	assert_non_null(strstr(plan, "replace the block \"# BEGIN ct for sim9\" ... "
+	    "\"# END ct for sim9\""));
+
 	assert_non_null(strstr(plan, "    | 10.0.0.1\tnode01\n"));
 	assert_non_null(strstr(plan, "stdin: 15 bytes, secret: not shown"));
 	assert_non_null(strstr(plan, "one node of node[01-02]"));
@@ -401,6 +406,14 @@ test_plan(void **state)
 	plan = phase_plan(phase_set_find(set, 1), v, "node[01-02]", 2, 1);
 	assert_non_null(strstr(plan, "exact command line:"));
 	free(plan);
+	/* ...and in the script the block step runs. */
+	assert_int_equal(phase_step_script(&phase_set_find(set, 1)->steps[0], v,
+	    &script, &input, &inputlen, &wrapped, &cause), 0);
+	assert_non_null(strstr(script, "b='# BEGIN ct for sim9' "
+	    "e='# END ct for sim9'"));
+	free(script);
+	free(input);
+	free(wrapped);
 	phase_vars_free(v);
 	phase_set_free(set);
 }
