@@ -252,16 +252,7 @@ nvme_rtrim(char *s)
 const char *
 nvme_format_size(uint64_t n, char *buf, size_t size)
 {
-	const char	*u;
-	double		 v;
-
-	if ((u = size_unit(n, &v)) == NULL)
-		snprintf(buf, size, "%llu B", (unsigned long long)n);
-	else if (v == (double)(uint64_t)v)
-		snprintf(buf, size, "%.0f %s", v, u);
-	else
-		snprintf(buf, size, "%.1f %s", v, u);
-	return (buf);
+	return (size_format(n, SIZE_WHOLE, buf, size));
 }
 
 /* --- selection ------------------------------------------------------------------- */

@@ -1205,15 +1205,7 @@ push_payload_free(struct push_payload *p)
 const char *
 push_format_bytes(uint64_t n, char *buf, size_t size)
 {
-	const char	*u;
-	double		 v;
-
-	if ((u = size_unit(n, &v)) == NULL)
-		snprintf(buf, size, "%llu B", (unsigned long long)n);
-	else
-		snprintf(buf, size, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0,
-		    v, u);
-	return (buf);
+	return (size_format(n, SIZE_SIG3, buf, size));
 }
 
 /* The last non-empty line of ERR, control bytes made visible; malloc'd. */

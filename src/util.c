@@ -254,6 +254,25 @@ size_unit(unsigned long long n, double *v)
 	return (unit[u]);
 }
 
+const char *
+size_format(unsigned long long n, enum size_style style, char *buf,
+    size_t size)
+{
+	const char	*u;
+	double		 v;
+
+	if ((u = size_unit(n, &v)) == NULL)
+		snprintf(buf, size, "%llu B", n);
+	else if (style == SIZE_SIG3)
+		snprintf(buf, size, "%.*f %s", v < 10 ? 2 : v < 100 ? 1 : 0,
+		    v, u);
+	else if (v == (double)(unsigned long long)v)
+		snprintf(buf, size, "%.0f %s", v, u);
+	else
+		snprintf(buf, size, "%.1f %s", v, u);
+	return (buf);
+}
+
 /* --- files ------------------------------------------------------------------- */
 
 char *

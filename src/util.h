@@ -56,10 +56,15 @@ char	*strbuf_take(struct strbuf *);
 void	 strbuf_free(struct strbuf *);
 
 /*
- * N bytes for people, in binary units: the unit ("KiB" ... "PiB") with *V
- * the number in it, or NULL below 1 KiB (the caller prints "N B"); the
- * caller picks the precision.
+ * N bytes for people, in binary units, into BUF: "812 B" below 1 KiB, else
+ * KiB ... PiB with SIZE_SIG3 about three significant digits ("1.50 MiB",
+ * "12.3 GiB", "812 GiB": push's progress) or SIZE_WHOLE no decimals when
+ * the number is whole, else one ("3 TiB", "1.5 TiB": device sizes).
+ * Returns BUF. size_unit gives the unit (NULL below 1 KiB) and *V.
  */
+enum size_style { SIZE_SIG3, SIZE_WHOLE };
+const char *size_format(unsigned long long n, enum size_style, char *buf,
+	    size_t size);
 const char *size_unit(unsigned long long n, double *v);
 
 /* --- files ------------------------------------------------------------------- */

@@ -861,24 +861,27 @@ console_mouse(struct ui *ui, const struct ui_rect *r, int y, int x,
 	return (1);
 }
 
-/* Show result tab I: the shown tab's scroll and cursor are kept for later. */
-void
-pane_console_show_tab(struct ui *ui, size_t i)
+/* The view of tab I (its scroll, cursor, diff) kept, or given back. */
+static void
+tab_view_keep(struct ui *ui, size_t i)
 {
-	struct ui_con_tab_view	*v;
+	struct ui_con_tab_view	*v = &ui->con_tab_view[i];
 
-	if (i >= ui->ncon_tabs)
-		return;
-	v = &ui->con_tab_view[ui->con_tab];
 	v->top = ui->con.top;
 	v->left = ui->con.left;
 	v->block = ui->con.block;
 	v->diff = ui->con.diff;
 	v->diff_top = ui->con.diff_top;
 	v->top_seg = ui->con.top_seg;
+}
+
+static void
+tab_view_load(struct ui *ui, size_t i)
+{
+	const struct ui_con_tab_view	*v = &ui->con_tab_view[i];
+
 	ui->con_tab = i;
 	ui->console = ui->con_tabs[i];
-	v = &ui->con_tab_view[i];
 	ui->con.top = v->top;
 	ui->con.left = v->left;
 	ui->con.block = v->block;
@@ -886,6 +889,16 @@ pane_console_show_tab(struct ui *ui, size_t i)
 	ui->con.diff_top = v->diff_top;
 	ui->con.top_seg = v->top_seg;
 	ui->dirty = 1;
+}
+
+/* Show result tab I: the shown tab's scroll and cursor are kept for later. */
+void
+pane_console_show_tab(struct ui *ui, size_t i)
+{
+	if (i >= ui->ncon_tabs)
+		return;
+	tab_view_keep(ui, ui->con_tab);
+	tab_view_load(ui, i);
 }
 
 /* Tab I was closed (tui.c freed its model): the others move up. */
@@ -901,19 +914,10 @@ pane_console_drop_tab(struct ui *ui, size_t i)
 		ui->con_tab_view[k] = ui->con_tab_view[k + 1];
 	}
 	ui->ncon_tabs--;
-	/* Show the tab that took its place (or the last), as it was left. */
-	ui->con_tab = i < ui->ncon_tabs ? i : ui->ncon_tabs - 1;
 	memset(&ui->con_tab_view[ui->ncon_tabs], 0,
 	    sizeof ui->con_tab_view[ui->ncon_tabs]);
-	ui->console = ui->con_tabs[ui->con_tab];
-	k = ui->con_tab;
-	ui->con.top = ui->con_tab_view[k].top;
-	ui->con.left = ui->con_tab_view[k].left;
-	ui->con.block = ui->con_tab_view[k].block;
-	ui->con.diff = ui->con_tab_view[k].diff;
-	ui->con.diff_top = ui->con_tab_view[k].diff_top;
-	ui->con.top_seg = ui->con_tab_view[k].top_seg;
-	ui->dirty = 1;
+	/* Show the tab that took its place (or the last), as it was left. */
+	tab_view_load(ui, i < ui->ncon_tabs ? i : ui->ncon_tabs - 1);
 }
 
 const struct pane_kind pane_console_kind = {

@@ -2,9 +2,9 @@
  * test-util.c -- the toolbox (src/util.c): the x* allocators, struct
  * strbuf's growth and take, its capped append (the engine's node output)
  * and front consume (a shell's write queue), xgrow's doubling, size_unit
- * (push's and nvme's sizes for people), and read_file's and read_fd's limit
- * and errors (empty, exactly MAX, one byte over, a directory, missing, a
- * pipe, stdin as exec reads it).
+ * and size_format (push's and nvme's sizes for people), and read_file's
+ * and read_fd's limit and errors (empty, exactly MAX, one byte over, a
+ * directory, missing, a pipe, stdin as exec reads it).
  */
 
 #include <stdarg.h>
@@ -308,6 +308,31 @@ test_size_unit(void **state)
 	assert_true(v == 2048.0);
 }
 
+/* The two styles: push's progress and nvme's device sizes. */
+static void
+test_size_format(void **state)
+{
+	char	b[32];
+
+	(void)state;
+	assert_string_equal(size_format(812, SIZE_SIG3, b, sizeof b), "812 B");
+	assert_string_equal(size_format(812, SIZE_WHOLE, b, sizeof b), "812 B");
+	assert_string_equal(size_format(1536, SIZE_SIG3, b, sizeof b),
+	    "1.50 KiB");
+	assert_string_equal(size_format(1536, SIZE_WHOLE, b, sizeof b),
+	    "1.5 KiB");
+	assert_string_equal(size_format(12900ULL << 20, SIZE_SIG3, b, sizeof b),
+	    "12.6 GiB");
+	assert_string_equal(size_format(812ULL << 30, SIZE_SIG3, b, sizeof b),
+	    "812 GiB");
+	assert_string_equal(size_format(3ULL << 40, SIZE_WHOLE, b, sizeof b),
+	    "3 TiB");
+	assert_string_equal(size_format(3ULL << 40, SIZE_SIG3, b, sizeof b),
+	    "3.00 TiB");
+	/* Cut to the buffer, NUL-terminated. */
+	assert_string_equal(size_format(3ULL << 40, SIZE_SIG3, b, 4), "3.0");
+}
+
 /* read_fd on an open descriptor (exec's stdin): limit, name, not closed. */
 static void
 test_read_fd(void **state)
@@ -357,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_strbuf_cap),
 		cmocka_unit_test(test_strbuf_consume),
 		cmocka_unit_test(test_size_unit),
+		cmocka_unit_test(test_size_format),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_read_file_pipe),
 		cmocka_unit_test(test_read_fd),
