@@ -853,6 +853,11 @@ client_cmd(int *argc, char **argv, int *status)
 			done = 1;
 			break;
 		case FRAME_ERROR:
+			if (!accepted) {
+				/* An older server, or a refused request: here. */
+				rc = 1;
+				goto restore;
+			}
 			ev = client_frame_json(&f);
 			v = cJSON_GetObjectItemCaseSensitive(ev, "error");
 			fprintf(stderr, "clustertop %s: server: %s\n", name,
