@@ -119,6 +119,8 @@ void
 srvcmd_queue(void *conn, pid_t pid, const char *tty, cJSON *req)
 {
 	if (cur != NULL) {
+		srv.log("client pid %ld: declined: busy with client pid %ld's "
+		    "command", (long)pid, (long)cur->pid);
 		srvcmd_event_to(conn, "declined", cur->conn == conn ?
 		    "one request at a time" : "the server is running another "
 		    "client's command");

@@ -236,9 +236,15 @@ cd "$OLDPWD" || exit 1
 # --- test -------------------------------------------------------------------------------
 both "test: unknown test (exit 2)" exact test frob
 both "test -h" exact test -h
-CLUSTERTOP_PHASES=$ROOT/src/phases.json both "test slurm (phase 9: a Slurm job on every node)" slurm test slurm -w "$W"
+# A test directory of this run's own: another sim's test may use the default one.
+ADMIN=$(jq -r .admin_user <<<"$SIMJSON")
+ADMIN_HOME=$(getent passwd "$ADMIN" | cut -d: -f6)
+TDIR=$ADMIN_HOME/clustertop-tests-27-$SIM_ID-$$
+install -d -o "$ADMIN" -g "$(id -gn "$ADMIN")" "$TDIR"	# made already: both runs say "nothing changed"
+CLUSTERTOP_PHASES=$ROOT/src/phases.json both "test slurm (phase 9: a Slurm job on every node)" slurm test slurm -w "$W" --set test_dir=$TDIR
 check "test slurm through the server: passed on the 4 nodes" grep -q '4 of 4 nodes ran their job' "$T/b.out"
-CLUSTERTOP_PHASES=$ROOT/src/phases.json both "test mpi (phase 8: MPI hello across the nodes)" slurm test mpi -w "$W"
+CLUSTERTOP_PHASES=$ROOT/src/phases.json both "test mpi (phase 8: MPI hello across the nodes)" slurm test mpi -w "$W" --set test_dir=$TDIR
+rm -rf "$TDIR"
 check "test mpi through the server: 4 ranks from 4 nodes" grep -q '4 distinct ranks, from 4 distinct nodes' "$T/b.out"
 
 # --- an unreachable node -------------------------------------------------------------------
@@ -288,6 +294,15 @@ check "phase client killed -9 mid-command: the remote sleep is killed" \
 	bash -c "$(declare -f on remote_running wait_remote_gone); SIM=$SIM; wait_remote_gone $N1 $tok && wait_remote_gone $N2 $tok"
 "$CT" server status --json >"$T/st" 2>&1
 check "the server is still serving after it" bash -c "jq -e '.up == 4' '$T/st' >/dev/null"
+
+# A second client while the server runs a command: declined, runs in-process, same bytes.
+tok=$((RANDOM * 32768 + RANDOM + 100000))
+"$CT" phase run 3 -y --set secs=$tok -w "$N1" </dev/null >/dev/null 2>&1 &
+cpid=$!
+wait_remote "$N1" "$tok"
+SERVED=no both "nvme scan while the server runs another client's phase" exact nvme scan -w "$W"
+check "the second client was declined (busy), not queued" grep -q "client pid [0-9]*: declined: busy with client pid $cpid's command" "$LOG"
+kill -INT $cpid; wait $cpid
 
 # SIGINT and SIGHUP to the client: 130, and nothing left, both ways.
 for sig in INT HUP; do
