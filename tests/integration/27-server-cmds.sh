@@ -78,6 +78,7 @@ cleanup() {
 	fi
 	on "$N2" "rm -f /tmp/ct27-fail; wipefs -a -q $D2" 2>/dev/null
 	for n in $N1 $N2 $N3 $N4; do on "$n" "rm -rf /tmp/ct27-dest /tmp/ct27-dir" 2>/dev/null; done
+	[[ -n ${TDIR:-} ]] && rm -rf "$TDIR"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -243,6 +244,8 @@ TDIR=$ADMIN_HOME/clustertop-tests-27-$SIM_ID-$$
 install -d -o "$ADMIN" -g "$(id -gn "$ADMIN")" "$TDIR"	# made already: both runs say "nothing changed"
 CLUSTERTOP_PHASES=$ROOT/src/phases.json both "test slurm (phase 9: a Slurm job on every node)" slurm test slurm -w "$W" --set test_dir=$TDIR
 check "test slurm through the server: passed on the 4 nodes" grep -q '4 of 4 nodes ran their job' "$T/b.out"
+# Once first: it writes and compiles mpi-test.c; then both runs find it done.
+CLUSTERTOP_NO_SERVER=1 CLUSTERTOP_PHASES=$ROOT/src/phases.json "$CT" test mpi -w "$W" --set test_dir=$TDIR >/dev/null 2>&1
 CLUSTERTOP_PHASES=$ROOT/src/phases.json both "test mpi (phase 8: MPI hello across the nodes)" slurm test mpi -w "$W" --set test_dir=$TDIR
 rm -rf "$TDIR"
 check "test mpi through the server: 4 ranks from 4 nodes" grep -q '4 distinct ranks, from 4 distinct nodes' "$T/b.out"
