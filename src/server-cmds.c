@@ -135,6 +135,12 @@ srvcmd_queue(void *conn, pid_t pid, const char *tty, cJSON *req)
 }
 
 int
+srvcmd_busy(void)
+{
+	return (cur != NULL && cur->running);
+}
+
+int
 srvcmd_owns(const void *conn)
 {
 	return (cur != NULL && cur->conn == conn);

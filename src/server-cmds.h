@@ -44,6 +44,8 @@ void	 srvcmd_queue(void *conn, pid_t pid, const char *tty,
 	     struct cJSON *req);
 /* Run the queued command, if any (blocks; the server loop calls it); 1 if one ran. */
 int	 srvcmd_run(void);
+/* 1 while a command runs. */
+int	 srvcmd_busy(void);
 /* 1 while CONN has a command queued or running: keep it. */
 int	 srvcmd_owns(const void *conn);
 /* CONN's connection closed mid-command: the command gets SIGHUP. */

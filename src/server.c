@@ -420,6 +420,7 @@ sclient_status(struct sclient *c)
 		nc += !o->dead;
 		jobs += o->run != NULL;
 	}
+	jobs += (size_t)srvcmd_busy();	/* a push, phase, ... */
 	gmtime_r(&s->started, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	ev = cJSON_CreateObject();
