@@ -329,6 +329,20 @@ for way in 1 ""; do
 	check "SIGINT to a push (${way:+no }server): nothing renamed into place" \
 		bash -c "! $SIM exec $N1 test -e /tmp/ct27-big && ! $SIM exec $N2 test -e /tmp/ct27-big"
 done
+# kill -9 of a push client mid-copy: the server cancels the push.
+(cd "$T" && exec "$CT" push -w "$N1,$N2" big /tmp/ct27-big) </dev/null >/dev/null 2>&1 &
+cpid=$!
+for i in $(seq 1 100); do on "$N1" "ls -a /tmp" | grep -q 'ct27-big' && break; sleep 0.1; done
+kill -9 $cpid; wait $cpid 2>/dev/null
+left=1
+for i in $(seq 1 100); do
+	on "$N1" "ps -eo args" | grep -v grep | grep -q 'ct27-big' || { left=0; break; }
+	sleep 0.2
+done
+check "push client killed -9 mid-copy: no remote process of it left" test "$left" = 0
+check "push client killed -9: nothing renamed into place" \
+	bash -c "! $SIM exec $N1 test -e /tmp/ct27-big && ! $SIM exec $N2 test -e /tmp/ct27-big"
+check "the server logged the push it cancelled" grep -q "client pid $cpid: push: exit .*(the client had gone)" "$LOG"
 rm -f "$T/big"
 
 # --- 100 sequential execs through the server: no new connection ---------------------------------
