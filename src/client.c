@@ -7,6 +7,7 @@
  * limits are -t and -u, enforced by the server's engine).
  */
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -29,6 +30,7 @@
 #include "cliopt.h"
 #include "client.h"
 #include "cmd-exec.h"
+#include "cmdhost.h"
 #include "inventory.h"
 #include "server-path.h"
 #include "version.h"
@@ -626,4 +628,253 @@ client_exec(enum client_mode mode, const struct engine_config *cfg,
 	sigaction(SIGPIPE, &oldpipe, NULL);
 	client_close(c);
 	return (0);
+}
+
+/* --- the other subcommands: argv, env and cwd to the server ------------------- */
+
+static volatile sig_atomic_t client_last_signal;
+
+static void
+client_forward_signal(int sig)
+{
+	client_last_signal = sig;
+	client_interrupted++;
+}
+
+/* Take --server and --no-server out of ARGV; the mode they and the env ask for. */
+static enum client_mode
+client_cmd_mode(int *argc, char **argv)
+{
+	enum client_mode	 mode = CLIENT_SERVER_IF_RUNNING;
+	const char		*v;
+	int			 i, j, nos = 0;
+
+	for (i = 1; i < *argc && strcmp(argv[i], "--") != 0;) {
+		if (strcmp(argv[i], "--no-server") == 0)
+			nos = 1;
+		else if (strcmp(argv[i], "--server") == 0)
+			mode = CLIENT_SERVER_START;
+		else {
+			i++;
+			continue;
+		}
+		for (j = i; j < *argc; j++)
+			argv[j] = argv[j + 1];
+		(*argc)--;
+	}
+	if ((v = getenv("CLUSTERTOP_NO_SERVER")) != NULL && *v != '\0' &&
+	    strcmp(v, "0") != 0)
+		nos = 1;
+	return (nos ? CLIENT_SERVER_NEVER : mode);
+}
+
+static cJSON *
+client_cmd_request(int argc, char **argv)
+{
+	extern char	**environ;
+	struct winsize	 ws;
+	cJSON		*req, *a;
+	char		 cwd[PATH_MAX];
+	mode_t		 um;
+	int		 i;
+
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "cmd");
+	a = cJSON_AddArrayToObject(req, "argv");
+	for (i = 0; i < argc; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(argv[i]));
+	a = cJSON_AddArrayToObject(req, "env");
+	for (i = 0; environ[i] != NULL; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(environ[i]));
+	if (getcwd(cwd, sizeof cwd) != NULL)
+		cJSON_AddStringToObject(req, "cwd", cwd);
+	else
+		cJSON_AddNullToObject(req, "cwd");
+	um = umask(022);
+	umask(um);
+	cJSON_AddNumberToObject(req, "umask", (double)um);
+	a = cJSON_AddArrayToObject(req, "isatty");
+	for (i = 0; i < 3; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateBool(isatty(i)));
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) {
+		cJSON_AddNumberToObject(req, "cols", ws.ws_col);
+		cJSON_AddNumberToObject(req, "rows", ws.ws_row);
+	}
+	return (req);
+}
+
+/* The server asks a question: on our /dev/tty, as the command would. */
+static void
+client_cmd_ask(struct client *c, const cJSON *ev)
+{
+	const cJSON	*q = cJSON_GetObjectItemCaseSensitive(ev, "question");
+	cJSON		*req;
+	FILE		*tty;
+	char		 line[1024];
+
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "answer");
+	if ((tty = fopen("/dev/tty", "r+")) == NULL)
+		cJSON_AddBoolToObject(req, "tty", 0);
+	else {
+		fprintf(tty, "%s [y/N] ", cJSON_IsString(q) ? q->valuestring :
+		    "?");
+		fflush(tty);
+		if (fgets(line, sizeof line, tty) == NULL)
+			line[0] = '\0';
+		fclose(tty);
+		cJSON_AddBoolToObject(req, "tty", 1);
+		cJSON_AddStringToObject(req, "line", line);
+	}
+	client_send_json(c, FRAME_REQUEST, req);
+	cJSON_Delete(req);
+}
+
+int
+client_cmd(int *argc, char **argv, int *status)
+{
+	struct engine_config	 cfg;
+	struct cliopt		 opt;
+	struct client		*c;
+	struct frame		 f;
+	struct sigaction	 sa, oldint, oldterm, oldhup, oldpipe;
+	enum client_mode	 mode;
+	cJSON			*req, *ev, *v;
+	char			*cause = NULL, *note = NULL;
+	const char		*name = argv[0];
+	int			 rc, done = 0, nsig = 0, sig, accepted = 0;
+
+	mode = client_cmd_mode(argc, argv);
+	if (mode == CLIENT_SERVER_NEVER || cmdhost_hosted())
+		return (1);
+	/* A server started here is made with the environment's settings. */
+	cliopt_init(&opt);
+	cliopt_engine_config(&opt, &cfg);
+	rc = client_open(mode, &cfg, &c, &note, &cause);
+	if (note != NULL) {
+		fprintf(stderr, "clustertop %s: %s\n", name, note);
+		free(note);
+	}
+	if (rc == 1)
+		return (1);
+	if (rc == -1) {
+		fprintf(stderr, "clustertop %s: server: %s; running in this "
+		    "process\n", name, cause != NULL ? cause : "?");
+		free(cause);
+		return (1);
+	}
+	req = client_cmd_request(*argc, argv);
+	rc = client_send_json(c, FRAME_REQUEST, req);
+	cJSON_Delete(req);
+	if (rc != 0) {
+		client_close(c);
+		return (1);
+	}
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = client_forward_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &oldint);
+	sigaction(SIGTERM, &sa, &oldterm);
+	sigaction(SIGHUP, &sa, &oldhup);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &oldpipe);
+	client_interrupted = 0;
+
+	*status = 1;
+	while (!done) {
+		rc = client_recv(c, &f, -1, &cause);
+		if (client_interrupted > 0) {
+			/* The command sees the same signal, as in-process. */
+			sig = client_last_signal;
+			client_interrupted = 0;
+			nsig++;
+			req = cJSON_CreateObject();
+			cJSON_AddStringToObject(req, "op", "cancel");
+			cJSON_AddNumberToObject(req, "signal", sig);
+			client_send_json(c, FRAME_REQUEST, req);
+			cJSON_Delete(req);
+			if (nsig > 4) {
+				*status = 130;
+				break;
+			}
+		}
+		if (rc == -2)
+			continue;
+		if (rc == 0) {
+			if (!accepted) {
+				/* Gone before it began: run it here. */
+				rc = 1;
+				goto restore;
+			}
+			fprintf(stderr, "clustertop %s: the server closed the "
+			    "connection before the command ended\n", name);
+			break;
+		}
+		if (rc == -1) {
+			fprintf(stderr, "clustertop %s: %s\n", name, cause);
+			free(cause);
+			cause = NULL;
+			break;
+		}
+		switch (f.type) {
+		case FRAME_STDOUT:
+			client_write_all(STDOUT_FILENO, f.data, f.len);
+			break;
+		case FRAME_STDERR:
+			client_write_all(STDERR_FILENO, f.data, f.len);
+			break;
+		case FRAME_EVENT:
+			if ((ev = client_frame_json(&f)) == NULL)
+				break;
+			v = cJSON_GetObjectItemCaseSensitive(ev, "event");
+			if (cJSON_IsString(v) && strcmp(v->valuestring,
+			    "declined") == 0 && !accepted) {
+				cJSON_Delete(ev);
+				rc = 1;
+				goto restore;
+			}
+			if (cJSON_IsString(v) && strcmp(v->valuestring,
+			    "accepted") == 0)
+				accepted = 1;
+			if (cJSON_IsString(v) && strcmp(v->valuestring,
+			    "ask") == 0)
+				client_cmd_ask(c, ev);
+			cJSON_Delete(ev);
+			break;
+		case FRAME_EXIT:
+			if ((ev = client_frame_json(&f)) != NULL) {
+				v = cJSON_GetObjectItemCaseSensitive(ev,
+				    "status");
+				if (cJSON_IsNumber(v))
+					*status = v->valueint;
+				cJSON_Delete(ev);
+			}
+			done = 1;
+			break;
+		case FRAME_ERROR:
+			if (!accepted) {
+				/* An older server, or a refused request: here. */
+				rc = 1;
+				goto restore;
+			}
+			ev = client_frame_json(&f);
+			v = cJSON_GetObjectItemCaseSensitive(ev, "error");
+			fprintf(stderr, "clustertop %s: server: %s\n", name,
+			    cJSON_IsString(v) ? v->valuestring : "error");
+			cJSON_Delete(ev);
+			done = 1;
+			break;
+		default:
+			break;
+		}
+	}
+	rc = 0;
+restore:
+	sigaction(SIGINT, &oldint, NULL);
+	sigaction(SIGTERM, &oldterm, NULL);
+	sigaction(SIGHUP, &oldhup, NULL);
+	sigaction(SIGPIPE, &oldpipe, NULL);
+	client_close(c);
+	return (rc);
 }

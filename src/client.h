@@ -75,4 +75,15 @@ int	 client_exec(enum client_mode, const struct engine_config *cfg,
 	     const struct inventory *, int known_only, const char *command,
 	     const char *in, size_t inlen, int *status);
 
+/*
+ * A subcommand (push, pull, phase, nvme, test, nodes) through the server.
+ * Takes --server and --no-server out of ARGV (before any "--"; *ARGC is
+ * updated) and reads CLUSTERTOP_NO_SERVER. Returns 0 with *status when
+ * the server ran the command (its output is written here, its questions
+ * asked on this terminal); 1 when the caller runs it in-process: no
+ * server, --no-server, the server declined (other connection settings,
+ * or busy with another client's command), or already inside the server.
+ */
+int	 client_cmd(int *argc, char **argv, int *status);
+
 #endif

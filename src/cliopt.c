@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "cliopt.h"
+#include "cmdhost.h"
 #include "cmd.h"
 #include "inventory.h"
 #include "util.h"
@@ -278,7 +279,7 @@ cliopt_add_nodes(struct engine *e, const struct inventory *inv)
 
 	ids = xcalloc(inv->nnodes + 1, sizeof *ids);
 	for (i = 0; i < inv->nnodes; i++)
-		ids[i] = engine_add_node(e, inv->nodes[i].name,
+		ids[i] = cmdhost_add_node(e, inv->nodes[i].name,
 		    inv->nodes[i].addr);
 	return (ids);
 }
@@ -334,7 +335,7 @@ cliopt_run_setup(const struct cliopt *o, const char *prog,
 		free(cause);
 		return (CT_EXIT_USAGE);
 	}
-	if ((run->e = engine_create(cfg, &cause)) == NULL) {
+	if ((run->e = cmdhost_engine_create(cfg, &cause)) == NULL) {
 		fprintf(stderr, "%s: %s\n", prog, cause);
 		free(cause);
 		inventory_free(run->inv);
@@ -364,7 +365,7 @@ void
 cliopt_run_free(struct cliopt_run *run)
 {
 	if (run->e != NULL)
-		engine_free(run->e);
+		cmdhost_engine_free(run->e);
 	free(run->ids);
 	inventory_free(run->inv);
 	memset(run, 0, sizeof *run);

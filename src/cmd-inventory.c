@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "client.h"
 #include "cmd.h"
 #include "inventory.h"
 
@@ -182,6 +183,8 @@ cmd_inventory_main(int argc, char **argv)
 	double			 secs;
 	int			 ch, json = 0, rc;
 
+	if (client_cmd(&argc, argv, &rc) == 0)
+		return (rc);	/* the resident server ran it */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "w:x:jt:h", longopts,
 	    NULL)) != -1) {

@@ -33,6 +33,8 @@
 #include <string.h>
 
 #include "cliopt.h"
+#include "client.h"
+#include "cmdhost.h"
 #include "cmd.h"
 #include "engine.h"
 #include "hostlist.h"
@@ -281,7 +283,7 @@ nvme_cli_wait(struct nvme_cli *c)
 			    "the remote commands\n");
 			nvme_run_cancel(&c->run);
 		}
-		if (engine_run_once(c->run.e, 500) != 0) {
+		if (cmdhost_run_once(c->run.e, 500) != 0) {
 			fprintf(stderr, "clustertop nvme: event loop failed: "
 			    "%s\n", strerror(errno));
 			return (-1);
@@ -314,6 +316,9 @@ cmd_nvme_main(int argc, char **argv)
 	long			 confirm = -1;
 	size_t			 total, nerr;
 
+	if (client_cmd(&argc, argv, &status) == 0)
+		return (status);	/* the resident server ran it */
+	status = 0;
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
 		nvme_usage(argc < 2 ? stderr : stdout);
@@ -326,6 +331,7 @@ cmd_nvme_main(int argc, char **argv)
 		return (CT_EXIT_USAGE);
 	}
 	memset(&c, 0, sizeof c);
+	nvme_interrupted = 0;	/* a server runs many */
 	cliopt_init(&opt);
 	argc--;
 	argv++;
@@ -397,7 +403,7 @@ cmd_nvme_main(int argc, char **argv)
 	if ((status = cliopt_run_setup(&opt, "clustertop nvme", &cfg,
 	    &run)) != 0)
 		return (status);
-	engine_set_callback(run.e, nvme_cli_event, &c);
+	cmdhost_set_callback(run.e, nvme_cli_event, &c);
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = nvme_sigint;
@@ -405,7 +411,7 @@ cmd_nvme_main(int argc, char **argv)
 	sigaction(SIGINT, &sa, &oldint);
 	sigaction(SIGTERM, &sa, &oldterm);
 	sigaction(SIGHUP, &sa, &oldhup);	/* as Ctrl-C: stop the remote side */
-	engine_connect(run.e, -1);
+	cmdhost_connect_all(run.e);
 
 	/* The scan whose plans are shown. */
 	if (nvme_run_scan(&c.run, run.e, run.ids, run.n, &cause) != 0) {

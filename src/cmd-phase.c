@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "cliopt.h"
+#include "client.h"
+#include "cmdhost.h"
 #include "cmd.h"
 #include "engine.h"
 #include "hostlist.h"
@@ -496,7 +498,7 @@ phase_cli_loop(struct phase_cli *c, struct engine *e, char **cause)
 			phase_run_cancel(c->run);
 		} else if (phase_cli_interrupted > 3)
 			break;
-		if (engine_run_once(e, 500) != 0)
+		if (cmdhost_run_once(e, 500) != 0)
 			break;
 	}
 	return (phase_run_status(c->run));
@@ -529,17 +531,11 @@ static int
 phase_cli_confirm(const char *question)
 {
 	char	 line[64];
-	FILE	*tty;
 	int	 yes;
 
-	tty = fopen("/dev/tty", "r+");
-	if (tty == NULL)
+	/* This process's terminal, or the server's client's. */
+	if (cmdhost_ask(question, line, sizeof line) != 0)
 		return (0);
-	fprintf(tty, "%s [y/N] ", question);
-	fflush(tty);
-	if (fgets(line, sizeof line, tty) == NULL)
-		line[0] = '\0';
-	fclose(tty);
 	yes = line[0] == 'y' || line[0] == 'Y';
 	return (yes);
 }
@@ -696,15 +692,15 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 	/* The engine; the run (and any preview) is driven by its loop. */
 	cliopt_engine_config(&c->o, &cfg);
 	cfg.reconnect = 1;	/* an sshd reload must not lose a node */
-	e = engine_create(&cfg, &cause);
+	e = cmdhost_engine_create(&cfg, &cause);
 	if (e == NULL) {
 		fprintf(stderr, "clustertop: %s\n", cause);
 		rc = 1;
 		goto out;
 	}
 	free(cliopt_add_nodes(e, inv));
-	engine_set_callback(e, phase_cli_engine_event, c);
-	engine_connect(e, -1);
+	cmdhost_set_callback(e, phase_cli_engine_event, c);
+	cmdhost_connect_all(e);
 	c->set = set;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = phase_cli_sigint;
@@ -742,7 +738,8 @@ phase_cli_run_spec(struct phase_cli *c, const char *spec)
 	}
 	if (confirm && !c->yes) {
 		rc = CT_EXIT_USAGE;
-		if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+		if (!cmdhost_isatty(STDIN_FILENO) ||
+		    !cmdhost_isatty(STDERR_FILENO)) {
 			fprintf(stderr, "clustertop: phase run: refusing to run "
 			    "without confirmation: there is no terminal to ask "
 			    "on. Read the dry run (--dry-run) and pass -y.\n");
@@ -788,7 +785,7 @@ restore:
 out:
 	phase_cli_free_run(c);
 	if (e != NULL)
-		engine_free(e);
+		cmdhost_engine_free(e);
 	free(cause);
 	free(numbers);
 	free(targets);
@@ -923,6 +920,8 @@ cmd_phase_main(int argc, char **argv)
 	const char		*file = NULL;
 	int			 rc, verbose = 0, i;
 
+	if (client_cmd(&argc, argv, &rc) == 0)
+		return (rc);	/* the resident server ran it */
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
 		phase_cli_usage(argc < 2 ? stderr : stdout);

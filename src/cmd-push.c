@@ -42,8 +42,10 @@
 #include <unistd.h>
 
 #include "cliopt.h"
+#include "client.h"
 #include "cmd.h"
 #include "cmd-exec.h"
+#include "cmdhost.h"
 #include "engine.h"
 #include "hostlist.h"
 #include "inventory.h"
@@ -207,20 +209,20 @@ push_write_failed(const char *file, const char *const *names, size_t n)
 static int
 push_term_cols(void)
 {
-	struct winsize	ws;
+	int	cols, rows;
 
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
-		return (ws.ws_col);
+	if (cmdhost_winsize(&cols, &rows) == 0 && cols > 20)
+		return (cols);
 	return (80);
 }
 
 static int
 push_term_rows(void)
 {
-	struct winsize	ws;
+	int	cols, rows;
 
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4)
-		return (ws.ws_row);
+	if (cmdhost_winsize(&cols, &rows) == 0 && rows > 4)
+		return (rows);
 	return (24);
 }
 
@@ -648,6 +650,7 @@ push_run(int argc, char **argv, int pull_cmd)
 	struct push_payload	 p;
 	struct engine_config	 cfg;
 	struct engine_job_spec	 spec;
+	struct cliopt_run	 run;
 	struct inventory	*inv = NULL;
 	struct sigaction	 sa, oldint, oldterm, oldhup;
 	struct timespec		 now;
@@ -663,6 +666,8 @@ push_run(int argc, char **argv, int pull_cmd)
 	double			 secs;
 
 	me = pull_cmd ? "clustertop pull" : "clustertop push";
+	push_interrupted = 0;	/* a server runs many */
+	memset(&run, 0, sizeof run);
 	memset(&x, 0, sizeof x);
 	memset(&p, 0, sizeof p);
 	x.pull = pull_cmd;
@@ -769,24 +774,19 @@ push_run(int argc, char **argv, int pull_cmd)
 		goto usage;
 	}
 
-	if (cliopt_nodes(&opt, &inv, &cause) != 0) {
-		fprintf(stderr, "%s: %s\n", me, cause != NULL ? cause :
-		    "no nodes");
-		free(cause);
-		goto usage;
-	}
 	cliopt_engine_config(&opt, &cfg);
 	cfg.reconnect = 0;
 	if (x.pull)
 		cfg.output_cap = PUSH_PULL_CAP;
-	if ((x.e = engine_create(&cfg, &cause)) == NULL) {
-		fprintf(stderr, "%s: %s\n", me, cause);
-		free(cause);
-		status = 1;
+	if ((status = cliopt_run_setup(&opt, me, &cfg, &run)) != 0) {
+		if (status == CT_EXIT_USAGE)
+			goto usage;
 		goto out;
 	}
-	x.ids = cliopt_add_nodes(x.e, inv);
-	x.nids = inv->nnodes;
+	x.e = run.e;
+	x.ids = run.ids;
+	x.nids = run.n;
+	inv = run.inv;
 	x.nnodes = engine_nnodes(x.e);
 	x.nodes = calloc(x.nnodes, sizeof *x.nodes);
 	if (x.nodes == NULL)
@@ -795,8 +795,8 @@ push_run(int argc, char **argv, int pull_cmd)
 		x.nodes[i].name = engine_node_name(x.e, (int)i);
 		x.nodes[i].fd = -1;
 	}
-	engine_set_callback(x.e, push_event, &x);
-	x.tty = !quiet && isatty(STDERR_FILENO);
+	cmdhost_set_callback(x.e, push_event, &x);
+	x.tty = !quiet && cmdhost_isatty(STDERR_FILENO);
 
 	memset(&spec, 0, sizeof spec);
 	spec.command = command;
@@ -817,7 +817,9 @@ push_run(int argc, char **argv, int pull_cmd)
 
 	clock_gettime(CLOCK_MONOTONIC, &x.t0);
 	x.tlast = x.t0;
-	nw = x.pull ? 1 : push_pool_threads(x.nids, p.len, opt.fanout);
+	/* Hosted by the server: its open sessions, not worker threads' own. */
+	nw = x.pull || cmdhost_hosted() ? 1 : push_pool_threads(x.nids, p.len,
+	    opt.fanout);
 	if (nw > 1) {
 		const char	**names, **addrs;
 
@@ -844,7 +846,7 @@ push_run(int argc, char **argv, int pull_cmd)
 			goto restore;
 		}
 	} else if (!x.pull) {
-		engine_connect(x.e, -1);
+		cmdhost_connect_all(x.e);
 		/* The payload and the command move into the runner. */
 		rc = push_run_begin(&x.run, x.e, &p, command, argv[argc - 1],
 		    argv[0], &x.o, x.ids, x.nids, opt.fanout,
@@ -853,8 +855,8 @@ push_run(int argc, char **argv, int pull_cmd)
 		command = NULL;
 		x.job = rc == 0 ? x.run.job : 0;
 	} else {
-		engine_connect(x.e, -1);
-		x.job = engine_job_start(x.e, &spec, &cause);
+		cmdhost_connect_all(x.e);
+		x.job = cmdhost_job_start(x.e, &spec, &cause);
 	}
 	if (nw == 1 && x.job == 0) {
 		fprintf(stderr, "%s: %s\n", me, cause);
@@ -868,7 +870,7 @@ push_run(int argc, char **argv, int pull_cmd)
 			struct timespec	ts = { 0, 100 * 1000 * 1000 };
 
 			nanosleep(&ts, NULL);
-		} else if (engine_run_once(x.e, x.tty ? 100 : 1000) != 0) {
+		} else if (cmdhost_run_once(x.e, x.tty ? 100 : 1000) != 0) {
 			push_progress_clear(&x);
 			fprintf(stderr, "%s: event loop failed: %s\n", me,
 			    strerror(errno));
@@ -938,7 +940,7 @@ push_run(int argc, char **argv, int pull_cmd)
 		    "pull from" : "push to", hint);
 		free(hint);
 		free(folded);
-	} else if (!quiet && isatty(STDERR_FILENO)) {
+	} else if (!quiet && cmdhost_isatty(STDERR_FILENO)) {
 		if (x.pull) {
 			uint64_t sum = 0;
 
@@ -963,9 +965,9 @@ restore:
 	sigaction(SIGHUP, &oldhup, NULL);
 out:
 	push_pool_free(&x.pool);
-	if (x.e != NULL)
-		engine_free(x.e);
-	/* The engine, its jobs with it, is gone: free the runner's payload. */
+	/* The engine (hosted: the command's jobs) is gone: free the payload. */
+	cliopt_run_free(&run);
+	x.e = NULL;
 	x.run.job = 0;
 	push_run_free(&x.run);
 	for (i = 0; i < x.nnodes; i++) {
@@ -974,14 +976,12 @@ out:
 		free(x.nodes[i].werr);
 	}
 	free(x.nodes);
-	free(x.ids);
 	free(failed_names);
 	free(command);
 	free(failed_file);
 	free(retry);
 	free(wretry);
 	push_payload_free(&p);
-	inventory_free(inv);
 	return (status);
 
 usage:
@@ -998,6 +998,10 @@ usage:
 int
 cmd_push_main(int argc, char **argv)
 {
+	int	status;
+
+	if (client_cmd(&argc, argv, &status) == 0)
+		return (status);	/* the resident server ran it */
 	return (push_run(argc, argv, 0));
 }
 
@@ -1005,5 +1009,9 @@ cmd_push_main(int argc, char **argv)
 int
 cmd_pull_main(int argc, char **argv)
 {
+	int	status;
+
+	if (client_cmd(&argc, argv, &status) == 0)
+		return (status);	/* the resident server ran it */
 	return (push_run(argc, argv, 1));
 }

@@ -330,6 +330,16 @@ engine_free(struct engine *e)
 	free(e);
 }
 
+/* The output cap of jobs from now on (0: 1 MiB); returns the old one. */
+size_t
+engine_set_output_cap(struct engine *e, size_t cap)
+{
+	size_t	old = e->cfg.output_cap;
+
+	e->cfg.output_cap = cap > 0 ? cap : 1024 * 1024;
+	return (old);
+}
+
 /* Set the one event callback. */
 void
 engine_set_callback(struct engine *e, engine_event_cb cb, void *arg)

@@ -205,6 +205,8 @@ struct engine_event {
 
 typedef void	(*engine_event_cb)(const struct engine_event *, void *);
 void		 engine_set_callback(struct engine *, engine_event_cb, void *);
+/* Change the output cap (bytes per node, job and stream; 0: 1 MiB); returns the old one. */
+size_t		 engine_set_output_cap(struct engine *, size_t);
 
 /* --- the loop ---------------------------------------------------------------- */
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd-exec.h"
+#include "cmdhost.h"
 #include "engine.h"
 #include "nvme-run.h"
 #include "util.h"
@@ -91,7 +92,7 @@ nr_start_scan(struct nvme_run *x, char **cause)
 	    NVME_RUN_SCAN_TIMEOUT_MS;
 	spec.fanout = x->opt.fanout;
 	spec.label = "nvme scan";
-	x->job = engine_job_start(x->e, &spec, cause);
+	x->job = cmdhost_job_start(x->e, &spec, cause);
 	free(cmd);
 	free(ids);
 	return (x->job == 0 ? -1 : 0);
@@ -229,7 +230,7 @@ nr_start_wipes(struct nvme_run *x)
 		spec.nnodes = 1;
 		spec.timeout_ms = x->opt.timeout_ms > 0 ? x->opt.timeout_ms : -1;
 		spec.label = "nvme wipe";
-		if ((nn->job = engine_job_start(x->e, &spec, &cause)) == 0) {
+		if ((nn->job = cmdhost_job_start(x->e, &spec, &cause)) == 0) {
 			nr_log(x, NVME_LOG_ERROR, "%s: %s", nn->name,
 			    cause != NULL ? cause : "cannot start");
 			free(cause);

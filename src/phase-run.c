@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "audit.h"
+#include "cmdhost.h"
 #include "engine.h"
 #include "hostlist.h"
 #include "phase.h"
@@ -214,6 +215,7 @@ phase_run_audit(struct phase_run *r, const char *event, const char *where,
 		cJSON_AddNumberToObject(o, "exit_status", status);
 	if (extra_key != NULL)
 		cJSON_AddStringToObject(o, extra_key, extra != NULL ? extra : "");
+	cmdhost_audit(o);	/* the server's client, when hosted */
 	audit_write(r->audit, o);
 }
 
@@ -842,7 +844,7 @@ phase_run_part_start(struct phase_run *r)
 	free(header);
 	r->job_input = input;
 	r->job = 1;	/* events during the start belong to us */
-	job = engine_job_start(r->engine, &spec, &cause);
+	job = cmdhost_job_start(r->engine, &spec, &cause);
 	r->job = job;
 	free(wrapped);
 	free(script);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cmd-exec.h"
+#include "cmdhost.h"
 #include "engine.h"
 #include "push-pool.h"
 #include "push-run.h"
@@ -121,7 +122,7 @@ pr_start_job(struct push_run *x, char **cause)
 	spec.timeout_ms = x->timeout_ms > 0 ? x->timeout_ms : -1;
 	spec.fanout = x->fanout;
 	spec.label = "push";
-	x->job = engine_job_start(x->e, &spec, cause);
+	x->job = cmdhost_job_start(x->e, &spec, cause);
 	free(ids);
 	if (x->job == 0)
 		return (-1);

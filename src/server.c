@@ -43,6 +43,7 @@
 #include "cmd-exec.h"
 #include "engine.h"
 #include "frame.h"
+#include "server-cmds.h"
 #include "server-path.h"
 #include "server-tui.h"
 #include "version.h"
@@ -89,6 +90,7 @@ struct server {
 };
 
 static volatile sig_atomic_t server_signalled;
+static FILE	*server_logf;	/* stderr at start: a hosted command swaps stderr */
 
 static void
 server_sigterm(int sig)
@@ -104,13 +106,15 @@ server_log(const char *fmt, ...)
 	time_t		t = time(NULL);
 	struct tm	tm;
 
+	FILE		*f = server_logf != NULL ? server_logf : stderr;
+
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s clustertop server[%ld]: ", when, (long)getpid());
+	fprintf(f, "%s clustertop server[%ld]: ", when, (long)getpid());
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(f, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', f);
 }
 
 /* --- sending ------------------------------------------------------------ */
@@ -416,6 +420,7 @@ sclient_status(struct sclient *c)
 		nc += !o->dead;
 		jobs += o->run != NULL;
 	}
+	jobs += (size_t)srvcmd_busy();	/* a push, phase, ... */
 	gmtime_r(&s->started, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	ev = cJSON_CreateObject();
@@ -633,7 +638,18 @@ sclient_request(struct sclient *c, cJSON *req)
 	if (strcmp(op->valuestring, "cancel") == 0) {
 		if (c->run != NULL)
 			engine_job_cancel(c->s->e, exec_run_job(c->run));
+		srvcmd_cancel(c, req);	/* push, phase, ...: server-cmds.c */
 		cJSON_Delete(req);
+		return;
+	}
+	if (strcmp(op->valuestring, "answer") == 0) {
+		srvcmd_answer(c, req);
+		cJSON_Delete(req);
+		return;
+	}
+	if (strcmp(op->valuestring, "cmd") == 0 && c->req == NULL) {
+		srvcmd_queue(c, c->pid, c->tty, req);	/* takes REQ */
+		c->s->last_active = time(NULL);
 		return;
 	}
 	if (c->req != NULL) {
@@ -819,6 +835,7 @@ server_event(const struct engine_event *ev, void *arg)
 		if (c->run != NULL && !c->dead)
 			exec_run_event(ev, c->run);
 	}
+	srvcmd_event(ev);
 }
 
 /* After each turn: finished jobs, output, dead clients. */
@@ -845,7 +862,9 @@ server_tend(struct server *s)
 			c->dead = 1;
 		if (!c->dead && c->closing && frame_buf_len(&c->out) == 0)
 			c->dead = 1;
-		if (c->dead)
+		if (c->dead && srvcmd_owns(c))
+			srvcmd_gone(c);	/* freed once its command ended */
+		else if (c->dead)
 			sclient_free(c);
 		else if (frame_buf_len(&c->out) > 0)
 			pending = 1;
@@ -901,9 +920,39 @@ server_config_from_json(const cJSON *j, struct engine_config *cfg)
 	cfg->output_cap = (size_t)json_int(j, "output_cap");
 }
 
+/* server-cmds.c's hooks: a hosted command drives the loop with these. */
+static int
+server_turn(void *arg, int timeout_ms)
+{
+	struct server	*s = arg;
+	int		 rc;
+
+	rc = engine_run_once(s->e, timeout_ms);
+	server_tend(s);
+	if (s->quit || server_signalled != 0)
+		srvcmd_stop();
+	return (rc);
+}
+
+static void
+server_cmd_send(void *conn, enum frame_type type, const void *p, size_t len)
+{
+	struct sclient	*c = conn;
+
+	if (!c->dead)
+		sclient_frame(c, type, p, len);
+}
+
+static int
+server_cmd_gone(void *conn)
+{
+	return (((struct sclient *)conn)->dead);
+}
+
 static int
 server_run(struct server *s, int ready_fd)
 {
+	struct srvcmd_server	 hooks;
 	struct sigaction	 sa;
 	struct sclient		*c;
 	time_t			 now;
@@ -920,6 +969,17 @@ server_run(struct server *s, int ready_fd)
 
 	engine_set_callback(s->e, server_event, s);
 	engine_watch_fd(s->e, s->lfd, server_accept, s);
+	memset(&hooks, 0, sizeof hooks);
+	hooks.e = s->e;
+	hooks.config = s->config;
+	hooks.audit_log = getenv("CLUSTERTOP_AUDIT_LOG");
+	hooks.arg = s;
+	hooks.turn = server_turn;
+	hooks.send = server_cmd_send;
+	hooks.gone = server_cmd_gone;
+	hooks.log = server_log;
+	srvcmd_init(&hooks);
+	server_logf = stderr;
 	server_log("started: version %s, protocol %d, socket %s, idle "
 	    "timeout %ld s", CT_VERSION, FRAME_PROTOCOL, s->sock, s->idle_s);
 	if (ready_fd != -1) {
@@ -933,6 +993,9 @@ server_run(struct server *s, int ready_fd)
 			break;
 		}
 		pending = server_tend(s);
+		/* A queued push, phase, ...: runs to its end, then its EXIT. */
+		if (srvcmd_run())
+			pending = server_tend(s);
 		now = time(NULL);
 		if (s->idle_s > 0 && TAILQ_EMPTY(&s->clients) &&
 		    now - s->last_active >= s->idle_s) {
