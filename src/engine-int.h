@@ -84,6 +84,7 @@ struct echan {
 	char		*command;	/* exec string (wrapped), owned */
 	char		 token[17];	/* pgid marker token (hex) */
 	long		 pgid;		/* remote process group, 0 unknown */
+	long		 wpid;		/* its watcher's pid, 0 unknown */
 	struct ebuf	 pre;		/* stderr before the marker was seen */
 	int		 marker;	/* 0 looking, 1 found, -1 gave up */
 

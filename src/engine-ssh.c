@@ -515,7 +515,7 @@ es_marker(struct echan *c, const char *data, size_t len)
 {
 	char	 prefix[32], *p, *nl, *end;
 	size_t	 plen, off;
-	long	 pgid;
+	long	 pgid, wpid;
 
 	ebuf_add(&c->pre, data, len, 0);
 	plen = (size_t)snprintf(prefix, sizeof prefix, "\036ct:%s:", c->token);
@@ -532,6 +532,11 @@ es_marker(struct echan *c, const char *data, size_t len)
 	if (nl == NULL)
 		return;
 	pgid = strtol(p + plen, &end, 10);
+	if (*end == ':' && end < nl) {	/* then the watcher's pid */
+		wpid = strtol(end + 1, &end, 10);
+		if (end == nl && wpid > 1)
+			c->wpid = wpid;
+	}
 	if (end == nl && pgid > 1)
 		c->pgid = pgid;
 	c->marker = 1;

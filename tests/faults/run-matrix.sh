@@ -150,6 +150,8 @@ exec_bg() {  # start exec in the background, wait until node02 runs it
 	BG=$!
 	wait_until 200 started_on "$F" "sleep 900.$TOK" || echo "#   the command never started on $F"
 }
+# lost_marked: node02 lost mid-command, said so in --json and the audit
+lost_marked() { [ "$(jhost $F .connection_lost)" = true ] && audit_has '.connection_lost == 1'; }
 bg_wait() { wait "$BG"; RC=$?; sed 's/^/#   stderr: /' "$D/err" | head -n 8; }
 
 # --- exec ---------------------------------------------------------------------
@@ -160,6 +162,7 @@ c_exec_sshd-stopped() {
 	want "$F failed/unreachable in --json" [ "$(jhost $F '"\(.state)/\(.node_state)"')" = failed/unreachable ]
 	want "the others done, exit 0" others_done
 	want "one stderr line names $F unreachable" grep -q "$F: unreachable" "$D/err"
+	want "never reached: no connection_lost in --json" [ "$(jhost $F .connection_lost)" = null ]
 	want "audit end: failed_where $F, unreachable 1" audit_has ".failed_where == \"$F\" and .node_states.unreachable == 1"
 	verdict
 }
@@ -169,6 +172,7 @@ c_exec_frozen() {  # every process of the node stopped, mid-command
 	bg_wait
 	want "exit 255" [ "$RC" = 255 ]
 	want "$F failed/unreachable (keepalive) in --json" [ "$(jhost $F '"\(.state)/\(.node_state)"')" = failed/unreachable ]
+	want "$F connection_lost in --json and the audit end record" lost_marked
 	want "the others done, exit 0" others_done
 	want "audit end: $F failed" audit_has ".failed_where == \"$F\""
 	fault $F thaw-node
@@ -187,6 +191,7 @@ c_exec_cut-heal() {
 	want "exit 255" [ "$RC" = 255 ]
 	want "$F failed/unreachable in --json" [ "$(jhost $F '"\(.state)/\(.node_state)"')" = failed/unreachable ]
 	want "the error says keepalives" grep -q "$F: unreachable (no answer to keepalives" "$D/err"
+	want "$F connection_lost in --json and the audit end record" lost_marked
 	want "the others done, exit 0" others_done
 	want "audit end: $F failed, unreachable" audit_has ".failed_where == \"$F\" and .node_states.unreachable == 1"
 	fault $F heal
@@ -224,6 +229,7 @@ c_exec_rebooted() {
 	bg_wait
 	want "exit 255" [ "$RC" = 255 ]
 	want "$F failed/unreachable in --json" [ "$(jhost $F '"\(.state)/\(.node_state)"')" = failed/unreachable ]
+	want "$F connection_lost in --json and the audit end record" lost_marked
 	want "the others done, exit 0" others_done
 	want "audit end: $F failed" audit_has ".failed_where == \"$F\""
 	want "no orphan on $F" no_orphans $F
@@ -612,9 +618,9 @@ console_lost() {  # FAULT UNDO: mid-command; "connection lost", then reconnect
 	console_run "$(exec_cmd)"
 	want "the command started on $F" wait_until 300 started_on "$F" "sleep 900.$TOK"
 	fault $F "$1"
-	# docs/console.md says "connection lost"; the engine reports a session
-	# lost to keepalives as unreachable, and the console shows that word
-	want "console: $F's block says unreachable or connection lost" tui_wait "^. $F \(1\) +(unreachable|connection lost)" 300
+	# docs/console.md: a session lost mid-command is "connection lost",
+	# never the "unreachable" of a node that was not reached at all
+	want "console: $F's block says connection lost" tui_wait "^. $F \(1\) +connection lost" 300
 	want "console: the others exit 0" tui_wait "^. node\[01,03-04\] \(3\) +exit 0" 100
 	[ -n "$2" ] && want "the header shows $F is not up" tui_wait "nodes 3/4 up" 100
 	[ -n "$2" ] && fault $F "$2"
