@@ -644,7 +644,11 @@ c_console_node-output() {
 	# 100 MiB of random bytes from node02, 64 KiB without a newline from node04
 	console_run "case \$(hostname) in node02) head -c 104857600 /dev/urandom;; node04) head -c 65536 /dev/urandom | tr -d '\\n';; *) echo plain-$TOK;; esac"
 	want "node02's block finishes: exit 0" tui_wait "^. node02 \(1\) +exit 0" 900
-	want "node04's block finishes: exit 0" tui_wait "^. node04 \(1\) +exit 0" 100
+	want "the job ends on all 4" tui_wait "node\[01-04\] \(4\) \| 4/4 done" 300
+	# node04's block is the last one, below node02's 1 MiB that fills the
+	# screen: its header is off screen until the block cursor moves there
+	tui_keys Tab Tab
+	want "node04's block (Tab Tab, the third block) finishes: exit 0" tui_wait "^. node04 \(1\) +exit 0" 100
 	# then terminal escapes from node03 (own command: the blocks above fill the screen)
 	console_run "case \$(hostname) in node03) printf 'a-$TOK\\033]52;c;cHduZWQ=\\007\\033[2J\\033[?1049h\\033]0;pwned\\007\\033[31mz-$TOK\\n';; *) echo calm-$TOK;; esac"
 	want "node03's escapes shown as text" tui_wait "a-$TOK\^\[\]52;c;cHduZWQ=\^G\^\[\[2J" 300
