@@ -172,6 +172,15 @@ struct enode {
 	int		 nchans;	/* channels not yet freed */
 	int		 njobchans;
 
+	/*
+	 * Process groups of commands whose session was lost while they
+	 * ran: killed through the next session (their watcher does it by
+	 * itself once that sshd process is gone; this is for the sshd that
+	 * never heard of the loss). "PGID:WPID:TOKEN " each.
+	 */
+	struct ebuf	 lostk;
+	int		 nlostk;
+
 	int		 dirty;
 	TAILQ_ENTRY(enode) dirty_entry;
 	TAILQ_ENTRY(enode) queue_entry;	/* connect queue */

@@ -83,12 +83,12 @@ engine_wrap_command(const char *command, const char *token)
 {
 	char	*s;
 
-	if (asprintf(&s, "(p=$PPID; while kill -0 $$ && kill -0 $p; do "
+	if (asprintf(&s, "(: ct:%s; p=$PPID; while kill -0 $$ && kill -0 $p; do "
 	    "sleep 1; done 2>/dev/null; kill -0 $$ 2>/dev/null && { trap '' "
 	    "TERM; kill -s TERM -- -$$; sleep 2; kill -s KILL -- -$$; }) "
 	    "</dev/null >/dev/null 2>&1 &\n"
 	    "printf '\\036ct:%s:%%s:%%s\\n' \"$$\" \"$!\" >&2\n%s", token,
-	    command) == -1)
+	    token, command) == -1)
 		abort();
 	return (s);
 }

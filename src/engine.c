@@ -367,6 +367,7 @@ engine_free(struct engine *e)
 		free(e->nodes[i]->identity);
 		free(e->nodes[i]->hostkey);
 		free(e->nodes[i]->addrs);
+		ebuf_free(&e->nodes[i]->lostk);
 		free(e->nodes[i]);
 	}
 	free(e->nodes);

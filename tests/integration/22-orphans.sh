@@ -121,6 +121,31 @@ check "kill -9 server: the client ends" bash -c "! kill -0 $bg 2>/dev/null"
 wait "$bg" 2>/dev/null
 check "kill -9 server: no sleep left on any node" none_left "sleep 900\.$t" "$N1" "$N2" "$N3" "$N4"
 
+# --- lost while its sshd never hears of it: killed through the next session ----------------
+# The sshd session process stopped (SIGSTOP): it never reads the server's
+# EOF, so the watcher sees it alive and waits. The server's keepalives
+# fail, it reconnects, and the new session kills the lost group.
+"$CT" server start >"$T/srv3.out" 2>&1
+t=$(tok)
+"$CT" exec --server -w "$N2" --nostdin -- "sleep 900.$t" >"$T/stop.out" 2>&1 & bg=$!
+PIDS+=("$bg")
+check "sshd stopped: the sleep runs on $N2" poll 200 running_on "$N2" "sleep 900\.$t"
+ss=$(ps -o ppid= -p "$(node_pids "$N2" "sleep 900\.$t" | head -n 1)" 2>/dev/null | tr -d ' ')
+check "sshd stopped: its parent is the sshd session process (${ss:-?})" \
+	bash -c "test -n '$ss' && tr '\0' ' ' < /proc/$ss/cmdline | grep -q '^sshd:'"
+[ -n "$ss" ] && kill -STOP "$ss"
+poll 600 bash -c "! kill -0 $bg 2>/dev/null"
+wait "$bg"; rc=$?
+check "sshd stopped: exec exits 255 (connection lost)" test "$rc" = 255
+sleep 3		# longer than the watcher's poll: the watcher alone can't do it
+check "sshd stopped: the watcher leaves the sleep (its sshd is alive)" running_on "$N2" "sleep 900\.$t"
+# the server reconnects a failed node when a client next asks for it
+"$CT" exec --server -w "$N2" --nostdin -- true >/dev/null 2>&1
+check "sshd stopped: the next exec on $N2 kills it (that sshd still stopped)" none_left "sleep 900\.$t" "$N2"
+check "...and it was still stopped" bash -c "test \"\$(sed 's/.*) //' /proc/$ss/stat | cut -d' ' -f1)\" = T"
+[ -n "$ss" ] && kill -CONT "$ss"
+"$CT" server stop >/dev/null 2>&1
+
 # --- and no more than that ------------------------------------------------------------------
 # A command that ends by itself: what it started in the background stays
 # (nohup'd, its output elsewhere), as with ssh.
