@@ -309,6 +309,8 @@ exec_result_json(const char *name, const struct engine_job_result *r)
 		cJSON_AddStringToObject(o, "error", r->error);
 	else
 		cJSON_AddNullToObject(o, "error");
+	if (r->lost)	/* only then: other lines keep their bytes */
+		cJSON_AddTrueToObject(o, "connection_lost");
 	exec_json_bytes(o, "stdout", r->out, r->outlen);
 	exec_json_bytes(o, "stderr", r->err, r->errlen);
 	cJSON_AddBoolToObject(o, "stdout_truncated", r->out_truncated);

@@ -172,6 +172,8 @@ console_state_label(const struct engine_job_result *r)
 	case JOB_NODE_DONE:
 		return (NULL);
 	case JOB_NODE_FAILED:
+		if (r->lost)
+			return ("connection lost");
 		switch (r->node_state) {
 		case NODE_UP:
 			return ("failed");

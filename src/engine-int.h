@@ -77,6 +77,7 @@ struct echan {
 	char		*command;	/* exec string (wrapped), owned */
 	char		 token[17];	/* pgid marker token (hex) */
 	long		 pgid;		/* remote process group, 0 unknown */
+	long		 wpid;		/* its watcher's pid, 0 unknown */
 	struct strbuf	 pre;		/* stderr before the marker was seen */
 	int		 marker;	/* 0 looking, 1 found, -1 gave up */
 
@@ -163,6 +164,15 @@ struct enode {
 	struct echan_list chans;
 	int		 nchans;	/* channels not yet freed */
 	int		 njobchans;
+
+	/*
+	 * Process groups of commands whose session was lost while they
+	 * ran: killed through the next session (their watcher does it by
+	 * itself once that sshd process is gone; this is for the sshd that
+	 * never heard of the loss). "PGID:WPID:TOKEN " each.
+	 */
+	struct strbuf	 lostk;
+	int		 nlostk;
 
 	int		 dirty;
 	TAILQ_ENTRY(enode) dirty_entry;

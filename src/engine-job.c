@@ -59,18 +59,36 @@ engine_find_job(const struct engine *e, uint32_t id)
 
 /*
  * Wrap a command so that its process group id is reported first on
- * stderr (the marker is removed from the output again). sshd makes the
- * login shell a session and group leader, so $$ is the group to kill.
+ * stderr (the marker is removed from the output again), and so that the
+ * group dies when the sshd session process that started it is gone.
+ *
+ * sshd makes the login shell a session and group leader, so $$ is the
+ * group to kill. sshd never signals a command that has no terminal when
+ * its client goes away (a cut link, a frozen node, a clustertop killed
+ * with -9): it just exits once it reads the client's EOF, and the command
+ * lives on, reparented. So a watcher, a background subshell of the login
+ * shell with its fds on /dev/null, polls once a second that the login
+ * shell ($$) and its parent, the sshd session process ($PPID), are both
+ * alive. It ends by itself when the command ends; when sshd is gone first
+ * it sends TERM to the group, then KILL 2 s later (itself included). Its
+ * pid follows the group's in the marker, so that a later session can find
+ * it (engine_ssh kills lost groups on reconnect).
+ *
  * The command follows on its own line, parsed by the same shell as
- * without the wrapper: no second shell, no quoting.
+ * without the wrapper: no second shell, no quoting; the shell still execs
+ * the last command, so exit codes and signals are the command's own.
  */
 char *
 engine_wrap_command(const char *command, const char *token)
 {
 	char	*s;
 
-	if (asprintf(&s, "printf '\\036ct:%s:%%s\\n' \"$$\" >&2\n%s", token,
-	    command) == -1)
+	if (asprintf(&s, "(: ct:%s; p=$PPID; while kill -0 $$ && kill -0 $p; do "
+	    "sleep 1; done 2>/dev/null; kill -0 $$ 2>/dev/null && { trap '' "
+	    "TERM; kill -s TERM -- -$$; sleep 2; kill -s KILL -- -$$; }) "
+	    "</dev/null >/dev/null 2>&1 &\n"
+	    "printf '\\036ct:%s:%%s:%%s\\n' \"$$\" \"$!\" >&2\n%s", token,
+	    token, command) == -1)
 		abort();
 	return (s);
 }
@@ -291,7 +309,7 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 	cJSON		*o, *counts, *codes, *states;
 	const char	**names, **failed;
 	struct ejobnode	*jn;
-	size_t		 i, nfailed = 0;
+	size_t		 i, nfailed = 0, nlost = 0;
 	char		*where, key[32];
 	struct timespec	 now;
 	cJSON		*c;
@@ -355,6 +373,7 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 					failed[nfailed++] = names[i];
 			} else {
 				failed[nfailed++] = names[i];
+				nlost += jn->r.lost != 0;
 				if (jn->r.state == JOB_NODE_FAILED) {
 					c = cJSON_GetObjectItem(states,
 					    node_state_name(jn->r.node_state));
@@ -372,6 +391,9 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 			cJSON_DeleteItemFromObject(o, "exit_codes");
 		if (states->child == NULL)
 			cJSON_DeleteItemFromObject(o, "node_states");
+		if (nlost > 0)
+			cJSON_AddNumberToObject(o, "connection_lost",
+			    (double)nlost);
 		if (nfailed > 0) {
 			where = audit_fold_hosts(failed, nfailed);
 			cJSON_AddStringToObject(o, "failed_where",

@@ -513,7 +513,7 @@ es_marker(struct echan *c, const char *data, size_t len)
 {
 	char	 prefix[32], *p, *nl, *end;
 	size_t	 plen, off;
-	long	 pgid;
+	long	 pgid, wpid;
 
 	strbuf_addcap(&c->pre, data, len, 0);
 	plen = (size_t)snprintf(prefix, sizeof prefix, "\036ct:%s:", c->token);
@@ -530,6 +530,11 @@ es_marker(struct echan *c, const char *data, size_t len)
 	if (nl == NULL)
 		return;
 	pgid = strtol(p + plen, &end, 10);
+	if (*end == ':' && end < nl) {	/* then the watcher's pid */
+		wpid = strtol(end + 1, &end, 10);
+		if (end == nl && wpid > 1)
+			c->wpid = wpid;
+	}
 	if (end == nl && pgid > 1)
 		c->pgid = pgid;
 	c->marker = 1;
@@ -845,6 +850,47 @@ es_kill_command(long *pgids, size_t n)
 #undef ADD
 	strbuf_free(&list);
 	return (b.s);
+}
+
+/*
+ * The command that kills the groups of commands lost with an earlier
+ * session: "PGID:WPID:TOKEN " each. A group is killed only while its
+ * watcher, WPID, still runs with the job's token in its arguments (the
+ * first 30 characters, so ps -o args shows them): a pid is never taken
+ * for the group it was when the session went, after a reboot or on a
+ * busy node.
+ */
+static char *
+es_lost_kill_command(const char *list)
+{
+	char	*s;
+
+	if (asprintf(&s, "for x in %s; do p=${x%%%%:*}; r=${x#*:}; "
+	    "w=${r%%%%:*}; t=${r#*:}; case $(ps -o args= -p \"$w\" "
+	    "2>/dev/null) in *\"(: ct:$t;\"*) (kill -s TERM -- -$p; sleep 2; "
+	    "kill -s KILL -- -$p) 2>/dev/null & ;; esac; done; wait; exit 0",
+	    list) == -1)
+		abort();
+	return (s);
+}
+
+/* Once up again: kill what the last lost session left running. */
+static void
+es_lost_kills(struct enode *n)
+{
+	struct echan	*kc;
+	char		*cmd;
+
+	if (n->nlostk == 0 || n->nchans >= ENGINE_MAX_CHANNELS - 1)
+		return;
+	cmd = es_lost_kill_command(n->lostk.s);
+	kc = engine_ssh_chan_new(n, ECHAN_KILL, cmd);
+	free(cmd);
+	kc->want_eof = 1;
+	engine_log(n->e, n->id, "killing %d command%s lost with the last "
+	    "session", n->nlostk, n->nlostk == 1 ? "" : "s");
+	strbuf_free(&n->lostk);
+	n->nlostk = 0;
 }
 
 /* Open one kill channel for every channel whose group is to be killed. */
@@ -1349,6 +1395,7 @@ engine_ssh_service(struct enode *n)
 		engine_node_became_up(n);
 		/* FALLTHROUGH */
 	case EC_UP:
+		es_lost_kills(n);
 		es_kills(n);
 		TAILQ_FOREACH_SAFE(c, &n->chans, entry, c1) {
 			es_chan_step(c);
@@ -1466,8 +1513,25 @@ void
 engine_ssh_close(struct enode *n)
 {
 	struct echan	*c;
+	char		 item[80];
+	int		 len;
 
 	while ((c = TAILQ_FIRST(&n->chans)) != NULL) {
+		/*
+		 * Lost while it ran: remember its group for the next
+		 * session, whenever one comes (the dashboard reconnects by
+		 * itself, the server when a client next asks for the node).
+		 * At most 64; the watchers see to the rest.
+		 */
+		if (n->closing != NODE_NEW &&
+		    (c->kind == ECHAN_JOB || c->kind == ECHAN_STREAM) &&
+		    c->pgid > 1 && c->wpid > 1 && c->exit_status == -1 &&
+		    c->exit_signal == NULL && n->nlostk < 64) {
+			len = snprintf(item, sizeof item, "%ld:%ld:%s ",
+			    c->pgid, c->wpid, c->token);
+			strbuf_addn(&n->lostk, item, (size_t)len);
+			n->nlostk++;
+		}
 		if (c->error == NULL)
 			c->error = xstrdup(n->closing_why != NULL ?
 			    n->closing_why : "connection closed");

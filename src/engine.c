@@ -315,6 +315,7 @@ engine_free(struct engine *e)
 		free(e->nodes[i]->identity);
 		free(e->nodes[i]->hostkey);
 		free(e->nodes[i]->addrs);
+		strbuf_free(&e->nodes[i]->lostk);
 		free(e->nodes[i]);
 	}
 	free(e->nodes);
@@ -717,6 +718,9 @@ engine_chan_ended(struct echan *c)
 		} else if (c->exit_status == -1 && c->exit_signal == NULL) {
 			ns = c->node->closing != NODE_NEW ? c->node->closing :
 			    c->node->state;
+			/* It had started: lost mid-command, not unreached. */
+			if (c->confirmed && c->node->closing != NODE_NEW)
+				jn->r.lost = 1;
 			engine_jn_end(jn, JOB_NODE_FAILED, ns, c->error != NULL ?
 			    c->error : "channel closed without exit status");
 		} else

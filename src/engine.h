@@ -136,6 +136,9 @@ struct engine_job_result {
 	const char	*err;		/* stderr, capped likewise */
 	size_t		 errlen;
 	int		 err_truncated;
+	int		 lost;		/* FAILED: the session went away while
+					   the command ran (keepalives, reset):
+					   "connection lost" */
 	size_t		 stdin_sent;	/* bytes of stdin_data accepted by the node */
 	struct timespec	 start, end;	/* CLOCK_REALTIME; end zero while running */
 };

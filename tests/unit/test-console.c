@@ -193,6 +193,25 @@ test_cancelled(void **state)
 	console_free(c);
 }
 
+/* A session lost mid-command is "connection lost", never "unreachable". */
+static void
+test_lost(void **state)
+{
+	struct engine_job_result	 r;
+
+	(void)state;
+	r = result(JOB_NODE_FAILED, -1, "");
+	r.node_state = NODE_UNREACHABLE;
+	assert_string_equal(console_state_label(&r), "unreachable");
+	r.lost = 1;
+	assert_string_equal(console_state_label(&r), "connection lost");
+	r.lost = 0;
+	r.node_state = NODE_RECONNECTING;
+	assert_string_equal(console_state_label(&r), "connection lost");
+	r.node_state = NODE_UP;
+	assert_string_equal(console_state_label(&r), "failed");
+}
+
 static void
 test_rows(void **state)
 {
@@ -610,6 +629,7 @@ main(void)
 		cmocka_unit_test(test_copy_target),
 		cmocka_unit_test(test_blocks_live),
 		cmocka_unit_test(test_cancelled),
+		cmocka_unit_test(test_lost),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_diff_text),
 		cmocka_unit_test(test_diff_blocks),
