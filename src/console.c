@@ -96,20 +96,6 @@ console_set_target(struct console *c, const char *const *names, size_t n,
 	return (hostlist_count(c->next));
 }
 
-void
-console_copy_target(struct console *c, const struct console *from)
-{
-	size_t	i, n = hostlist_count(from->next);
-
-	hostlist_free(c->next);
-	c->next = hostlist_create();
-	for (i = 0; i < n; i++)
-		hostlist_push(c->next, hostlist_get(from->next, i));
-	free(c->next_fold);
-	c->next_fold = xstrdup(from->next_fold);
-	c->next_all = from->next_all;
-}
-
 size_t
 console_ntarget(const struct console *c)
 {

@@ -119,9 +119,6 @@ void		 console_free(struct console *);
 size_t		 console_set_target(struct console *, const char *const *names,
 		     size_t n, const char *const *all, size_t nall);
 size_t		 console_ntarget(const struct console *);
-/* The target of FROM (the input line's) becomes C's (a result tab's). */
-void		 console_copy_target(struct console *c,
-		     const struct console *from);
 
 /*
  * Start COMMAND on the target: every node is "running" until its result

@@ -50,9 +50,7 @@
 #include "push-run.h"
 #include "theme.h"
 #include "tui-bcast.h"
-#include "tui-console.h"
 #include "ui.h"
-#include "util.h"
 
 #define TUI_FRAME_MS		33	/* a key is drawn within this */
 #define TUI_DATA_FRAME_MS	200	/* new numbers: at most 5 frames/s */
@@ -80,11 +78,10 @@ struct tui {
 	struct nvme_run		 nvme;		/* n */
 	uint64_t		 push_sampled_ms;
 
-	/* The command console (`:`): the input line's model (target and
-	 * history), and per result tab (ui.con_tabs) its job. */
-	struct console		*con_in;
-	uint32_t		 con_job[UI_CON_TABS];	/* 0 none */
-	int			 con_job_done[UI_CON_TABS]; /* release in the loop */
+	/* The command console (`:`): its model and its job. */
+	struct console		*con;
+	uint32_t		 con_job;	/* 0 none */
+	int			 con_job_done;	/* release it in the loop */
 	int			*idx2eng;	/* cluster index -> engine node id */
 	int			 fanout;	/* -f: nodes running it at once */
 	int			 timeout_ms;	/* -u: its default timeout; 0 none */
@@ -250,28 +247,27 @@ on_job_event(struct tui *t, const struct engine_event *ev)
 		t->ui.dirty = 1;
 }
 
-/* A console tab's job (tab K): output and results into its model. */
+/* The console's job: output and results into the model. */
 static void
-on_console_event(struct tui *t, size_t k, const struct engine_event *ev,
-    long i, uint64_t now)
+on_console_event(struct tui *t, const struct engine_event *ev, long i,
+    uint64_t now)
 {
 	const struct engine_job_result	*r;
-	struct console			*con = t->ui.con_tabs[k];
 
 	switch (ev->type) {
 	case ENGINE_EV_JOB_OUTPUT:
 		if (i >= 0)
-			console_output(con, t->c->nodes[i].name, ev->stream,
+			console_output(t->con, t->c->nodes[i].name, ev->stream,
 			    ev->data, ev->len);
 		break;
 	case ENGINE_EV_JOB_NODE_DONE:
 		if (i >= 0 && (r = engine_job_result(t->e, ev->id,
 		    ev->node)) != NULL)
-			console_node_done(con, t->c->nodes[i].name, r);
+			console_node_done(t->con, t->c->nodes[i].name, r);
 		break;
 	case ENGINE_EV_JOB_DONE:
-		console_finish(con, now);
-		t->con_job_done[k] = 1;
+		console_finish(t->con, now);
+		t->con_job_done = 1;
 		break;
 	default:
 		break;
@@ -286,7 +282,6 @@ on_engine_event(const struct engine_event *ev, void *arg)
 	struct tui	*t = arg;
 	long		 i = node_index(t, ev->node);
 	uint64_t	 now = now_ms();
-	size_t		 k;
 
 	/* A phase run's jobs (their nodes still update the table below). */
 	if (ptui_engine_event(t->pt, ev)) {
@@ -297,13 +292,11 @@ on_engine_event(const struct engine_event *ev, void *arg)
 	if (ev->type == ENGINE_EV_JOB_NODE_DONE ||
 	    ev->type == ENGINE_EV_JOB_DONE)
 		on_job_event(t, ev);
-	/* A console tab's job. */
-	for (k = 0; ev->id != 0 && k < t->ui.ncon_tabs; k++) {
-		if (t->con_job[k] != ev->id || (ev->type !=
-		    ENGINE_EV_JOB_OUTPUT && ev->type != ENGINE_EV_JOB_NODE_DONE &&
-		    ev->type != ENGINE_EV_JOB_DONE))
-			continue;
-		on_console_event(t, k, ev, i, now);
+	/* The console's job. */
+	if (t->con_job != 0 && ev->id == t->con_job && (ev->type ==
+	    ENGINE_EV_JOB_OUTPUT || ev->type == ENGINE_EV_JOB_NODE_DONE ||
+	    ev->type == ENGINE_EV_JOB_DONE)) {
+		on_console_event(t, ev, i, now);
 		return;
 	}
 	if (i < 0)
@@ -660,47 +653,31 @@ broadcast_turn(struct tui *t)
 
 /* --- the command console ----------------------------------------------------- */
 
+static void	con_hist_save(const char *);
 
-/*
- * Run ui.con.command on the input line's target: in the tab shown, or,
- * while that one still runs, in a new tab (pane-console.c checks there is
- * room for one).
- */
 static void
 do_console_run(struct tui *t)
 {
 	struct engine_job_spec	 spec;
-	struct hostlist		*next = t->con_in->next;
-	struct console		*con;
-	size_t			 n = hostlist_count(next), i, k = 0, tab;
+	struct hostlist		*next = t->con->next;
+	size_t			 n = hostlist_count(next), i, k = 0;
 	long			 idx;
 	int			*ids;
 	char			*cause = NULL;
 
-	tab = t->ui.con_tab;
-	if (t->con_job[tab] != 0) {
-		if (t->ui.ncon_tabs >= UI_CON_TABS) {
-			ui_message(&t->ui, 1, "%d tabs: x closes a finished "
-			    "one", UI_CON_TABS);
-			return;
-		}
-		tab = t->ui.ncon_tabs++;
-		t->ui.con_tabs[tab] = console_create();
-		t->con_job[tab] = 0;
-		t->con_job_done[tab] = 0;
-		memset(&t->ui.con_tab_view[tab], 0,
-		    sizeof t->ui.con_tab_view[tab]);
-		pane_console_show_tab(&t->ui, tab);
+	if (t->con_job != 0) {
+		ui_message(&t->ui, 1, "a command is still running: ^C cancels "
+		    "it");
+		return;
 	}
-	con = t->ui.con_tabs[tab];
-	ids = xcalloc(n + 1, sizeof *ids);
+	if ((ids = calloc(n + 1, sizeof *ids)) == NULL)
+		abort();
 	for (i = 0; i < n; i++) {
 		idx = cluster_find(t->c, hostlist_get(next, i));
 		if (idx >= 0)
 			ids[k++] = t->idx2eng[idx];
 	}
-	console_copy_target(con, t->con_in);
-	if (k == 0 || console_begin(con, t->ui.con.command, now_ms(),
+	if (k == 0 || console_begin(t->con, t->ui.con.command, now_ms(),
 	    time(NULL)) != 0) {
 		ui_message(&t->ui, 1, "console: no nodes to run on");
 		free(ids);
@@ -713,70 +690,32 @@ do_console_run(struct tui *t)
 	/* The command's own -u, else clustertop's -u (0: none). */
 	spec.timeout_ms = t->ui.con.timeout_ms >= 0 ? t->ui.con.timeout_ms :
 	    t->timeout_ms;
-	con->timeout_ms = spec.timeout_ms;
+	t->con->timeout_ms = spec.timeout_ms;
 	spec.fanout = t->fanout;
 	spec.stream_output = 1;
 	spec.label = "console";
-	t->con_job[tab] = engine_job_start(t->e, &spec, &cause);
+	t->con_job = engine_job_start(t->e, &spec, &cause);
 	free(ids);
-	if (t->con_job[tab] != 0)
-		tcon_hist_save(t->ui.con.command);
-	if (t->con_job[tab] == 0) {
+	if (t->con_job != 0)
+		con_hist_save(t->ui.con.command);
+	if (t->con_job == 0) {
 		ui_message(&t->ui, 1, "console: %s", cause != NULL ? cause :
 		    "cannot start the command");
 		free(cause);
-		console_finish(con, now_ms());
+		console_finish(t->con, now_ms());
 	}
 }
 
-/* ^C: the command of the tab shown. */
 static void
 do_console_cancel(struct tui *t)
 {
-	size_t		 tab = t->ui.con_tab;
-	struct console	*con = t->ui.con_tabs[tab];
-
-	if (t->con_job[tab] == 0 || !console_running(con))
+	if (t->con_job == 0 || !console_running(t->con))
 		return;
-	engine_job_cancel(t->e, t->con_job[tab]);
-	con->cancelled = 1;
+	engine_job_cancel(t->e, t->con_job);
+	t->con->cancelled = 1;
 	ui_message(&t->ui, 0, "cancelled: killing the command on %zu node%s",
-	    console_nrun(con) - con->nended, console_nrun(con) -
-	    con->nended == 1 ? "" : "s");
-}
-
-/* x: close the tab shown (finished; pane-console.c checked). */
-static void
-do_console_close_tab(struct tui *t)
-{
-	size_t	tab = t->ui.con_tab, k;
-
-	if (t->ui.ncon_tabs < 2 || console_running(t->ui.con_tabs[tab]))
-		return;
-	if (t->con_job[tab] != 0)
-		engine_job_release(t->e, t->con_job[tab]);
-	console_free(t->ui.con_tabs[tab]);
-	for (k = tab; k + 1 < t->ui.ncon_tabs; k++) {
-		t->con_job[k] = t->con_job[k + 1];
-		t->con_job_done[k] = t->con_job_done[k + 1];
-	}
-	t->con_job[k] = 0;
-	t->con_job_done[k] = 0;
-	pane_console_drop_tab(&t->ui, tab);
-	ui_message(&t->ui, 0, "closed tab %zu; %zu left", tab + 1,
-	    t->ui.ncon_tabs);
-}
-
-/* The lowest tab whose command runs, or -1. */
-static long
-console_running_tab(const struct tui *t)
-{
-	size_t	k;
-
-	for (k = 0; k < t->ui.ncon_tabs; k++)
-		if (console_running(t->ui.con_tabs[k]))
-			return ((long)k);
-	return (-1);
+	    console_nrun(t->con) - t->con->nended, console_nrun(t->con) -
+	    t->con->nended == 1 ? "" : "s");
 }
 
 /*
@@ -786,29 +725,225 @@ console_running_tab(const struct tui *t)
 static void
 on_interrupt(struct tui *t)
 {
-	long	k;
-
 	t->ui.dirty = 1;
-	if (console_running(t->ui.console)) {
+	if (console_running(t->con)) {
 		do_console_cancel(t);
 		return;
 	}
 	if (t->ui.view != &pane_console_kind) {
-		/* Not while another tab runs: say where it is instead. */
-		if ((k = console_running_tab(t)) >= 0)
-			ui_message(&t->ui, 1, "console tab %ld still runs: ^C "
-			    "in that tab cancels it (q quits)", k + 1);
-		else
-			t->quit = 1;
+		t->quit = 1;
 		return;
 	}
 	if (t->ui.prompt.active)
 		ui_prompt_close(&t->ui.prompt);
-	else if ((k = console_running_tab(t)) >= 0)
-		ui_message(&t->ui, 0, "nothing to cancel in this tab (tab %ld "
-		    "runs: [ ] go there)", k + 1);
 	else
 		ui_message(&t->ui, 0, "nothing to cancel (q quits)");
+}
+
+/* Create a file for writing only if it is not a symlink; 0600. */
+static FILE *
+console_fopen(const char *path, char **cause)
+{
+	FILE	*f;
+	int	 fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
+		if (asprintf(cause, "%s: %s", path, strerror(errno)) == -1)
+			*cause = NULL;
+		if (fd != -1)
+			close(fd);
+		return (NULL);
+	}
+	return (f);
+}
+
+/* mkdir -p for the directory part of PATH, mode 0700. */
+static void
+mkdirs_for(const char *path)
+{
+	char	buf[1024], *p;
+
+	snprintf(buf, sizeof buf, "%s", path);
+	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(buf, 0700);
+		*p = '/';
+	}
+}
+
+/*
+ * The console's history file: $CLUSTERTOP_HISTORY ("" for none), else
+ * $XDG_STATE_HOME/clustertop/console_history, else under ~/.local/state.
+ */
+static int
+con_hist_path(char *buf, size_t size)
+{
+	const char	*v = getenv("CLUSTERTOP_HISTORY");
+	const char	*x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (v != NULL)
+		snprintf(buf, size, "%s", v);
+	else if (x != NULL && *x == '/')
+		snprintf(buf, size, "%s/clustertop/console_history", x);
+	else if (home != NULL && *home != '\0')
+		snprintf(buf, size, "%s/.local/state/clustertop/console_history",
+		    home);
+	else
+		return (-1);
+	return (buf[0] == '\0' ? -1 : 0);
+}
+
+/* Earlier sessions' commands, oldest first; a long file is cut back. */
+static void
+con_hist_load(struct tui *t)
+{
+	char	 path[1024], *line = NULL;
+	size_t	 size = 0, n = 0, i;
+	ssize_t	 len;
+	FILE	*f;
+	int	 fd;
+
+	if (con_hist_path(path, sizeof path) != 0 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((len = getline(&line, &size, f)) != -1) {
+		if (len > 0 && line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		console_history_add(t->con, line);
+		n++;
+	}
+	free(line);
+	fclose(f);
+	if (n <= 2 * CONSOLE_HISTORY_MAX)
+		return;
+	if ((f = console_fopen(path, &line)) == NULL) {
+		free(line);
+		return;
+	}
+	for (i = 0; i < t->con->nhist; i++)
+		fprintf(f, "%s\n", t->con->hist[i]);
+	fclose(f);
+}
+
+static void
+con_hist_save(const char *command)
+{
+	char	path[1024];
+	FILE	*f;
+	int	 fd;
+
+	if (con_hist_path(path, sizeof path) != 0)
+		return;
+	mkdirs_for(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1 || (f = fdopen(fd, "a")) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	fprintf(f, "%s\n", command);
+	fclose(f);
+}
+
+/* ~/.cache/clustertop (or $XDG_CACHE_HOME/clustertop), made if needed. */
+static int
+console_cache_path(char *buf, size_t size, const char *file)
+{
+	const char	*x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (x != NULL && *x == '/')
+		snprintf(buf, size, "%s/clustertop", x);
+	else if (home != NULL && *home != '\0') {
+		snprintf(buf, size, "%s/.cache", home);
+		mkdir(buf, 0700);
+		snprintf(buf, size, "%s/.cache/clustertop", home);
+	} else
+		return (-1);
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return (-1);
+	snprintf(buf + strlen(buf), size - strlen(buf), "/%s", file);
+	return (0);
+}
+
+/*
+ * Copy the block under the cursor: to a file, which always works, and to
+ * the clipboard of the administrator's terminal with OSC 52 (tmux,
+ * xterm, kitty, iTerm2, Windows Terminal, ... pass it to the desktop's
+ * clipboard, also over ssh).
+ */
+static void
+do_console_copy(struct tui *t)
+{
+	char	*text, *osc, path[1024], *cause = NULL;
+	const char *home = getenv("HOME"), *shown;
+	size_t	 len, lines = 0, i;
+	FILE	*f;
+	ssize_t	 w;
+
+	if ((text = console_block_text(t->con, t->ui.con.block, &len)) ==
+	    NULL)
+		return;
+	for (i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	if ((osc = console_osc52(text, len)) != NULL) {
+		fflush(stdout);
+		w = write(STDOUT_FILENO, osc, strlen(osc));
+		(void)w;
+		free(osc);
+	}
+	if (console_cache_path(path, sizeof path, "console-block.txt") != 0 ||
+	    (f = console_fopen(path, &cause)) == NULL) {
+		ui_message(&t->ui, 1, "copied %zu lines (OSC 52); no file: %s",
+		    lines, cause != NULL ? cause : "no $HOME");
+		free(cause);
+		free(text);
+		return;
+	}
+	fwrite(text, 1, len, f);
+	/* Short enough for the status line: ~ for the home directory. */
+	shown = path;
+	if (home != NULL && *home != '\0' && strncmp(path, home,
+	    strlen(home)) == 0 && path[strlen(home)] == '/') {
+		shown = path + strlen(home) - 1;
+		path[strlen(home) - 1] = '~';
+	}
+	if (fclose(f) != 0)
+		ui_message(&t->ui, 1, "%s: %s", shown, strerror(errno));
+	else
+		ui_message(&t->ui, 0, "copied %zu line%s (OSC 52 + %s)", lines,
+		    lines == 1 ? "" : "s", shown);
+	free(text);
+}
+
+static void
+do_console_save(struct tui *t)
+{
+	const char	*p = t->ui.con.path, *home = getenv("HOME");
+	char		 path[1024], *cause = NULL;
+	FILE		*f;
+
+	if (strncmp(p, "~/", 2) == 0 && home != NULL)
+		snprintf(path, sizeof path, "%s/%s", home, p + 2);
+	else
+		snprintf(path, sizeof path, "%s", p);
+	if ((f = console_fopen(path, &cause)) == NULL) {
+		ui_message(&t->ui, 1, "save: %s", cause != NULL ? cause : path);
+		free(cause);
+		return;
+	}
+	if (console_save(t->con, f) != 0 || fclose(f) != 0) {
+		ui_message(&t->ui, 1, "save: %s: write failed", path);
+		return;
+	}
+	ui_message(&t->ui, 0, "saved the results of %zu node%s to %s",
+	    console_nrun(t->con), console_nrun(t->con) == 1 ? "" : "s", path);
 }
 
 /* --- start-up ------------------------------------------------------------------- */
@@ -943,9 +1078,7 @@ loop(struct tui *t)
 	struct ui	*ui = &t->ui;
 	uint64_t	 now, due, wait;
 	enum ui_action	 act;
-	char		 msg[1024 + 256];
-	size_t		 k;
-	int		 want, err;
+	int		 want;
 
 	while (!t->quit) {
 		now = now_ms();
@@ -1014,17 +1147,10 @@ loop(struct tui *t)
 			do_console_cancel(t);
 			break;
 		case UI_ACTION_CONSOLE_COPY:
-			err = tcon_copy(t->ui.console, t->ui.con.block, msg,
-			    sizeof msg);
-			ui_message(&t->ui, err, "%s", msg);
+			do_console_copy(t);
 			break;
 		case UI_ACTION_CONSOLE_SAVE:
-			err = tcon_save(t->ui.console, t->ui.con.path, msg,
-			    sizeof msg);
-			ui_message(&t->ui, err, "%s", msg);
-			break;
-		case UI_ACTION_CONSOLE_CLOSE_TAB:
-			do_console_close_tab(t);
+			do_console_save(t);
 			break;
 		case UI_ACTION_REDRAW:
 		case UI_ACTION_NONE:
@@ -1051,12 +1177,10 @@ loop(struct tui *t)
 			if (ui->view == &pane_push_kind)
 				ui->dirty = 1;
 		}
-		for (k = 0; k < t->ui.ncon_tabs; k++) {
-			if (!t->con_job_done[k])
-				continue;
-			engine_job_release(t->e, t->con_job[k]);
-			t->con_job[k] = 0;
-			t->con_job_done[k] = 0;
+		if (t->con_job_done) {
+			engine_job_release(t->e, t->con_job);
+			t->con_job = 0;
+			t->con_job_done = 0;
 		}
 		if (now >= t->last_tick_ms + TUI_TICK_MS) {
 			cluster_tick(t->c, now);
@@ -1103,7 +1227,7 @@ cmd_tui_main(int argc, char **argv)
 	const char		*v, *codeset;
 	char			*cause = NULL, *name, mounts_buf[1024];
 	double			 interval = 2;
-	size_t			 nmounts, i, k;
+	size_t			 nmounts, i;
 	int			*ids, ch, rc, ascii = 0, print_cmd = 0;
 	int			 want_colour;
 
@@ -1271,12 +1395,9 @@ cmd_tui_main(int argc, char **argv)
 		t.ui.now_ms = now_ms();
 		t.ui.push = &t.push;
 		t.ui.nvme = &t.nvme;
-		t.con_in = console_create();
-		t.ui.con_in = t.con_in;
-		t.ui.con_tabs[0] = console_create();
-		t.ui.ncon_tabs = 1;
-		t.ui.console = t.ui.con_tabs[0];
-		tcon_hist_load(t.con_in);
+		t.con = console_create();
+		t.ui.console = t.con;
+		con_hist_load(&t);
 		if (msg[0] != '\0')
 			ui_message(&t.ui, 0, "%s", msg);
 	}
@@ -1305,13 +1426,10 @@ cmd_tui_main(int argc, char **argv)
 	t.start_ms = now_ms();
 	loop(&t);
 
-	/* Console commands still running: kill them on the nodes first. */
-	for (k = 0; k < t.ui.ncon_tabs; k++) {
-		if (t.con_job[k] == 0 || engine_job_finished(t.e, t.con_job[k]))
-			continue;
-		engine_job_cancel(t.e, t.con_job[k]);
-		for (i = 0; i < 50 && !engine_job_finished(t.e, t.con_job[k]);
-		    i++)
+	/* A console command still running: kill it on the nodes first. */
+	if (t.con_job != 0 && !engine_job_finished(t.e, t.con_job)) {
+		engine_job_cancel(t.e, t.con_job);
+		for (i = 0; i < 50 && !engine_job_finished(t.e, t.con_job); i++)
 			engine_run_once(t.e, 100);
 	}
 	ui_end();
@@ -1339,9 +1457,7 @@ cmd_tui_main(int argc, char **argv)
 	inventory_free(inv);
 	free(t.eng2idx);
 	free(t.idx2eng);
-	console_free(t.con_in);
-	for (k = 0; k < t.ui.ncon_tabs; k++)
-		console_free(t.ui.con_tabs[k]);
+	console_free(t.con);
 	free(t.streams);
 	free(t.metrics_cmd);
 	close(sig_pipe[0]);

@@ -14,11 +14,6 @@
  * (again: scroll), d the diff of the block
  * against the largest, s make its nodes the selection, y copy it, w save
  * every node's result, : or Enter a new command, ^C cancel, Esc back.
- *
- * Result tabs: a command typed while the shown one still runs opens a tab
- * of its own (up to UI_CON_TABS); [ and ] show the previous / next tab, x
- * closes a finished one, and ^C, y, w, s act on the tab shown. The input
- * line's target and history are ui->con_in's, shared by every tab.
  */
 
 #include <curses.h>
@@ -33,21 +28,11 @@
 #define CON_INDENT	2		/* output lines under their header */
 #define CON_LABEL_FOLD	20		/* longest folded list in the prompt */
 
-/* The tab line under the title: only when there is more than one tab. */
+/* Rows the results get in body R: the title, and one line at the bottom. */
 static int
-tabs_h(const struct ui *ui)
+results_h(const struct ui_rect *r)
 {
-	return (ui->ncon_tabs > 1 ? 1 : 0);
-}
-
-/* Rows the results get in body R: the title (and tab line), and one line
- * at the bottom. */
-static int
-results_h(const struct ui *ui, const struct ui_rect *r)
-{
-	int	h = r->h - 2 - tabs_h(ui);
-
-	return (h > 0 ? h : 0);
+	return (r->h - 2 > 0 ? r->h - 2 : 0);
 }
 
 static enum theme_role
@@ -138,7 +123,7 @@ draw_title(struct ui *ui, const struct ui_rect *r)
 static void
 draw_footer(struct ui *ui, const struct ui_rect *r, int y)
 {
-	struct console	*c = ui->console, *in = ui->con_in;
+	struct console	*c = ui->console;
 	unsigned long	 a = ui_attr(THEME_STATUS, UI_PLAIN);
 	unsigned long	 k = ui_attr(THEME_STATUS_KEY, UI_PLAIN);
 	size_t		 n;
@@ -153,11 +138,11 @@ draw_footer(struct ui *ui, const struct ui_rect *r, int y)
 		return;
 	}
 	if (ui->prompt.active && ui->prompt.purpose == UI_PROMPT_CONSOLE) {
-		n = console_ntarget(in);
+		n = console_ntarget(c);
 		x = r->x + ui_putf(y, r->x + 1, r->w - 2, a | A_BOLD,
 		    "runs on %zu node%s: ", n, n == 1 ? "" : "s") + 1;
-		x += ui_put(y, x, r->w - (x - r->x) - 1, a, in->next_fold);
-		ui_put(y, x, r->w - (x - r->x) - 1, a, in->next_all ?
+		x += ui_put(y, x, r->w - (x - r->x) - 1, a, c->next_fold);
+		ui_put(y, x, r->w - (x - r->x) - 1, a, c->next_all ?
 		    "  (nothing selected: every node)" : "  (the selection)");
 		return;
 	}
@@ -172,12 +157,6 @@ draw_footer(struct ui *ui, const struct ui_rect *r, int y)
 	x = r->x + 1;
 	x += ui_put(y, x, r->w - (x - r->x), k, " : ");
 	x += ui_put(y, x, r->w - (x - r->x), a, " command ");
-	if (ui->ncon_tabs > 1) {
-		x += ui_put(y, x, r->w - (x - r->x), k, " [ ] ");
-		x += ui_put(y, x, r->w - (x - r->x), a, " tab ");
-		x += ui_put(y, x, r->w - (x - r->x), k, " x ");
-		x += ui_put(y, x, r->w - (x - r->x), a, " close ");
-	}
 	x += ui_put(y, x, r->w - (x - r->x), k, " Tab ");
 	x += ui_put(y, x, r->w - (x - r->x), a, " block ");
 	x += ui_put(y, x, r->w - (x - r->x), k, " d ");
@@ -429,41 +408,6 @@ draw_diff(struct ui *ui, const struct ui_rect *r, int y0, int h)
 	}
 }
 
-/* " 1 uptime (exit 0)  2 sleep 30 (running) ": the shown tab reversed. */
-static void
-draw_tabs(struct ui *ui, const struct ui_rect *r, int y)
-{
-	const struct console	*c;
-	unsigned long		 a;
-	char			 label[200], cmd[8 * 16 + 16];
-	const char		*st;
-	size_t			 i;
-	int			 x = r->x + 1, cut;
-
-	if (!tabs_h(ui))
-		return;
-	ui_fill(y, r->x, r->w, ui_attr(THEME_DIM, UI_PLAIN));
-	for (i = 0; i < ui->ncon_tabs && x < r->x + r->w - 1; i++) {
-		c = ui->con_tabs[i];
-		if (c->command == NULL)
-			st = "empty";
-		else if (c->phase == CONSOLE_RUNNING)
-			st = "running";
-		else
-			st = c->cancelled ? "cancelled" : "done";
-		console_escape(c->command != NULL ? c->command : "",
-		    c->command != NULL ? strlen(c->command) : 0, ui->utf8, 0,
-		    16, cmd, sizeof cmd, &cut);
-		snprintf(label, sizeof label, " %zu %s%s (%s) ", i + 1, cmd,
-		    cut ? "~" : "", st);
-		a = ui_attr(c->phase == CONSOLE_RUNNING ? THEME_NODE_CONNECTING :
-		    THEME_LABEL, UI_PLAIN);
-		if (i == ui->con_tab)
-			a |= A_REVERSE | A_BOLD;
-		x += ui_put(y, x, r->x + r->w - x - 1, a, label) + 1;
-	}
-}
-
 static void
 console_draw(struct ui *ui, const struct ui_rect *r)
 {
@@ -472,12 +416,11 @@ console_draw(struct ui *ui, const struct ui_rect *r)
 	if (ui->console == NULL || r->h < 3)
 		return;
 	draw_title(ui, r);
-	h = results_h(ui, r);
-	draw_tabs(ui, r, r->y + 1);
+	h = results_h(r);
 	if (ui->con.diff)
-		draw_diff(ui, r, r->y + 1 + tabs_h(ui), h);
+		draw_diff(ui, r, r->y + 1, h);
 	if (!ui->con.diff)
-		draw_results(ui, r, r->y + 1 + tabs_h(ui), h);
+		draw_results(ui, r, r->y + 1, h);
 	draw_footer(ui, r, r->y + r->h - 1);
 }
 
@@ -488,7 +431,7 @@ static void
 show_block(struct ui *ui, size_t b)
 {
 	size_t	row = console_block_first_row(ui->console, b);
-	size_t	h = (size_t)results_h(ui, &ui->layout.body);
+	size_t	h = (size_t)results_h(&ui->layout.body);
 
 	ui->con.block = b;
 	if (row < ui->con.top || row >= ui->con.top + (h > 0 ? h : 1)) {
@@ -522,7 +465,7 @@ select_block(struct ui *ui)
 void
 pane_console_open(struct ui *ui)
 {
-	struct console	*c = ui->con_in;
+	struct console	*c = ui->console;
 	struct cluster	*cl = ui->cluster;
 	const char	**names, **all;
 	size_t		*sel, n, i;
@@ -564,7 +507,6 @@ pane_console_prompt(struct ui *ui, enum ui_prompt_result r)
 	struct ui_prompt	*p = &ui->prompt;
 	struct console		*c = ui->console;
 	const char		*cmd;
-	int			 newtab;
 	char			*cause = NULL;
 
 	if (r == UI_PROMPT_CANCEL) {
@@ -585,12 +527,8 @@ pane_console_prompt(struct ui *ui, enum ui_prompt_result r)
 		ui_prompt_close(p);
 		return;
 	}
-	/* The tab shown is busy: the command gets a tab of its own. */
-	newtab = console_running(c);
-	if (newtab && ui->ncon_tabs >= UI_CON_TABS) {
-		ui_message(ui, 1, "%d commands run in %d tabs: x closes a "
-		    "finished one, ^C cancels this one", UI_CON_TABS,
-		    UI_CON_TABS);
+	if (console_running(c)) {
+		ui_message(ui, 1, "a command is still running: ^C cancels it");
 		return;
 	}
 	/* "-u SECONDS COMMAND": a timeout for this command only. */
@@ -600,16 +538,14 @@ pane_console_prompt(struct ui *ui, enum ui_prompt_result r)
 		free(cause);
 		return;
 	}
-	console_history_add(ui->con_in, p->buf);
+	console_history_add(c, p->buf);
 	snprintf(ui->con.command, sizeof ui->con.command, "%s", cmd);
 	ui_prompt_close(p);
-	if (!newtab) {
-		ui->con.top = 0;
-		ui->con.top_seg = 0;
-		ui->con.left = 0;
-		ui->con.block = 0;
-		ui->con.diff = 0;
-	}
+	ui->con.top = 0;
+	ui->con.top_seg = 0;
+	ui->con.left = 0;
+	ui->con.block = 0;
+	ui->con.diff = 0;
 	ui->action = UI_ACTION_CONSOLE_RUN;
 }
 
@@ -677,7 +613,7 @@ static int
 console_key(struct ui *ui, int key)
 {
 	struct console	*c = ui->console;
-	long		 page = results_h(ui, &ui->layout.body) - 1;
+	long		 page = results_h(&ui->layout.body) - 1;
 	size_t		 nb;
 
 	if (c == NULL)
@@ -705,26 +641,6 @@ console_key(struct ui *ui, int key)
 	case CTRL('c'):
 		if (console_running(c))
 			ui->action = UI_ACTION_CONSOLE_CANCEL;
-		return (1);
-	case '[':
-	case ']':
-		if (ui->ncon_tabs < 2) {
-			ui_message(ui, 0, "one tab: a command typed while it "
-			    "runs opens another");
-			return (1);
-		}
-		pane_console_show_tab(ui, (ui->con_tab + (key == ']' ? 1 :
-		    ui->ncon_tabs - 1)) % ui->ncon_tabs);
-		return (1);
-	case 'x':
-		if (console_running(c))
-			ui_message(ui, 1, "tab %zu still runs: ^C cancels it "
-			    "first", ui->con_tab + 1);
-		else if (ui->ncon_tabs < 2)
-			ui_message(ui, 0, "the only tab: a new command replaces "
-			    "its results");
-		else
-			ui->action = UI_ACTION_CONSOLE_CLOSE_TAB;
 		return (1);
 	case '\t':
 		if (nb > 0)
@@ -818,21 +734,21 @@ pane_console_prompt_key(struct ui *ui, int key)
 {
 	const char	*s;
 
-	if (ui->con_in == NULL || ui->prompt.purpose != UI_PROMPT_CONSOLE)
+	if (ui->console == NULL || ui->prompt.purpose != UI_PROMPT_CONSOLE)
 		return;
 	switch (key) {
 	case KEY_UP:
 	case KEY_DOWN:
-		s = console_history_step(ui->con_in, key == KEY_UP ? -1 : 1,
+		s = console_history_step(ui->console, key == KEY_UP ? -1 : 1,
 		    ui->prompt.buf);
 		if (s != NULL)
 			ui_prompt_set(&ui->prompt, s);
 		break;
 	case KEY_NPAGE:
-		con_scroll(ui, results_h(ui, &ui->layout.body) - 1);
+		con_scroll(ui, results_h(&ui->layout.body) - 1);
 		break;
 	case KEY_PPAGE:
-		con_scroll(ui, -(results_h(ui, &ui->layout.body) - 1));
+		con_scroll(ui, -(results_h(&ui->layout.body) - 1));
 		break;
 	}
 }
@@ -850,74 +766,15 @@ console_mouse(struct ui *ui, const struct ui_rect *r, int y, int x,
 		con_scroll(ui, button == 4 ? -3 : 3);
 		return (1);
 	}
-	if (ui->con.diff || y <= r->y + tabs_h(ui) || y >= r->y + r->h - 1)
+	if (ui->con.diff || y <= r->y || y >= r->y + r->h - 1)
 		return (0);
 	rows = console_rows(ui->console, &n);
-	if (y - r->y - 1 - tabs_h(ui) >= ui->con.nline_rows)
+	if (y - r->y - 1 >= ui->con.nline_rows)
 		return (1);
-	i = ui->con.line_row[y - r->y - 1 - tabs_h(ui)];
+	i = ui->con.line_row[y - r->y - 1];
 	if (i < n)
 		ui->con.block = rows[i].block;
 	return (1);
-}
-
-/* The view of tab I (its scroll, cursor, diff) kept, or given back. */
-static void
-tab_view_keep(struct ui *ui, size_t i)
-{
-	struct ui_con_tab_view	*v = &ui->con_tab_view[i];
-
-	v->top = ui->con.top;
-	v->left = ui->con.left;
-	v->block = ui->con.block;
-	v->diff = ui->con.diff;
-	v->diff_top = ui->con.diff_top;
-	v->top_seg = ui->con.top_seg;
-}
-
-static void
-tab_view_load(struct ui *ui, size_t i)
-{
-	const struct ui_con_tab_view	*v = &ui->con_tab_view[i];
-
-	ui->con_tab = i;
-	ui->console = ui->con_tabs[i];
-	ui->con.top = v->top;
-	ui->con.left = v->left;
-	ui->con.block = v->block;
-	ui->con.diff = v->diff;
-	ui->con.diff_top = v->diff_top;
-	ui->con.top_seg = v->top_seg;
-	ui->dirty = 1;
-}
-
-/* Show result tab I: the shown tab's scroll and cursor are kept for later. */
-void
-pane_console_show_tab(struct ui *ui, size_t i)
-{
-	if (i >= ui->ncon_tabs)
-		return;
-	tab_view_keep(ui, ui->con_tab);
-	tab_view_load(ui, i);
-}
-
-/* Tab I was closed (tui.c freed its model): the others move up. */
-void
-pane_console_drop_tab(struct ui *ui, size_t i)
-{
-	size_t	k;
-
-	if (i >= ui->ncon_tabs || ui->ncon_tabs < 2)
-		return;
-	for (k = i; k + 1 < ui->ncon_tabs; k++) {
-		ui->con_tabs[k] = ui->con_tabs[k + 1];
-		ui->con_tab_view[k] = ui->con_tab_view[k + 1];
-	}
-	ui->ncon_tabs--;
-	memset(&ui->con_tab_view[ui->ncon_tabs], 0,
-	    sizeof ui->con_tab_view[ui->ncon_tabs]);
-	/* Show the tab that took its place (or the last), as it was left. */
-	tab_view_load(ui, i < ui->ncon_tabs ? i : ui->ncon_tabs - 1);
 }
 
 const struct pane_kind pane_console_kind = {

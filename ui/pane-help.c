@@ -32,8 +32,6 @@ static const char *const extra[][2] = {
 	{ "y w", "copy the block (OSC 52 + file); save all results" },
 	{ "W h l", "wrap long lines, or cut them and scroll sideways" },
 	{ "-u N", ": -u SECONDS CMD gives CMD a timeout" },
-	{ "[ ] x", "a command typed while one runs gets a tab: [ ] switch," },
-	{ "", "x closes a finished one; ^C cancels the tab shown" },
 	{ "Esc", "back to the table (or out of the diff)" },
 };
 

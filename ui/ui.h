@@ -132,8 +132,7 @@ enum ui_action {
 	UI_ACTION_CONSOLE_RUN,	/* run ui->con.command on the console's target */
 	UI_ACTION_CONSOLE_CANCEL, /* kill the console's command on every node */
 	UI_ACTION_CONSOLE_COPY,	/* copy the block under the console cursor */
-	UI_ACTION_CONSOLE_SAVE,	/* save every node's result to ui->con.path */
-	UI_ACTION_CONSOLE_CLOSE_TAB /* close result tab ui->con_tab (finished) */
+	UI_ACTION_CONSOLE_SAVE	/* save every node's result to ui->con.path */
 };
 
 enum ui_prompt_for {
@@ -184,15 +183,6 @@ struct ui_console_view {
 	int		 timeout_ms;	/* for UI_ACTION_CONSOLE_RUN: its -u, -1 none */
 	char		 command[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_RUN */
 	char		 path[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_SAVE */
-};
-
-/* The console's result tabs: at most this many commands at once. */
-#define UI_CON_TABS	6
-
-/* What a result tab keeps of the view while another tab is shown. */
-struct ui_con_tab_view {
-	size_t		 top, left, block, diff_top, top_seg;
-	int		 diff;
 };
 
 /* A view: how it draws and which keys it takes before the global ones. */
@@ -267,18 +257,8 @@ struct ui {
 	struct ui_pushform pushform;
 	long		 nvme_confirm;	/* the typed device count */
 
-	/*
-	 * The command console: the models (tui.c owns them) and the view.
-	 * CON_IN holds the input line's target and history; each result tab
-	 * is a console of its own (CON_TABS, NCON_TABS >= 1), CONSOLE is the
-	 * one shown (CON_TABS[CON_TAB]), and CON_TAB_VIEW keeps each tab's
-	 * scroll and block cursor while another is shown.
-	 */
+	/* The command console: the model (tui.c owns it) and its view. */
 	struct console	*console;
-	struct console	*con_in;
-	struct console	*con_tabs[UI_CON_TABS];
-	size_t		 ncon_tabs, con_tab;
-	struct ui_con_tab_view con_tab_view[UI_CON_TABS];
 	struct ui_console_view con;
 };
 
@@ -384,9 +364,6 @@ void		 pane_nvme_open(struct ui *);
 
 /* `:`: show the console and open its prompt on the selected nodes. */
 void		 pane_console_open(struct ui *);
-/* Show result tab I; tab I was closed (its model freed by tui.c). */
-void		 pane_console_show_tab(struct ui *, size_t i);
-void		 pane_console_drop_tab(struct ui *, size_t i);
 /* What the console's prompts do with their text. */
 void		 pane_console_prompt(struct ui *, enum ui_prompt_result);
 /* A key the console's prompt does not take: Up, Down (history), pages. */

@@ -5,9 +5,7 @@
 # every node afterwards; a node printing terminal escape sequences does not
 # change the screen. Also: the command line shows where it will run before
 # Enter, history, and "make the block's nodes the selection"; a timeout
-# for one command (-u SECONDS before it); long lines cut or wrapped (W);
-# result tabs: a command typed while one runs gets a tab of its own, [ ]
-# switch, ^C cancels the shown tab's command only, x closes a finished tab.
+# for one command (-u SECONDS before it); long lines cut or wrapped (W).
 . "$(dirname "$0")/lib.sh"
 
 mapfile -t nodes < <(sim_nodes)
@@ -187,54 +185,4 @@ tui_keys Escape q
 check "q quits with status 0" tui_wait "^EXIT=0" 50
 check "the symlink's target is untouched: $(cat "$TUI_LOG/target")" \
     test "$(cat "$TUI_LOG/target")" = precious -a -L "$CLUSTERTOP_HISTORY"
-
-# 7. Result tabs (no history file for this session).
-export CLUSTERTOP_HISTORY=
-arg3="77.$$"
-tui_start 140 "$rows" --interval 1 || { not_ok "tmux starts"; exit 1; }
-tui_wait_count "${row}up +[0-9]" "$n" 150 || not_ok "all nodes up"
-tui_keys : "sleep $arg3" Enter
-check "tab 1: the sleep runs on all $n nodes" \
-    tui_wait "^. $(re "$all") \($n\) +running" 100
-check "one tab: no tab line" eval '! tui_screen | grep -q " 1 sleep 77"'
-tui_keys : "echo second-tab" Enter
-check "a command typed while tab 1 runs opens tab 2 and runs there" \
-    tui_wait "^. $(re "$all") \($n\) +exit 0" 100
-check "...its output" tui_wait "^  second-tab" 10
-check "the tab line: tab 1 running, tab 2 done" \
-    tui_wait "^ +1 sleep 77\.[0-9]+~? \(running\) +2 echo second-tab \(done\)" 20
-tui_keys "["
-check "[ shows tab 1 again: still running" \
-    tui_wait "^. $(re "$all") \($n\) +running" 20
-tui_keys x
-check "x on a running tab refuses" tui_wait "tab 1 still runs: \^C cancels it first" 20
-tui_keys "]"
-check "] shows tab 2" tui_wait "^  second-tab" 20
-tui_keys C-c
-check "^C in tab 2 (finished) cancels nothing" tui_wait "nothing to cancel" 20
-tui_keys "["
-check "...tab 1's sleep still runs" tui_wait "^. $(re "$all") \($n\) +running" 20
-check "...on every node" eval '[ "$(count_sleeps "$arg3" | grep -c ": [1-9]")" -eq "$n" ]'
-# From the node table, with the idle tab 2 shown: ^C says which tab runs.
-tui_keys "]" Escape
-tui_wait "LOAD1" 20
-tui_keys C-c
-check "^C in the node table while tab 1 runs: says so, does not quit" \
-    eval 'tui_wait "console tab 1 still runs" 20 && ! tui_screen | grep -q "^EXIT="'
-tui_keys : Escape "["
-check "back in tab 1" tui_wait "^. $(re "$all") \($n\) +running" 20
-tui_keys C-c
-check "^C in tab 1 cancels its command" \
-    tui_wait "^. $(re "$all") \($n\) +cancelled" 100
-check "no 'sleep $arg3' left on any node" sleeps_gone "$arg3"
-check "the tab line: tab 1 cancelled" \
-    tui_wait "^ +1 sleep 77\.[0-9]+~? \(cancelled\) +2 echo second-tab \(done\)" 20
-tui_keys "]" x
-check "x closes the finished tab 2" tui_wait "closed tab 2; 1 left" 20
-check "...one tab left: no tab line, tab 1's results shown" \
-    eval '! tui_screen | grep -q "2 echo second-tab" && tui_screen | grep -Eq "^. $(re "$all") \($n\) +cancelled"'
-tui_keys x
-check "x on the only tab: says a new command replaces it" tui_wait "the only tab" 20
-tui_keys Escape q
-check "q quits with status 0" tui_wait "^EXIT=0" 50
 tui_done

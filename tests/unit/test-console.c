@@ -73,34 +73,6 @@ test_target(void **state)
 	console_free(c);
 }
 
-/* A result tab takes the input line's target; the input line keeps it. */
-static void
-test_copy_target(void **state)
-{
-	struct console		*in = console_create(), *tab = console_create();
-	const char *const	 sel[] = { "node07", "node05" };
-
-	(void)state;
-	assert_int_equal(console_set_target(in, sel, 2, all8, 8), 2);
-	console_copy_target(tab, in);
-	assert_int_equal(console_ntarget(tab), 2);
-	assert_string_equal(tab->next_fold, "node[05,07]");
-	assert_int_equal(tab->next_all, 0);
-	assert_int_equal(console_begin(tab, "hostname", 0, 0), 0);
-	assert_int_equal(console_nrun(tab), 2);
-	/* The input line is untouched and runs nothing itself. */
-	assert_int_equal(console_ntarget(in), 2);
-	assert_int_equal(console_running(in), 0);
-	/* A new selection of the input line does not move a tab's run. */
-	assert_int_equal(console_set_target(in, NULL, 0, all8, 8), 8);
-	assert_string_equal(tab->run_fold, "node[05,07]");
-	console_copy_target(tab, in);
-	assert_int_equal(tab->next_all, 1);
-	assert_int_equal(console_ntarget(tab), 8);
-	console_free(tab);
-	console_free(in);
-}
-
 static void
 test_blocks_live(void **state)
 {
@@ -626,7 +598,6 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_target),
-		cmocka_unit_test(test_copy_target),
 		cmocka_unit_test(test_blocks_live),
 		cmocka_unit_test(test_cancelled),
 		cmocka_unit_test(test_lost),
