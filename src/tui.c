@@ -50,6 +50,7 @@
 #include "push-run.h"
 #include "theme.h"
 #include "tui-bcast.h"
+#include "tui-files.h"
 #include "ui.h"
 
 #define TUI_FRAME_MS		33	/* a key is drawn within this */
@@ -653,7 +654,6 @@ broadcast_turn(struct tui *t)
 
 /* --- the command console ----------------------------------------------------- */
 
-static void	con_hist_save(const char *);
 
 static void
 do_console_run(struct tui *t)
@@ -697,7 +697,7 @@ do_console_run(struct tui *t)
 	t->con_job = engine_job_start(t->e, &spec, &cause);
 	free(ids);
 	if (t->con_job != 0)
-		con_hist_save(t->ui.con.command);
+		tui_hist_save(t->ui.con.command);
 	if (t->con_job == 0) {
 		ui_message(&t->ui, 1, "console: %s", cause != NULL ? cause :
 		    "cannot start the command");
@@ -740,138 +740,6 @@ on_interrupt(struct tui *t)
 		ui_message(&t->ui, 0, "nothing to cancel (q quits)");
 }
 
-/* Create a file for writing only if it is not a symlink; 0600. */
-static FILE *
-console_fopen(const char *path, char **cause)
-{
-	FILE	*f;
-	int	 fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
-		if (asprintf(cause, "%s: %s", path, strerror(errno)) == -1)
-			*cause = NULL;
-		if (fd != -1)
-			close(fd);
-		return (NULL);
-	}
-	return (f);
-}
-
-/* mkdir -p for the directory part of PATH, mode 0700. */
-static void
-mkdirs_for(const char *path)
-{
-	char	buf[1024], *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		mkdir(buf, 0700);
-		*p = '/';
-	}
-}
-
-/*
- * The console's history file: $CLUSTERTOP_HISTORY ("" for none), else
- * $XDG_STATE_HOME/clustertop/console_history, else under ~/.local/state.
- */
-static int
-con_hist_path(char *buf, size_t size)
-{
-	const char	*v = getenv("CLUSTERTOP_HISTORY");
-	const char	*x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-
-	if (v != NULL)
-		snprintf(buf, size, "%s", v);
-	else if (x != NULL && *x == '/')
-		snprintf(buf, size, "%s/clustertop/console_history", x);
-	else if (home != NULL && *home != '\0')
-		snprintf(buf, size, "%s/.local/state/clustertop/console_history",
-		    home);
-	else
-		return (-1);
-	return (buf[0] == '\0' ? -1 : 0);
-}
-
-/* Earlier sessions' commands, oldest first; a long file is cut back. */
-static void
-con_hist_load(struct tui *t)
-{
-	char	 path[1024], *line = NULL;
-	size_t	 size = 0, n = 0, i;
-	ssize_t	 len;
-	FILE	*f;
-	int	 fd;
-
-	if (con_hist_path(path, sizeof path) != 0 ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return;
-	if ((f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((len = getline(&line, &size, f)) != -1) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		console_history_add(t->con, line);
-		n++;
-	}
-	free(line);
-	fclose(f);
-	if (n <= 2 * CONSOLE_HISTORY_MAX)
-		return;
-	if ((f = console_fopen(path, &line)) == NULL) {
-		free(line);
-		return;
-	}
-	for (i = 0; i < t->con->nhist; i++)
-		fprintf(f, "%s\n", t->con->hist[i]);
-	fclose(f);
-}
-
-static void
-con_hist_save(const char *command)
-{
-	char	path[1024];
-	FILE	*f;
-	int	 fd;
-
-	if (con_hist_path(path, sizeof path) != 0)
-		return;
-	mkdirs_for(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1 || (f = fdopen(fd, "a")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return;
-	}
-	fprintf(f, "%s\n", command);
-	fclose(f);
-}
-
-/* ~/.cache/clustertop (or $XDG_CACHE_HOME/clustertop), made if needed. */
-static int
-console_cache_path(char *buf, size_t size, const char *file)
-{
-	const char	*x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-
-	if (x != NULL && *x == '/')
-		snprintf(buf, size, "%s/clustertop", x);
-	else if (home != NULL && *home != '\0') {
-		snprintf(buf, size, "%s/.cache", home);
-		mkdir(buf, 0700);
-		snprintf(buf, size, "%s/.cache/clustertop", home);
-	} else
-		return (-1);
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return (-1);
-	snprintf(buf + strlen(buf), size - strlen(buf), "/%s", file);
-	return (0);
-}
-
 /*
  * Copy the block under the cursor: to a file, which always works, and to
  * the clipboard of the administrator's terminal with OSC 52 (tmux,
@@ -898,8 +766,8 @@ do_console_copy(struct tui *t)
 		(void)w;
 		free(osc);
 	}
-	if (console_cache_path(path, sizeof path, "console-block.txt") != 0 ||
-	    (f = console_fopen(path, &cause)) == NULL) {
+	if (tui_cache_path(path, sizeof path, "console-block.txt") != 0 ||
+	    (f = tui_fopen_private(path, &cause)) == NULL) {
 		ui_message(&t->ui, 1, "copied %zu lines (OSC 52); no file: %s",
 		    lines, cause != NULL ? cause : "no $HOME");
 		free(cause);
@@ -933,7 +801,7 @@ do_console_save(struct tui *t)
 		snprintf(path, sizeof path, "%s/%s", home, p + 2);
 	else
 		snprintf(path, sizeof path, "%s", p);
-	if ((f = console_fopen(path, &cause)) == NULL) {
+	if ((f = tui_fopen_private(path, &cause)) == NULL) {
 		ui_message(&t->ui, 1, "save: %s", cause != NULL ? cause : path);
 		free(cause);
 		return;
@@ -1430,7 +1298,7 @@ cmd_tui_main(int argc, char **argv)
 		t.ui.nvme = &t.nvme;
 		t.con = console_create();
 		t.ui.console = t.con;
-		con_hist_load(&t);
+		tui_hist_load(t.con);
 		if (msg[0] != '\0')
 			ui_message(&t.ui, 0, "%s", msg);
 	}
