@@ -122,7 +122,19 @@ for i in $(seq 1 50); do
 	sleep "$TUI_POLL"
 done
 check "the second client's terminal gone: 1 attached" test "$gone" = 1
-tui_wait_gone 'read-only: another client' 50
+# clustertop --take-over: attached as the writer at once (tmux attach -d).
+$RO_TMUX -2 new-session -d -x 130 -y 40 \
+    "TERM=tmux-256color $(printf %q "$CLUSTERTOP") --take-over --interval 1 2>>$TUI_LOG/stderr-ro; echo EXIT=\$?; sleep 600"
+check "--take-over: the first client is read-only at once" \
+	tui_wait 'read-only: another client has the keys' 100
+check "--take-over: the new client has the node table and no hint" \
+	ro_wait "node08 +up" 100
+ro_pid() { pgrep -n -P "$($RO_TMUX display -p '#{pane_pid}')" -x clustertop; }
+check "server status: the writer is the --take-over client (pid $(ro_pid))" \
+	test "$(srv_status | jq -r .writer_pid)" = "$(ro_pid)"
+ro_stop
+check "its terminal gone: the first client has the keys again" \
+	tui_wait_gone 'read-only: another client' 100
 tui_keys a b
 tui_wait "BROADCAST to $n nodes" 50
 tui_wait "node01.*[#$] *$" 150
@@ -147,10 +159,35 @@ ok_all=0
 for i in $(seq 1 50); do vi_files && { ok_all=1; break; }; sleep "$TUI_POLL"; done
 check "typing after the reattach reached all $n nodes (the file on each)" test "$ok_all" = 1
 
-# 4. q ends the hosted dashboard and its client.
 tui_keys C-]
 tui_keys q
-tui_wait "broadcast closed" 50
+check "broadcast closes" tui_wait "broadcast closed" 50
+
+# 3b. A push (P) on the server's engine goes on through a detach.
+payload=$TUI_LOG/payload.bin
+head -c 200000 /dev/urandom >"$payload"
+sum=$(sha256sum <"$payload" | cut -d' ' -f1)
+dest=/tmp/ct-srv-push-$$
+tui_keys P
+check "P opens the push form" tui_wait "^ +Push files +target: all $n nodes" 50
+tui_keys "$payload" Tab C-u "$dest/"
+tui_keys Enter
+tui_keys 'C-\'
+check "detached during the push" tui_wait 'EXIT=0' 50
+tui_start 130 40 --interval 1
+check "reattached: the push finished on all $n nodes" \
+	tui_wait "^ finished .*: $n nodes: $n done, 0 sending, 0 queued, 0 failed" 300
+good=0
+for node in $(sim_nodes); do
+	[ "$("$root/tests/sim/simcluster" exec "$node" sh -c "sha256sum < $dest/payload.bin" 2>/dev/null |
+	    cut -d' ' -f1)" = "$sum" ] && good=$((good + 1))
+	"$root/tests/sim/simcluster" exec "$node" rm -rf "$dest" 2>/dev/null
+done
+check "the pushed file is identical on all $n nodes" test "$good" = "$n"
+tui_keys Escape
+tui_wait "LOAD1" 50
+
+# 4. q ends the hosted dashboard and its client.
 tui_keys q
 check "q: the dashboard quits, the client exits 0" tui_wait 'EXIT=0' 100
 check "the server has no dashboard any more" \
