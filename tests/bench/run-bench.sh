@@ -138,18 +138,34 @@ fi
 # a warm server (process start, attach, the round, exit), median; and the
 # server's peak RSS with every node connected. Its own directory, so no
 # server of the user's is touched; stopped by its pid.
-ct_server=nan ct_server_rss_kb=nan
+ct_server=nan ct_server_rss_kb=nan ct_head_cpu=nan pdsh_head_cpu=nan
 if has_cmd server; then
 	if "$bin" server start >"$work/server-start" 2>&1; then
 		"$bin" exec -w "^$hostfile" true >/dev/null 2>&1	# warm: connect all
 		ct_server=$(time_rounds "${BENCH_SERVER_EXECS:-100}" "$bin" exec -w "^$hostfile" hostname)
 		spid=$(cat "$XDG_RUNTIME_DIR/clustertop/server.lock")
 		ct_server_rss_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$spid/status")
+		# The head node's CPU per round (user+system, children
+		# included): 10 execs (clients + the server's share) against
+		# 10 pdsh rounds over the masters (pdsh + its ssh clients).
+		# On the sim the nodes' sshd, shell and command run on the same
+		# cores as the head, which the wall-clock ratio includes.
+		t0=$(awk '{ print $14 + $15 }' "/proc/$spid/stat")
+		/usr/bin/time -f '%U %S' -o "$work/cpu-ct" sh -c \
+		    "for i in 1 2 3 4 5 6 7 8 9 10; do '$bin' exec -w '^$hostfile' hostname >/dev/null 2>&1; done"
+		t1=$(awk '{ print $14 + $15 }' "/proc/$spid/stat")
+		ct_head_cpu=$(awk -v f="$(tail -n 1 "$work/cpu-ct")" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+		    'BEGIN { split(f, a, " "); printf "%.4f", (a[1] + a[2] + t / hz) / 10 }')
+		PDSH_SSH_ARGS_APPEND="-F $cmcfg" /usr/bin/time -f '%U %S' -o "$work/cpu-pdsh" sh -c \
+		    "for i in 1 2 3 4 5 6 7 8 9 10; do pdsh -f 64 -w '^$hostfile' hostname >/dev/null 2>&1; done"
+		pdsh_head_cpu=$(awk -v f="$(tail -n 1 "$work/cpu-pdsh")" 'BEGIN { split(f, a, " "); printf "%.4f", (a[1] + a[2]) / 10 }')
 		"$bin" server stop >/dev/null 2>&1 || kill "$spid"
 	fi
 fi
 add clustertop_exec_via_server_s "$ct_server"
 add clustertop_server_max_rss_kb "$ct_server_rss_kb"
+add head_cpu_per_exec_via_server_s "$ct_head_cpu"
+add head_cpu_per_pdsh_controlmaster_round_s "$pdsh_head_cpu"
 
 # The dashboard: in this process (--no-server) against hosted by a fresh
 # server, both at 200x60 with 1 s samples, RSS once every node is up and
@@ -299,6 +315,7 @@ echo "ratios (clustertop / peer; lower is better)              target"
 printf '  %-50s %-8s %s\n' "warm round vs pdsh+ControlMaster" "$(ratio "$ct_warm" "$pdsh_warm")" "<= 0.2"
 printf '  %-50s %-8s %s\n' "cold exec vs pdsh fresh ssh" "$(ratio "$ct_cold" "$pdsh_fresh")" "<= 0.5"
 printf '  %-50s %-8s %s\n' "exec via a warm server vs pdsh+ControlMaster" "$(ratio "$ct_server" "$pdsh_warm")" "<= 0.1"
+printf '  %-50s %-8s %s\n' "  head-node CPU per round, the same two" "$(ratio "$ct_head_cpu" "$pdsh_head_cpu")" "(info)"
 printf '  %-50s %-8s %s\n' "server+dashboard RSS vs in-process dashboard" "$(ratio "$server_dash_rss_kb" "$inproc_dash_rss_kb")" "(info)"
 printf '  %-50s %-8s %s\n' "  the difference (MiB)" "$(awk -v a="$server_dash_rss_kb" -v b="$inproc_dash_rss_kb" 'BEGIN { if (a == "nan" || b == "nan") print "n/a"; else printf "%+.2f", (a - b) / 1024 }')" "<= +2"
 printf '  %-50s %-8s %s\n' "attach: process start to first full frame (s)" "$(awk -v a="$attach_ms" 'BEGIN { if (a == "nan") print "n/a"; else printf "%.3f", a / 1000 }')" "<= 0.2"

@@ -169,7 +169,7 @@ head -c 200000 /dev/urandom >"$payload"
 sum=$(sha256sum <"$payload" | cut -d' ' -f1)
 dest=/tmp/ct-srv-push-$$
 tui_keys P
-check "P opens the push form" tui_wait "^ +Push files +target: all $n nodes" 50
+check "P opens the push form" tui_wait "^ +Push files +target: (all )?$n nodes" 50
 tui_keys "$payload" Tab C-u "$dest/"
 tui_keys Enter
 tui_keys 'C-\'
