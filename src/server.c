@@ -565,6 +565,7 @@ server_set_writer(struct server *s, struct sclient *c)
 		sclient_mode(old);
 	if (c == NULL)
 		return;
+	tui_host_client(tsession_tui(s->ts), (int)c->pid, c->tty);
 	sclient_mode(c);
 	/* The screen takes the writer's size; a full frame for everyone. */
 	tsession_resize(s->ts, c->cols, c->rows);
@@ -646,14 +647,24 @@ server_config_ok(const struct engine_config *cfg, void *arg)
 static void
 server_take_env(const cJSON *env)
 {
-	const cJSON	*v;
+	static char	**mine;		/* the strings putenv took, last time */
+	static size_t	  nmine;
+	const cJSON	 *v;
+	size_t		  i;
 
 	if (!cJSON_IsArray(env))
 		return;
 	clearenv();
+	for (i = 0; i < nmine; i++)
+		free(mine[i]);
+	free(mine);
+	mine = xcalloc((size_t)cJSON_GetArraySize(env) + 1, sizeof *mine);
+	nmine = 0;
 	cJSON_ArrayForEach(v, env) {
-		if (cJSON_IsString(v) && strchr(v->valuestring, '=') != NULL)
-			putenv(xstrdup(v->valuestring));
+		if (cJSON_IsString(v) && strchr(v->valuestring, '=') != NULL) {
+			mine[nmine] = xstrdup(v->valuestring);
+			putenv(mine[nmine++]);
+		}
 	}
 }
 

@@ -108,6 +108,8 @@ struct tui {
 	int			 in_fd;		/* the keys */
 	struct inventory	*inv;
 	struct tui_args		*hosted_args;	/* hosted: owned here */
+	int			 client_pid;	/* hosted: the writer (audit) */
+	char			 client_tty[128];
 };
 
 static void	on_interrupt(struct tui *);
@@ -717,6 +719,9 @@ do_console_run(struct tui *t)
 	spec.fanout = t->fanout;
 	spec.stream_output = 1;
 	spec.label = "console";
+	/* Hosted: the audit names the client that has the keys. */
+	spec.client_pid = t->client_pid;
+	spec.client_tty = t->client_tty[0] != '\0' ? t->client_tty : NULL;
 	t->con_job = engine_job_start(t->e, &spec, &cause);
 	free(ids);
 	if (t->con_job != 0)
@@ -1633,6 +1638,14 @@ tui_host_resize(struct tui *t, int cols, int rows)
 	ui_resize_term(rows, cols);
 	/* resizeterm queued KEY_RESIZE: read it now, as on SIGWINCH. */
 	on_tty(-1, t);
+}
+
+void
+tui_host_client(struct tui *t, int pid, const char *tty)
+{
+	t->client_pid = pid;
+	snprintf(t->client_tty, sizeof t->client_tty, "%s", tty != NULL ?
+	    tty : "");
 }
 
 void

@@ -44,6 +44,8 @@ void		 tui_host_event(const struct engine_event *, void *tui);
 int		 tui_host_wait_ms(struct tui *);
 int		 tui_host_turn(struct tui *);
 void		 tui_host_resize(struct tui *, int cols, int rows);
+/* The client with the keys (PID, TTY): the audit of console commands names it. */
+void		 tui_host_client(struct tui *, int pid, const char *tty);
 /* A full frame now (curses redraws everything): for a client attaching. */
 void		 tui_host_redraw(struct tui *);
 /*

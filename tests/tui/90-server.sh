@@ -50,6 +50,12 @@ tui_wait '^ *: ' 20
 tui_keys -l 'sleep 30; hostname'
 tui_keys Enter
 check "the command runs" tui_wait "0/$n done" 50
+cpid=$(tui_pid)
+audit_names() {  # the console's start record names client pid $1
+	grep '"label":"console"' "$CLUSTERTOP_AUDIT_LOG" | grep '"command":"sleep 30; hostname"' |
+	    grep -q "\"client_pid\":$1,"
+}
+check "the server's audit of the console command names the client (pid $cpid)" audit_names "$cpid"
 tui_stop	# the tmux server dies: the client gets SIGHUP
 gone=0
 for i in $(seq 1 50); do
