@@ -616,6 +616,8 @@ server_dash_end(struct server *s)
 	tsession_free(s->ts);
 	s->ts = NULL;
 	s->writer = NULL;
+	if (chdir("/") == -1)
+		server_log("chdir /: %s", strerror(errno));
 }
 
 /* tsession_start's check: the dashboard's sessions must be the server's. */
@@ -712,12 +714,16 @@ sclient_attach(struct sclient *c, const cJSON *req)
 		}
 		server_take_env(cJSON_GetObjectItemCaseSensitive(req, "env"));
 		term = getenv("TERM");
-		/* Relative paths in the options are the client's. */
+		/*
+		 * The dashboard lives in the client's directory, as it does
+		 * in-process: relative paths in its options, ./src/phases.json,
+		 * `w` (save), the phases' head steps. Back to / when it ends.
+		 */
 		if (!cJSON_IsString(cwd) || chdir(cwd->valuestring) == -1)
 			(void)chdir("/");
 		s->ts = tsession_start(s->e, av, term, c->cols, c->rows,
 		    server_config_ok, s, &cause);
-		if (chdir("/") == -1)
+		if (s->ts == NULL && chdir("/") == -1)
 			server_log("chdir /: %s", strerror(errno));
 		free(av);
 		if (s->ts == NULL && cause == NULL) {

@@ -193,6 +193,24 @@ check "the pushed file is identical on all $n nodes" test "$good" = "$n"
 tui_keys Escape
 tui_wait "LOAD1" 50
 
+# 3c. A phase run (the Slurm test: t s) goes on through a detach; the
+# next client is larger: the screen takes its size.
+folded=$("$CLUSTERTOP" hosts -f $(sim_nodes) 2>/dev/null)
+tui_keys t
+check "t opens the tests menu" tui_wait "s  Slurm test" 50
+tui_keys s
+check "the Slurm test runs" tui_wait "^ phase 9 (\\(|finished)" 100
+tui_keys 'C-\'
+check "detached during the phase run" tui_wait 'EXIT=0' 50
+tui_start 170 50 --interval 1
+check "reattached (170x50): the Slurm test finished" tui_wait "^ phase 9 finished" 900
+check "reattached: it passed on the head and every node" \
+	tui_wait "^ phase 9: .*passed head,${folded//[/\\[}" 50
+tui_keys Escape
+tui_wait_gone "s  Slurm test" 50
+tui_keys Escape
+tui_wait "LOAD1" 50
+
 # 4. q ends the hosted dashboard and its client.
 tui_keys q
 check "q: the dashboard quits, the client exits 0" tui_wait 'EXIT=0' 100
