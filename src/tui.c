@@ -1150,6 +1150,7 @@ struct tui_args {
 	struct cliopt	 opt;
 	const char	*theme_arg;
 	char		 mounts_buf[1024];
+	char		 mounts_split[1024];	/* split_mounts' copy */
 	double		 interval;
 	int		 ascii, print_cmd, help;
 };
@@ -1236,7 +1237,9 @@ tui_metrics_cmd(struct tui_args *a, const char **mounts, size_t *nmounts,
 {
 	char	*cmd, *cause = NULL;
 
-	*nmounts = split_mounts(a->mounts_buf, mounts, METRICS_MAX_DISKS - 1);
+	/* Split a copy: this runs twice (the client's check, the setup). */
+	memcpy(a->mounts_split, a->mounts_buf, sizeof a->mounts_split);
+	*nmounts = split_mounts(a->mounts_split, mounts, METRICS_MAX_DISKS - 1);
 	if ((cmd = metrics_command(a->interval, mounts, *nmounts,
 	    &cause)) == NULL) {
 		fprintf(err, "clustertop: %s\n", cause != NULL ? cause :
@@ -1521,7 +1524,8 @@ cmd_tui_main(int argc, char **argv)
 	int			 rc, mode;
 	size_t			 nmounts;
 	const char		*mounts[METRICS_MAX_DISKS];
-	char			*cmd;
+	char			*cmd, *cause = NULL;
+	struct theme		 th;
 
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
@@ -1532,13 +1536,19 @@ cmd_tui_main(int argc, char **argv)
 		usage(stdout);
 		return (0);
 	}
+	/* Bad mounts or theme: the one-line error here, server or not. */
+	if ((cmd = tui_metrics_cmd(&a, mounts, &nmounts, stderr)) == NULL)
+		return (CT_EXIT_USAGE);
 	if (a.print_cmd) {
-		if ((cmd = tui_metrics_cmd(&a, mounts, &nmounts, stderr)) ==
-		    NULL)
-			return (CT_EXIT_USAGE);
 		printf("%s\n", cmd);
 		free(cmd);
 		return (0);
+	}
+	free(cmd);
+	if (a.theme_arg != NULL && theme_load(&th, a.theme_arg, &cause) != 0) {
+		fprintf(stderr, "clustertop: %s\n", cause);
+		free(cause);
+		return (CT_EXIT_USAGE);
 	}
 	/* A running server hosts the dashboard: attach to it (client-tui.c). */
 	cliopt_engine_config(&a.opt, &cfg);
