@@ -316,6 +316,7 @@ ctui_relay(struct ctui *x, int argc, char **argv, int takeover)
 	char			 cwd[PATH_MAX], buf[4096], *cause = NULL;
 	int			 i, rc, status = 0, done = 0;
 	ssize_t			 n;
+	double			 tty_gone = 0;
 
 	ctui_size(&x->cols, &x->rows);
 	o = cJSON_CreateObject();
@@ -378,8 +379,19 @@ ctui_relay(struct ctui *x, int argc, char **argv, int takeover)
 	x->hint_due = !x->writer;
 
 	while (!done) {
-		if (ctui_hup)
-			break;		/* the terminal went away: detach */
+		if (ctui_hup) {
+			/*
+			 * The terminal went away: detach. The hangup sends
+			 * SIGCONT right after SIGHUP; let it land before we
+			 * exit: a SIGCONT during ASan's leak check at exit
+			 * (which stops this process with ptrace) discards the
+			 * stop and leaves the check, and us, spinning.
+			 */
+			usleep(50000);
+			break;
+		}
+		if (tty_gone && boot_ms() > tty_gone + 2000)
+			break;		/* EOF and no SIGHUP: not a tty any more */
 		if (ctui_winch) {
 			ctui_winch = 0;
 			ctui_size(&x->cols, &x->rows);
@@ -389,7 +401,7 @@ ctui_relay(struct ctui *x, int argc, char **argv, int takeover)
 				x->hint_due = 1;
 		}
 		/* Frames already buffered first, then wait for more. */
-		pfd[0].fd = STDIN_FILENO;
+		pfd[0].fd = tty_gone ? -1 : STDIN_FILENO;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = c->fd;
 		pfd[1].events = POLLIN;
@@ -402,8 +414,13 @@ ctui_relay(struct ctui *x, int argc, char **argv, int takeover)
 		if (c->in.start == c->in.end && (pfd[0].revents & POLLIN)) {
 			n = read(STDIN_FILENO, buf, sizeof buf);
 			if (n <= 0) {
+				/*
+				 * EOF or EIO: the terminal is being hung up;
+				 * its SIGHUP (and SIGCONT) come next: wait for
+				 * them (2 s at most) rather than exit first.
+				 */
 				if (n == 0 || errno != EINTR)
-					break;
+					tty_gone = boot_ms();
 				continue;
 			}
 			if (ctui_keys(x, buf, (size_t)n))
