@@ -481,6 +481,12 @@ engine_do_reconnect(struct enode *n)
 	engine_queue_connect(n);
 }
 
+void
+engine_set_reconnect(struct engine *e, int on)
+{
+	e->cfg.reconnect = on != 0;
+}
+
 /* Forget a node's session and connect again now. */
 void
 engine_reconnect(struct engine *e, int node)

@@ -95,6 +95,8 @@ int		 engine_find_node(const struct engine *, const char *name);
 void		 engine_connect(struct engine *, int node);
 /* Forget a node's session and connect again now (TUI "reconnect"). */
 void		 engine_reconnect(struct engine *, int node);
+/* Turn cfg.reconnect on or off (the server: on while it hosts a dashboard). */
+void		 engine_set_reconnect(struct engine *, int on);
 
 /* --- jobs: one command on many nodes --------------------------------------- */
 

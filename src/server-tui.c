@@ -1,210 +1,170 @@
 /*
- * server-tui.c -- the server's hosted dashboard (server-tui.h).
+ * server-tui.c -- the dashboard the server hosts (server-tui.h): tui.c's
+ * dashboard on the server's own engine, its curses on two pipes.
  */
 
-#include <sys/ioctl.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pty.h>
-#include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "server-tui.h"
+#include "tui.h"
+#include "util.h"
+
+/*
+ * A pipe of 1 MiB (the unprivileged maximum, /proc/sys/fs/pipe-max-size):
+ * curses writes a whole frame with blocking writes in the server's own
+ * thread, so the pipe must hold the largest frame there is (a 300 x 100
+ * screen in colour is under 200 KiB) until the server's loop reads it.
+ */
+#define TSESSION_PIPE	(1024 * 1024)
 
 struct tsession {
-	pid_t	pid;
-	int	master;
-	int	cols, rows;
-	int	repaint;	/* the real size is still to be set */
+	struct tui	*t;
+	int		 out_rd;	/* the screen, read by the server */
+	int		 in_wr;		/* keys, written by the server */
+	int		 cols, rows;
 };
 
+static void
+pipe_size(int fd)
+{
+	if (fcntl(fd, F_SETPIPE_SZ, TSESSION_PIPE) == -1)
+		(void)fcntl(fd, F_SETPIPE_SZ, 256 * 1024);
+}
+
 struct tsession *
-tsession_spawn(char *const argv[], char *const envp[], const char *cwd,
-    int cols, int rows, char **cause)
+tsession_start(struct engine *e, char *const argv[], const char *term,
+    int cols, int rows, int (*config_ok)(const struct engine_config *,
+    void *), void *arg, char **cause)
 {
 	struct tsession	*ts;
-	struct winsize	 ws;
-	size_t		 n, i;
-	char		**av, **ev;
-	int		 fd;
-	pid_t		 pid;
+	struct tui_host	 h;
+	int		 out[2], in[2], argc;
 
-	for (n = 0; argv[n] != NULL; n++)
-		;
-	if ((av = calloc(n + 2, sizeof *av)) == NULL)
+	*cause = NULL;
+	if (pipe2(out, O_CLOEXEC) == -1)
 		abort();
-	av[0] = (char *)"clustertop";
-	for (i = 1; i < n; i++)
-		av[i] = argv[i];
-	for (n = 0; envp[n] != NULL; n++)
-		;
-	if ((ev = calloc(n + 2, sizeof *ev)) == NULL)
+	if (pipe2(in, O_CLOEXEC) == -1)
 		abort();
-	for (i = 0; i < n; i++)
-		ev[i] = envp[i];
-	ev[n] = (char *)"CLUSTERTOP_NO_SERVER=1";
-
-	memset(&ws, 0, sizeof ws);
-	ws.ws_col = (unsigned short)(cols > 0 ? cols : 80);
-	ws.ws_row = (unsigned short)(rows > 0 ? rows : 24);
-	pid = forkpty(&fd, NULL, NULL, &ws);
-	if (pid == -1) {
-		if (asprintf(cause, "forkpty: %s", strerror(errno)) == -1)
-			*cause = NULL;
-		free(av);
-		free(ev);
+	pipe_size(out[1]);
+	pipe_size(in[1]);
+	/* The server's ends never block; curses' write end blocks (see above). */
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	for (argc = 0; argv[argc] != NULL; argc++)
+		;
+	memset(&h, 0, sizeof h);
+	h.e = e;
+	h.term = term != NULL && *term != '\0' ? term : "xterm";
+	h.out_fd = out[1];
+	h.in_fd = in[0];
+	h.cols = cols > 1 ? cols : 80;
+	h.rows = rows > 1 ? rows : 24;
+	h.config_ok = config_ok;
+	h.arg = arg;
+	ts = xcalloc(1, sizeof *ts);
+	ts->out_rd = out[0];
+	ts->in_wr = in[1];
+	ts->cols = h.cols;
+	ts->rows = h.rows;
+	if ((ts->t = tui_host_create(&h, argc, (char **)argv, cause)) ==
+	    NULL) {
+		/* Not started: the pipes are still all ours. */
+		close(out[1]);
+		close(in[0]);
+		close(out[0]);
+		close(in[1]);
+		free(ts);
 		return (NULL);
 	}
-	if (pid == 0) {
-		/* No fd of the server (sessions, clients, lock) goes along. */
-		close_range(3, ~0U, 0);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		if (cwd == NULL || chdir(cwd) == -1)
-			(void)chdir("/");
-		execve("/proc/self/exe", av, ev);
-		fprintf(stderr, "clustertop server: exec: %s\n",
-		    strerror(errno));
-		_exit(127);
-	}
-	free(av);
-	free(ev);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	if ((ts = calloc(1, sizeof *ts)) == NULL)
-		abort();
-	ts->pid = pid;
-	ts->master = fd;
-	ts->cols = ws.ws_col;
-	ts->rows = ws.ws_row;
 	return (ts);
+}
+
+struct tui *
+tsession_tui(const struct tsession *ts)
+{
+	return (ts->t);
 }
 
 int
 tsession_fd(const struct tsession *ts)
 {
-	return (ts->master);
-}
-
-pid_t
-tsession_pid(const struct tsession *ts)
-{
-	return (ts->pid);
-}
-
-static void
-tsession_setsize(struct tsession *ts, int cols, int rows)
-{
-	struct winsize	ws;
-
-	memset(&ws, 0, sizeof ws);
-	ws.ws_col = (unsigned short)cols;
-	ws.ws_row = (unsigned short)rows;
-	ioctl(ts->master, TIOCSWINSZ, &ws);
+	return (ts->out_rd);
 }
 
 void
 tsession_resize(struct tsession *ts, int cols, int rows)
 {
-	if (cols <= 0 || rows <= 0)
-		return;
-	ts->cols = cols;
-	ts->rows = rows;
-	ts->repaint = 0;
-	tsession_setsize(ts, cols, rows);
-}
-
-void
-tsession_repaint(struct tsession *ts, int cols, int rows)
-{
 	if (cols <= 1 || rows <= 1)
 		return;
 	ts->cols = cols;
 	ts->rows = rows;
-	/* A size change makes curses redraw everything; then the real size. */
-	tsession_setsize(ts, cols, rows - 1);
-	ts->repaint = 1;
-}
-
-int
-tsession_repaint_finish(struct tsession *ts)
-{
-	if (!ts->repaint)
-		return (0);
-	ts->repaint = 0;
-	tsession_setsize(ts, ts->cols, ts->rows);
-	return (1);
+	tui_host_resize(ts->t, cols, rows);
 }
 
 void
+tsession_size(const struct tsession *ts, int *cols, int *rows)
+{
+	*cols = ts->cols;
+	*rows = ts->rows;
+}
+
+void
+tsession_redraw(struct tsession *ts)
+{
+	tui_host_redraw(ts->t);
+}
+
+size_t
 tsession_write(struct tsession *ts, const void *p, size_t len)
 {
-	const char	*q = p;
-	ssize_t		 n;
-	int		 tries = 0;
+	ssize_t	n;
 
-	while (len > 0 && tries < 1000) {
-		n = write(ts->master, q, len);
-		if (n > 0) {
-			q += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n == -1 && errno != EAGAIN && errno != EINTR)
-			return;
-		tries++;
-		usleep(1000);
-	}
+	do
+		n = write(ts->in_wr, p, len);
+	while (n == -1 && errno == EINTR);
+	/* A full pipe (1 MiB of keys unread): the rest is dropped. */
+	return (n > 0 ? (size_t)n : 0);
 }
 
 ssize_t
-tsession_read(struct tsession *ts, void *buf, size_t len, int *status)
+tsession_read(struct tsession *ts, void *buf, size_t len)
 {
 	ssize_t	n;
-	int	st;
 
-	n = read(ts->master, buf, len);
-	if (n > 0)
-		return (n);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return (0);
-	/* EIO: the TUI and everything on its pty have gone. */
-	if (waitpid(ts->pid, &st, 0) == ts->pid) {
-		*status = WIFEXITED(st) ? WEXITSTATUS(st) :
-		    128 + WTERMSIG(st);
-		ts->pid = 0;
-	} else
-		*status = 1;
-	return (-1);
+	do
+		n = read(ts->out_rd, buf, len);
+	while (n == -1 && errno == EINTR);
+	return (n > 0 ? n : 0);
+}
+
+int
+tsession_end(struct tsession *ts, uint32_t *left_job)
+{
+	int	status;
+
+	status = tui_host_free(ts->t, left_job);
+	ts->t = NULL;
+	return (status);
 }
 
 void
 tsession_free(struct tsession *ts)
 {
-	int	st, i;
+	uint32_t	left;
 
 	if (ts == NULL)
 		return;
-	close(ts->master);	/* the TUI gets SIGHUP */
-	if (ts->pid > 0) {
-		for (i = 0; i < 50; i++) {
-			if (waitpid(ts->pid, &st, WNOHANG) == ts->pid)
-				break;
-			usleep(100000);
-		}
-		if (i == 50) {
-			kill(ts->pid, SIGKILL);
-			waitpid(ts->pid, &st, 0);
-		}
-	}
+	if (ts->t != NULL)
+		tui_host_free(ts->t, &left);
+	close(ts->out_rd);
+	close(ts->in_wr);
 	free(ts);
 }

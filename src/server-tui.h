@@ -1,43 +1,47 @@
 /*
- * server-tui.h -- the dashboard hosted by the server: one `clustertop`
- * TUI process per server, on a pseudo-terminal the server owns, so that it
- * outlives the terminal it was started from. Clients attach to it
- * (client-tui.c) and relay their terminal: TERM_IN frames in, TERM_OUT
- * frames out; detaching leaves it running (console jobs, broadcast
- * shells, phase runs go on), and attaching again repaints it.
+ * server-tui.h -- the dashboard hosted by the server: tui.c's dashboard
+ * (tui.h) on the server's engine and in the server's loop, so that every
+ * node session, metrics stream, console job, broadcast shell, phase,
+ * push and NVMe run is the server's and outlives the terminal the
+ * dashboard was started from. Its curses draws into a pipe whose bytes
+ * the server relays to the attached clients (TERM_OUT frames) and reads
+ * keys from a pipe the server writes the writer client's TERM_IN into.
  */
 #ifndef CT_SERVER_TUI_H
 #define CT_SERVER_TUI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+struct engine;
+struct engine_config;
 struct tsession;
+struct tui;
 
 /*
- * Start ARGV (argv[0] ignored: this binary runs) with environment ENVP in
- * CWD on a new pty of COLS x ROWS, CLUSTERTOP_NO_SERVER=1 added. NULL
- * with *cause on failure.
+ * Start the dashboard with ARGV (clustertop's options) in the current
+ * environment and directory, TERM, COLS x ROWS, on engine E. NULL on
+ * failure, with *cause (error lines), or *cause NULL when CONFIG_OK
+ * declined the dashboard's connection settings.
  */
-struct tsession	*tsession_spawn(char *const argv[], char *const envp[],
-		     const char *cwd, int cols, int rows, char **cause);
-int		 tsession_fd(const struct tsession *);	/* the pty master */
-pid_t		 tsession_pid(const struct tsession *);
-/* Set the pty size (the TUI gets SIGWINCH). */
+struct tsession	*tsession_start(struct engine *e, char *const argv[],
+		     const char *term, int cols, int rows,
+		     int (*config_ok)(const struct engine_config *, void *),
+		     void *arg, char **cause);
+struct tui	*tsession_tui(const struct tsession *);
+int		 tsession_fd(const struct tsession *);	/* the screen's pipe */
 void		 tsession_resize(struct tsession *, int cols, int rows);
-/* Repaint for a client that attaches at COLS x ROWS: resize twice. */
-void		 tsession_repaint(struct tsession *, int cols, int rows);
-/* Second half of a repaint, on the next turn; 1 if one was pending. */
-int		 tsession_repaint_finish(struct tsession *);
-/* Keys from a client (blocking only if the pty is full: it never is long). */
-void		 tsession_write(struct tsession *, const void *, size_t);
-/*
- * Read output into BUF: >0 bytes, 0 nothing now, -1 the TUI has exited
- * (*status its exit status; the session must then be freed).
- */
-ssize_t		 tsession_read(struct tsession *, void *buf, size_t len,
-		     int *status);
-/* Hang up the pty (the TUI exits on SIGHUP), reap it, free. */
+void		 tsession_size(const struct tsession *, int *cols, int *rows);
+/* A full frame now, into the screen's pipe. */
+void		 tsession_redraw(struct tsession *);
+/* Keys for the dashboard (never blocks); bytes taken. */
+size_t		 tsession_write(struct tsession *, const void *, size_t);
+/* The screen's bytes: >0, or 0 for nothing now. */
+ssize_t		 tsession_read(struct tsession *, void *buf, size_t len);
+/* End the dashboard (its last bytes stay readable); its exit status. */
+int		 tsession_end(struct tsession *, uint32_t *left_job);
+/* Free (ending the dashboard first if need be); closes the pipes. */
 void		 tsession_free(struct tsession *);
 
 #endif

@@ -46,6 +46,8 @@
 #include "server-cmds.h"
 #include "server-path.h"
 #include "server-tui.h"
+#include "tui.h"
+#include "util.h"
 #include "version.h"
 
 #define SERVER_IDLE_S		86400		/* default idle timeout */
@@ -61,6 +63,7 @@ struct sclient {
 	char		*tty;		/* from the hello */
 	int		 helloed;
 	int		 attached;	/* to the hosted dashboard */
+	int		 cols, rows;	/* its terminal */
 	int		 closing;	/* flush, then close */
 	int		 dead;
 	struct frame_buf in, out;
@@ -87,6 +90,9 @@ struct server {
 	long		 idle_s;
 	int		 quit;
 	struct tsession	*ts;		/* the hosted dashboard, or NULL */
+	struct sclient	*writer;	/* the attached client with the keys */
+	uint32_t	 left[16];	/* cancelled console jobs of an ended dashboard */
+	size_t		 nleft;
 };
 
 static volatile sig_atomic_t server_signalled;
@@ -435,14 +441,18 @@ sclient_status(struct sclient *c)
 	cJSON_AddNumberToObject(ev, "up", (double)up);
 	cJSON_AddNumberToObject(ev, "jobs", (double)jobs);
 	cJSON_AddNumberToObject(ev, "idle_timeout_s", (double)s->idle_s);
+	/* The dashboard runs in the server itself: its pid is the server's. */
 	if (s->ts != NULL)
-		cJSON_AddNumberToObject(ev, "dashboard_pid",
-		    tsession_pid(s->ts));
+		cJSON_AddNumberToObject(ev, "dashboard_pid", getpid());
 	else
 		cJSON_AddNullToObject(ev, "dashboard_pid");
 	TAILQ_FOREACH(o, &s->clients, entry)
 		na += o->attached && !o->dead;
 	cJSON_AddNumberToObject(ev, "attached", (double)na);
+	if (s->writer != NULL)
+		cJSON_AddNumberToObject(ev, "writer_pid", s->writer->pid);
+	else
+		cJSON_AddNullToObject(ev, "writer_pid");
 	cJSON_AddItemToObject(ev, "config", cJSON_Duplicate(s->config, 1));
 	sclient_json(c, FRAME_EVENT, ev);
 	ev = cJSON_CreateObject();
@@ -520,28 +530,85 @@ sclient_stdin(struct sclient *c, const struct frame *f)
 /* --- the hosted dashboard ------------------------------------------------------ */
 
 static void
+sclient_mode(struct sclient *c)
+{
+	cJSON	*o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "event", "mode");
+	cJSON_AddBoolToObject(o, "writer", c->s->writer == c);
+	sclient_json(c, FRAME_EVENT, o);
+}
+
+/* The screen's new bytes to every attached client. */
+static void
 server_tty_read(int fd, void *arg)
 {
 	struct server	*s = arg;
 	struct sclient	*c;
 	uint8_t		 buf[65536];
 	ssize_t		 n;
-	int		 status = 0;
-	cJSON		*ev;
 
-	while ((n = tsession_read(s->ts, buf, sizeof buf, &status)) > 0) {
+	(void)fd;
+	if (s->ts == NULL)
+		return;
+	while ((n = tsession_read(s->ts, buf, sizeof buf)) > 0) {
 		TAILQ_FOREACH(c, &s->clients, entry) {
 			if (c->attached && !c->dead)
 				sclient_frame(c, FRAME_TERM_OUT, buf, (size_t)n);
 		}
 	}
-	if (n == 0) {
-		tsession_repaint_finish(s->ts);
+}
+
+/* C has the keys now; the old writer is told it is read-only. */
+static void
+server_set_writer(struct server *s, struct sclient *c)
+{
+	struct sclient	*old = s->writer;
+
+	s->writer = c;
+	if (old != NULL && old != c && old->attached && !old->dead)
+		sclient_mode(old);
+	if (c == NULL)
 		return;
+	tui_host_client(tsession_tui(s->ts), (int)c->pid, c->tty);
+	sclient_mode(c);
+	/* The screen takes the writer's size; a full frame for everyone. */
+	tsession_resize(s->ts, c->cols, c->rows);
+	tsession_redraw(s->ts);
+	server_tty_read(-1, s);
+}
+
+/* The writer left: the longest attached client gets the keys. */
+static void
+server_next_writer(struct server *s, struct sclient *gone)
+{
+	struct sclient	*c;
+
+	if (s->writer != gone)
+		return;
+	s->writer = NULL;
+	TAILQ_FOREACH(c, &s->clients, entry) {
+		if (c != gone && c->attached && !c->dead) {
+			server_set_writer(s, c);
+			return;
+		}
 	}
-	/* The dashboard quit: its clients exit with its status. */
-	server_log("dashboard pid %ld exited with status %d",
-	    (long)tsession_pid(s->ts), status);
+}
+
+/* The dashboard quit (q): its clients exit with its status. */
+static void
+server_dash_end(struct server *s)
+{
+	struct sclient	*c;
+	uint32_t	 left = 0;
+	int		 status;
+	cJSON		*ev;
+
+	status = tsession_end(s->ts, &left);
+	server_tty_read(-1, s);		/* curses' last bytes */
+	if (left != 0 && s->nleft < sizeof s->left / sizeof s->left[0])
+		s->left[s->nleft++] = left;
+	server_log("dashboard exited with status %d", status);
 	TAILQ_FOREACH(c, &s->clients, entry) {
 		if (!c->attached)
 			continue;
@@ -550,9 +617,62 @@ server_tty_read(int fd, void *arg)
 		cJSON_AddNumberToObject(ev, "status", status);
 		sclient_json(c, FRAME_EXIT, ev);
 	}
-	engine_unwatch_fd(s->e, fd);
+	engine_unwatch_fd(s->e, tsession_fd(s->ts));
 	tsession_free(s->ts);
 	s->ts = NULL;
+	s->writer = NULL;
+	if (chdir("/") == -1)
+		server_log("chdir /: %s", strerror(errno));
+}
+
+/* tsession_start's check: the dashboard's sessions must be the server's. */
+static int
+server_config_ok(const struct engine_config *cfg, void *arg)
+{
+	struct server	*s = arg;
+	cJSON		*o = client_config_json(cfg);
+	int		 same = cJSON_Compare(o, s->config, 1);
+
+	if (!same) {
+		char	*mine = cJSON_PrintUnformatted(s->config);
+		char	*theirs = cJSON_PrintUnformatted(o);
+
+		server_log("dashboard declined: its settings %s, the server's "
+		    "%s", theirs, mine);
+		free(mine);
+		free(theirs);
+	}
+	cJSON_Delete(o);
+	return (same);
+}
+
+/*
+ * The first attach's environment becomes the server's (the dashboard
+ * reads $WCOLL, $SLURM_CONF, $CLUSTERTOP_*, $HOME, the locale, and its
+ * phase runs' head steps inherit it), as a child started with it had.
+ */
+static void
+server_take_env(const cJSON *env)
+{
+	static char	**mine;		/* the strings putenv took, last time */
+	static size_t	  nmine;
+	const cJSON	 *v;
+	size_t		  i;
+
+	if (!cJSON_IsArray(env))
+		return;
+	clearenv();
+	for (i = 0; i < nmine; i++)
+		free(mine[i]);
+	free(mine);
+	mine = xcalloc((size_t)cJSON_GetArraySize(env) + 1, sizeof *mine);
+	nmine = 0;
+	cJSON_ArrayForEach(v, env) {
+		if (cJSON_IsString(v) && strchr(v->valuestring, '=') != NULL) {
+			mine[nmine] = xstrdup(v->valuestring);
+			putenv(mine[nmine++]);
+		}
+	}
 }
 
 /* NULL-terminated copy of a JSON array of strings, or NULL. */
@@ -565,9 +685,7 @@ json_strv(const cJSON *a)
 
 	if (!cJSON_IsArray(a))
 		return (NULL);
-	if ((sv = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *sv)) ==
-	    NULL)
-		abort();
+	sv = xcalloc((size_t)cJSON_GetArraySize(a) + 1, sizeof *sv);
 	cJSON_ArrayForEach(v, a) {
 		if (!cJSON_IsString(v)) {
 			free(sv);
@@ -583,44 +701,77 @@ sclient_attach(struct sclient *c, const cJSON *req)
 {
 	struct server	*s = c->s;
 	const cJSON	*cwd = cJSON_GetObjectItemCaseSensitive(req, "cwd");
-	char		**av, **ev, *cause = NULL;
-	int		 cols = json_int(req, "cols"), rows = json_int(req, "rows");
-	int		 fresh = 0;
+	const char	*term;
+	char		**av, *cause = NULL, *nl;
+	int		 fresh = 0, writer;
 	cJSON		*o;
 
+	c->cols = json_int(req, "cols");
+	c->rows = json_int(req, "rows");
 	if (s->ts == NULL) {
 		av = json_strv(cJSON_GetObjectItemCaseSensitive(req, "argv"));
-		ev = json_strv(cJSON_GetObjectItemCaseSensitive(req, "env"));
-		if (av == NULL || ev == NULL || av[0] == NULL) {
+		if (av == NULL || av[0] == NULL ||
+		    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(req,
+		    "env"))) {
 			free(av);
-			free(ev);
 			sclient_error(c, "bad attach request (argv, env)");
 			return;
 		}
-		s->ts = tsession_spawn(av, ev, cJSON_IsString(cwd) ?
-		    cwd->valuestring : NULL, cols, rows, &cause);
+		server_take_env(cJSON_GetObjectItemCaseSensitive(req, "env"));
+		term = getenv("TERM");
+		/*
+		 * The dashboard lives in the client's directory, as it does
+		 * in-process: relative paths in its options, ./src/phases.json,
+		 * `w` (save), the phases' head steps. Back to / when it ends.
+		 */
+		if (!cJSON_IsString(cwd) || chdir(cwd->valuestring) == -1)
+			(void)chdir("/");
+		s->ts = tsession_start(s->e, av, term, c->cols, c->rows,
+		    server_config_ok, s, &cause);
+		if (s->ts == NULL && chdir("/") == -1)
+			server_log("chdir /: %s", strerror(errno));
 		free(av);
-		free(ev);
+		if (s->ts == NULL && cause == NULL) {
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "event", "declined");
+			cJSON_AddStringToObject(o, "why", "the server's sessions "
+			    "use other connection settings");
+			sclient_json(c, FRAME_EVENT, o);
+			return;
+		}
 		if (s->ts == NULL) {
-			sclient_error(c, "cannot start the dashboard: %s",
-			    cause != NULL ? cause : "?");
+			/* One line: the first of what the dashboard said. */
+			if ((nl = strchr(cause, '\n')) != NULL)
+				*nl = '\0';
+			sclient_error(c, "%s", *cause != '\0' ? cause :
+			    "clustertop: cannot start the dashboard");
 			free(cause);
 			return;
 		}
 		engine_watch_fd(s->e, tsession_fd(s->ts), server_tty_read, s);
-		server_log("dashboard pid %ld started for client pid %ld",
-		    (long)tsession_pid(s->ts), (long)c->pid);
+		server_log("dashboard started for client pid %ld",
+		    (long)c->pid);
 		fresh = 1;
-	} else {
-		tsession_repaint(s->ts, cols, rows);
-		server_log("client pid %ld attached to dashboard pid %ld",
-		    (long)c->pid, (long)tsession_pid(s->ts));
-	}
+	} else
+		server_log("client pid %ld attached to the dashboard",
+		    (long)c->pid);
 	c->attached = 1;
+	writer = s->writer == NULL || json_bool(req, "takeover");
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "event", "attached");
 	cJSON_AddBoolToObject(o, "new", fresh);
-	cJSON_AddNumberToObject(o, "pid", tsession_pid(s->ts));
+	cJSON_AddNumberToObject(o, "pid", getpid());
+	cJSON_AddBoolToObject(o, "writer", writer);
+	sclient_json(c, FRAME_EVENT, o);
+	if (writer)
+		server_set_writer(s, c);	/* its size, a full frame */
+	else {
+		tsession_redraw(s->ts);
+		server_tty_read(-1, s);
+	}
+	/* Everything of that full frame is queued before this. */
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "event", "frame");
 	sclient_json(c, FRAME_EVENT, o);
 }
 
@@ -664,9 +815,17 @@ sclient_request(struct sclient *c, cJSON *req)
 	if (strcmp(op->valuestring, "attach") == 0 && !c->attached)
 		sclient_attach(c, req);
 	else if (strcmp(op->valuestring, "resize") == 0) {
-		if (c->attached && c->s->ts != NULL)
-			tsession_resize(c->s->ts, json_int(req, "cols"),
-			    json_int(req, "rows"));
+		c->cols = json_int(req, "cols");
+		c->rows = json_int(req, "rows");
+		/* The screen has the writer's size. */
+		if (c->attached && c->s->ts != NULL && c->s->writer == c)
+			tsession_resize(c->s->ts, c->cols, c->rows);
+	} else if (strcmp(op->valuestring, "takeover") == 0) {
+		if (c->attached && c->s->ts != NULL && c->s->writer != c) {
+			server_log("client pid %ld takes the keys over",
+			    (long)c->pid);
+			server_set_writer(c->s, c);
+		}
 	} else if (strcmp(op->valuestring, "status") == 0)
 		sclient_status(c);
 	else if (strcmp(op->valuestring, "stop") == 0) {
@@ -730,8 +889,11 @@ sclient_frames(struct sclient *c)
 		} else if (f.type == FRAME_STDIN)
 			sclient_stdin(c, &f);
 		else if (f.type == FRAME_TERM_IN && c->attached &&
-		    c->s->ts != NULL)
-			tsession_write(c->s->ts, f.data, f.len);
+		    c->s->ts != NULL) {
+			/* A read-only client's keys are dropped here too. */
+			if (c->s->writer == c)
+				tsession_write(c->s->ts, f.data, f.len);
+		}
 		else
 			sclient_error(c, "unexpected %s frame",
 			    frame_type_name(f.type));
@@ -776,6 +938,10 @@ sclient_free(struct sclient *c)
 	}
 	c->dead = 1;
 	sclient_end_run(c);
+	if (c->attached && s->ts != NULL)
+		server_next_writer(s, c);
+	if (s->writer == c)
+		s->writer = NULL;
 	engine_unwatch_fd(s->e, c->fd);
 	/* Unread input at close would reset the connection under the ERROR. */
 	while (read(c->fd, drain, sizeof drain) > 0)
@@ -836,6 +1002,24 @@ server_event(const struct engine_event *ev, void *arg)
 			exec_run_event(ev, c->run);
 	}
 	srvcmd_event(ev);
+	/* The dashboard's own jobs, streams and shells (and node states). */
+	if (s->ts != NULL)
+		tui_host_event(ev, tsession_tui(s->ts));
+}
+
+/* Cancelled console jobs of an ended dashboard, released once ended. */
+static void
+server_reap(struct server *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nleft; ) {
+		if (engine_job_finished(s->e, s->left[i])) {
+			engine_job_release(s->e, s->left[i]);
+			s->left[i] = s->left[--s->nleft];
+		} else
+			i++;
+	}
 }
 
 /* After each turn: finished jobs, output, dead clients. */
@@ -956,7 +1140,7 @@ server_run(struct server *s, int ready_fd)
 	struct sigaction	 sa;
 	struct sclient		*c;
 	time_t			 now;
-	int			 pending = 0;
+	int			 pending = 0, wait, w;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = server_sigterm;
@@ -988,10 +1172,22 @@ server_run(struct server *s, int ready_fd)
 		close(ready_fd);
 	}
 	while (!s->quit && server_signalled == 0) {
-		if (engine_run_once(s->e, pending ? 10 : 1000) != 0) {
+		wait = pending ? 10 : 1000;
+		if (s->ts != NULL && (w = tui_host_wait_ms(tsession_tui(
+		    s->ts))) < wait)
+			wait = w;
+		if (engine_run_once(s->e, wait) != 0) {
 			server_log("event loop failed: %s", strerror(errno));
 			break;
 		}
+		/* The dashboard's turn: actions, runs, a frame if due. */
+		if (s->ts != NULL) {
+			if (tui_host_turn(tsession_tui(s->ts)))
+				server_dash_end(s);
+			else
+				server_tty_read(-1, s);
+		}
+		server_reap(s);
 		pending = server_tend(s);
 		/* A queued push, phase, ...: runs to its end, then its EXIT. */
 		if (srvcmd_run())
@@ -1013,6 +1209,7 @@ server_run(struct server *s, int ready_fd)
 	if (s->ts != NULL) {
 		engine_unwatch_fd(s->e, tsession_fd(s->ts));
 		tsession_free(s->ts);
+		s->ts = NULL;
 	}
 	engine_unwatch_fd(s->e, s->lfd);
 	close(s->lfd);

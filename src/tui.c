@@ -50,6 +50,8 @@
 #include "push-run.h"
 #include "theme.h"
 #include "tui-bcast.h"
+#include "tui-files.h"
+#include "tui.h"
 #include "ui.h"
 
 #define TUI_FRAME_MS		33	/* a key is drawn within this */
@@ -95,7 +97,22 @@ struct tui {
 	uint64_t		 stats_ms;	/* $CLUSTERTOP_STATS last written */
 	double			 draw_ms_sum, draw_ms_max;
 	double			 key_ms_sum, key_ms_max;
+
+	/*
+	 * Hosted by the server (tui.h): curses on two pipes instead of the
+	 * terminal, the server's engine, no signal handlers of ours.
+	 */
+	int			 hosted;
+	FILE			*tty;		/* the screen: stdout, or a pipe */
+	FILE			*tty_in;	/* hosted: the keys' pipe */
+	int			 in_fd;		/* the keys */
+	struct inventory	*inv;
+	struct tui_args		*hosted_args;	/* hosted: owned here */
+	int			 client_pid;	/* hosted: the writer (audit) */
+	char			 client_tty[128];
 };
+
+static void	on_interrupt(struct tui *);
 
 static int	sig_pipe[2] = { -1, -1 };
 static volatile sig_atomic_t sig_quit;
@@ -335,6 +352,15 @@ on_tty(int fd, void *arg)
 		n++;
 		if (t->key_pending_ms == 0 && key != KEY_RESIZE)
 			t->key_pending_ms = t->ui.now_ms;
+		/*
+		 * Hosted, the keys come through a pipe, with no line
+		 * discipline to turn ^C into SIGINT: do what SIGINT does,
+		 * except in broadcast mode, where ^C is for the nodes.
+		 */
+		if (t->hosted && key == 3 && t->ui.bcast == NULL) {
+			on_interrupt(t);
+			continue;
+		}
 		ui_key(&t->ui, key);
 	}
 	/* Broadcast: one read is one batch (a paste of lines is held). */
@@ -355,7 +381,7 @@ on_tty(int fd, void *arg)
 	 * Readable again and again with nothing to read: the terminal is
 	 * gone (EOF without SIGHUP). Do not spin; leave.
 	 */
-	if (fd >= 0 && n == 0) {
+	if (fd >= 0 && n == 0 && !t->hosted) {
 		if (++t->tty_empty > 200)
 			t->quit = 1;
 	} else
@@ -616,8 +642,8 @@ do_broadcast(struct tui *t)
 		/* ^C ^Z ^\ ^S ^Q are for the nodes now, not for us. */
 		raw();
 		/* Pastes marked by the terminal (see broadcast_byte). */
-		fputs("\033[?2004h", stdout);
-		fflush(stdout);
+		fputs("\033[?2004h", t->tty);
+		fflush(t->tty);
 		ui_message(&t->ui, 0, "broadcast to %zu nodes: type; ^] for "
 		    "the menu", n);
 	}
@@ -640,8 +666,8 @@ broadcast_turn(struct tui *t)
 		t->ui.bcast = NULL;
 		noraw();
 		cbreak();
-		fputs("\033[?2004l", stdout);
-		fflush(stdout);
+		fputs("\033[?2004l", t->tty);
+		fflush(t->tty);
 		t->ui.full = 1;
 		t->ui.dirty = 1;
 		ui_message(&t->ui, 0, "broadcast closed");
@@ -653,7 +679,6 @@ broadcast_turn(struct tui *t)
 
 /* --- the command console ----------------------------------------------------- */
 
-static void	con_hist_save(const char *);
 
 static void
 do_console_run(struct tui *t)
@@ -694,10 +719,13 @@ do_console_run(struct tui *t)
 	spec.fanout = t->fanout;
 	spec.stream_output = 1;
 	spec.label = "console";
+	/* Hosted: the audit names the client that has the keys. */
+	spec.client_pid = t->client_pid;
+	spec.client_tty = t->client_tty[0] != '\0' ? t->client_tty : NULL;
 	t->con_job = engine_job_start(t->e, &spec, &cause);
 	free(ids);
 	if (t->con_job != 0)
-		con_hist_save(t->ui.con.command);
+		tui_hist_save(t->ui.con.command);
 	if (t->con_job == 0) {
 		ui_message(&t->ui, 1, "console: %s", cause != NULL ? cause :
 		    "cannot start the command");
@@ -740,138 +768,6 @@ on_interrupt(struct tui *t)
 		ui_message(&t->ui, 0, "nothing to cancel (q quits)");
 }
 
-/* Create a file for writing only if it is not a symlink; 0600. */
-static FILE *
-console_fopen(const char *path, char **cause)
-{
-	FILE	*f;
-	int	 fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1 || (f = fdopen(fd, "w")) == NULL) {
-		if (asprintf(cause, "%s: %s", path, strerror(errno)) == -1)
-			*cause = NULL;
-		if (fd != -1)
-			close(fd);
-		return (NULL);
-	}
-	return (f);
-}
-
-/* mkdir -p for the directory part of PATH, mode 0700. */
-static void
-mkdirs_for(const char *path)
-{
-	char	buf[1024], *p;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (p = buf + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		mkdir(buf, 0700);
-		*p = '/';
-	}
-}
-
-/*
- * The console's history file: $CLUSTERTOP_HISTORY ("" for none), else
- * $XDG_STATE_HOME/clustertop/console_history, else under ~/.local/state.
- */
-static int
-con_hist_path(char *buf, size_t size)
-{
-	const char	*v = getenv("CLUSTERTOP_HISTORY");
-	const char	*x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-
-	if (v != NULL)
-		snprintf(buf, size, "%s", v);
-	else if (x != NULL && *x == '/')
-		snprintf(buf, size, "%s/clustertop/console_history", x);
-	else if (home != NULL && *home != '\0')
-		snprintf(buf, size, "%s/.local/state/clustertop/console_history",
-		    home);
-	else
-		return (-1);
-	return (buf[0] == '\0' ? -1 : 0);
-}
-
-/* Earlier sessions' commands, oldest first; a long file is cut back. */
-static void
-con_hist_load(struct tui *t)
-{
-	char	 path[1024], *line = NULL;
-	size_t	 size = 0, n = 0, i;
-	ssize_t	 len;
-	FILE	*f;
-	int	 fd;
-
-	if (con_hist_path(path, sizeof path) != 0 ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return;
-	if ((f = fdopen(fd, "r")) == NULL) {
-		close(fd);
-		return;
-	}
-	while ((len = getline(&line, &size, f)) != -1) {
-		if (len > 0 && line[len - 1] == '\n')
-			line[len - 1] = '\0';
-		console_history_add(t->con, line);
-		n++;
-	}
-	free(line);
-	fclose(f);
-	if (n <= 2 * CONSOLE_HISTORY_MAX)
-		return;
-	if ((f = console_fopen(path, &line)) == NULL) {
-		free(line);
-		return;
-	}
-	for (i = 0; i < t->con->nhist; i++)
-		fprintf(f, "%s\n", t->con->hist[i]);
-	fclose(f);
-}
-
-static void
-con_hist_save(const char *command)
-{
-	char	path[1024];
-	FILE	*f;
-	int	 fd;
-
-	if (con_hist_path(path, sizeof path) != 0)
-		return;
-	mkdirs_for(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd == -1 || (f = fdopen(fd, "a")) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return;
-	}
-	fprintf(f, "%s\n", command);
-	fclose(f);
-}
-
-/* ~/.cache/clustertop (or $XDG_CACHE_HOME/clustertop), made if needed. */
-static int
-console_cache_path(char *buf, size_t size, const char *file)
-{
-	const char	*x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-
-	if (x != NULL && *x == '/')
-		snprintf(buf, size, "%s/clustertop", x);
-	else if (home != NULL && *home != '\0') {
-		snprintf(buf, size, "%s/.cache", home);
-		mkdir(buf, 0700);
-		snprintf(buf, size, "%s/.cache/clustertop", home);
-	} else
-		return (-1);
-	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
-		return (-1);
-	snprintf(buf + strlen(buf), size - strlen(buf), "/%s", file);
-	return (0);
-}
-
 /*
  * Copy the block under the cursor: to a file, which always works, and to
  * the clipboard of the administrator's terminal with OSC 52 (tmux,
@@ -893,13 +789,13 @@ do_console_copy(struct tui *t)
 	for (i = 0; i < len; i++)
 		lines += text[i] == '\n';
 	if ((osc = console_osc52(text, len)) != NULL) {
-		fflush(stdout);
-		w = write(STDOUT_FILENO, osc, strlen(osc));
+		fflush(t->tty);
+		w = write(fileno(t->tty), osc, strlen(osc));
 		(void)w;
 		free(osc);
 	}
-	if (console_cache_path(path, sizeof path, "console-block.txt") != 0 ||
-	    (f = console_fopen(path, &cause)) == NULL) {
+	if (tui_cache_path(path, sizeof path, "console-block.txt") != 0 ||
+	    (f = tui_fopen_private(path, &cause)) == NULL) {
 		ui_message(&t->ui, 1, "copied %zu lines (OSC 52); no file: %s",
 		    lines, cause != NULL ? cause : "no $HOME");
 		free(cause);
@@ -933,7 +829,7 @@ do_console_save(struct tui *t)
 		snprintf(path, sizeof path, "%s/%s", home, p + 2);
 	else
 		snprintf(path, sizeof path, "%s", p);
-	if ((f = console_fopen(path, &cause)) == NULL) {
+	if ((f = tui_fopen_private(path, &cause)) == NULL) {
 		ui_message(&t->ui, 1, "save: %s", cause != NULL ? cause : path);
 		free(cause);
 		return;
@@ -1072,130 +968,140 @@ write_stats(struct tui *t)
 	free(tmp);
 }
 
+/* How long the loop may sleep in the engine before the next frame or tick. */
+static int
+tui_wait_ms(struct tui *t)
+{
+	uint64_t	now = now_ms(), due;
+
+	if (t->ui.dirty)
+		due = t->last_draw_ms + TUI_FRAME_MS;
+	else if (t->c->flags)
+		due = t->last_draw_ms + TUI_DATA_FRAME_MS;
+	else
+		due = t->last_draw_ms + TUI_IDLE_FRAME_MS;
+	if (due > t->last_tick_ms + TUI_TICK_MS)
+		due = t->last_tick_ms + TUI_TICK_MS;
+	return (due > now ? (int)(due - now) : 0);
+}
+
+/* One turn after the engine's: actions, runs, ticks, a frame if due. */
 static void
-loop(struct tui *t)
+tui_turn(struct tui *t)
 {
 	struct ui	*ui = &t->ui;
-	uint64_t	 now, due, wait;
+	uint64_t	 now;
 	enum ui_action	 act;
 	int		 want;
 
+	if (sig_quit)
+		t->quit = 1;
+	if (sig_int) {
+		sig_int = 0;
+		on_interrupt(t);
+	}
+	now = now_ms();
+	ui_tick(ui, now);
+	act = ui_take_action(ui);
+	switch (act) {
+	case UI_ACTION_QUIT:
+		/* A stray q must not cut a phase run short unasked. */
+		if (t->pt != NULL && t->pt->running &&
+		    now > t->quit_asked_ms + 5000) {
+			t->quit_asked_ms = now;
+			ui_message(ui, 1, "a phase run is in progress: "
+			    "q again stops it and quits");
+			break;
+		}
+		t->quit = 1;
+		return;
+	case UI_ACTION_RECONNECT:
+		do_reconnect(t);
+		break;
+	case UI_ACTION_THEME_NEXT:
+		do_next_theme(t);
+		break;
+	case UI_ACTION_PHASES:
+		ptui_request(t->pt);
+		break;
+	case UI_ACTION_BROADCAST:
+		do_broadcast(t);
+		break;
+	case UI_ACTION_PUSH_START:
+	case UI_ACTION_PUSH_RETRY:
+	case UI_ACTION_PUSH_CANCEL:
+		do_push(t, act);
+		break;
+	case UI_ACTION_NVME_SCAN:
+	case UI_ACTION_NVME_WIPE:
+		do_nvme(t, act);
+		break;
+	case UI_ACTION_CONSOLE_RUN:
+		do_console_run(t);
+		break;
+	case UI_ACTION_CONSOLE_CANCEL:
+		do_console_cancel(t);
+		break;
+	case UI_ACTION_CONSOLE_COPY:
+		do_console_copy(t);
+		break;
+	case UI_ACTION_CONSOLE_SAVE:
+		do_console_save(t);
+		break;
+	case UI_ACTION_REDRAW:
+	case UI_ACTION_NONE:
+		break;
+	}
+	/* Phase progress: at the data frame rate, messages at once. */
+	if (t->pt != NULL && t->pt->changed) {
+		t->pt->changed = 0;
+		t->c->flags |= CLUSTER_CHANGED_DATA;
+		if (t->pt->msg[0] != '\0') {
+			ui_message(ui, t->pt->msg_error, "%s", t->pt->msg);
+			t->pt->msg[0] = '\0';
+		}
+	}
+	broadcast_turn(t);
+	/* Push progress: a few samples a second while it runs. */
+	if (push_run_active(&t->push) && now >= t->push_sampled_ms + 250) {
+		/* On worker threads, the end is seen here. */
+		if (push_run_sample(&t->push))
+			push_done_message(t);
+		t->push_sampled_ms = now;
+		if (ui->view == &pane_push_kind)
+			ui->dirty = 1;
+	}
+	if (t->con_job_done) {
+		engine_job_release(t->e, t->con_job);
+		t->con_job = 0;
+		t->con_job_done = 0;
+	}
+	if (now >= t->last_tick_ms + TUI_TICK_MS) {
+		cluster_tick(t->c, now);
+		t->last_tick_ms = now;
+	}
+	want = 0;
+	if (ui->dirty && now >= t->last_draw_ms + TUI_FRAME_MS)
+		want = 1;
+	else if (t->c->flags && now >= t->last_draw_ms + TUI_DATA_FRAME_MS)
+		want = 1;
+	else if (now >= t->last_draw_ms + TUI_IDLE_FRAME_MS)
+		want = 1;
+	if (want)
+		draw(t, now);
+}
+
+static void
+loop(struct tui *t)
+{
 	while (!t->quit) {
-		now = now_ms();
-		/* When is the next frame due? */
-		if (ui->dirty)
-			due = t->last_draw_ms + TUI_FRAME_MS;
-		else if (t->c->flags)
-			due = t->last_draw_ms + TUI_DATA_FRAME_MS;
-		else
-			due = t->last_draw_ms + TUI_IDLE_FRAME_MS;
-		if (due > t->last_tick_ms + TUI_TICK_MS)
-			due = t->last_tick_ms + TUI_TICK_MS;
-		wait = due > now ? due - now : 0;
-		if (engine_run_once(t->e, (int)wait) != 0) {
+		if (engine_run_once(t->e, tui_wait_ms(t)) != 0) {
 			ui_end();
 			fprintf(stderr, "clustertop: the event loop failed\n");
 			t->quit = 2;
 			return;
 		}
-		if (sig_quit)
-			t->quit = 1;
-		if (sig_int) {
-			sig_int = 0;
-			on_interrupt(t);
-		}
-		now = now_ms();
-		ui_tick(ui, now);
-		act = ui_take_action(ui);
-		switch (act) {
-		case UI_ACTION_QUIT:
-			/* A stray q must not cut a phase run short unasked. */
-			if (t->pt != NULL && t->pt->running &&
-			    now > t->quit_asked_ms + 5000) {
-				t->quit_asked_ms = now;
-				ui_message(ui, 1, "a phase run is in progress: "
-				    "q again stops it and quits");
-				break;
-			}
-			t->quit = 1;
-			continue;
-		case UI_ACTION_RECONNECT:
-			do_reconnect(t);
-			break;
-		case UI_ACTION_THEME_NEXT:
-			do_next_theme(t);
-			break;
-		case UI_ACTION_PHASES:
-			ptui_request(t->pt);
-			break;
-		case UI_ACTION_BROADCAST:
-			do_broadcast(t);
-			break;
-		case UI_ACTION_PUSH_START:
-		case UI_ACTION_PUSH_RETRY:
-		case UI_ACTION_PUSH_CANCEL:
-			do_push(t, act);
-			break;
-		case UI_ACTION_NVME_SCAN:
-		case UI_ACTION_NVME_WIPE:
-			do_nvme(t, act);
-			break;
-		case UI_ACTION_CONSOLE_RUN:
-			do_console_run(t);
-			break;
-		case UI_ACTION_CONSOLE_CANCEL:
-			do_console_cancel(t);
-			break;
-		case UI_ACTION_CONSOLE_COPY:
-			do_console_copy(t);
-			break;
-		case UI_ACTION_CONSOLE_SAVE:
-			do_console_save(t);
-			break;
-		case UI_ACTION_REDRAW:
-		case UI_ACTION_NONE:
-			break;
-		}
-		/* Phase progress: at the data frame rate, messages at once. */
-		if (t->pt != NULL && t->pt->changed) {
-			t->pt->changed = 0;
-			t->c->flags |= CLUSTER_CHANGED_DATA;
-			if (t->pt->msg[0] != '\0') {
-				ui_message(ui, t->pt->msg_error, "%s",
-				    t->pt->msg);
-				t->pt->msg[0] = '\0';
-			}
-		}
-		broadcast_turn(t);
-		/* Push progress: a few samples a second while it runs. */
-		if (push_run_active(&t->push) &&
-		    now >= t->push_sampled_ms + 250) {
-			/* On worker threads, the end is seen here. */
-			if (push_run_sample(&t->push))
-				push_done_message(t);
-			t->push_sampled_ms = now;
-			if (ui->view == &pane_push_kind)
-				ui->dirty = 1;
-		}
-		if (t->con_job_done) {
-			engine_job_release(t->e, t->con_job);
-			t->con_job = 0;
-			t->con_job_done = 0;
-		}
-		if (now >= t->last_tick_ms + TUI_TICK_MS) {
-			cluster_tick(t->c, now);
-			t->last_tick_ms = now;
-		}
-		want = 0;
-		if (ui->dirty && now >= t->last_draw_ms + TUI_FRAME_MS)
-			want = 1;
-		else if (t->c->flags &&
-		    now >= t->last_draw_ms + TUI_DATA_FRAME_MS)
-			want = 1;
-		else if (now >= t->last_draw_ms + TUI_IDLE_FRAME_MS)
-			want = 1;
-		if (want)
-			draw(t, now);
+		tui_turn(t);
 	}
 }
 
@@ -1205,8 +1111,20 @@ atexit_end(void)
 	ui_end();
 }
 
-int
-cmd_tui_main(int argc, char **argv)
+/* --- options ------------------------------------------------------------------ */
+
+struct tui_args {
+	struct cliopt	 opt;
+	const char	*theme_arg;
+	char		 mounts_buf[1024];
+	char		 mounts_split[1024];	/* split_mounts' copy */
+	double		 interval;
+	int		 ascii, print_cmd, help;
+};
+
+/* Parse the dashboard's options; CT_EXIT_USAGE with the error on ERR. */
+static int
+tui_parse(struct tui_args *a, int argc, char **argv, FILE *err)
 {
 	static const struct option longopts[] = {
 		CLIOPT_LONG,
@@ -1218,36 +1136,23 @@ cmd_tui_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct tui		 t;
-	struct cliopt		 opt;
-	struct engine_config	 cfg;
-	struct inventory	*inv = NULL;
-	struct theme		 th;
-	const char		*theme_arg = NULL, *mounts[METRICS_MAX_DISKS];
-	const char		*v, *codeset;
-	char			*cause = NULL, *name, mounts_buf[1024];
-	double			 interval = 2;
-	size_t			 nmounts, i;
-	int			*ids, ch, rc, ascii = 0, print_cmd = 0;
-	int			 want_colour;
+	const char	*v;
+	char		*cause = NULL;
+	int		 ch, rc;
 
-	/* A running server hosts the dashboard: attach to it (client-tui.c). */
-	if ((rc = client_tui_hook(&argc, argv)) != -1)
-		return (rc);
-	setlocale(LC_ALL, "");
-	setlocale(LC_NUMERIC, "C");
-	memset(&t, 0, sizeof t);
-	cliopt_init(&opt);
+	memset(a, 0, sizeof *a);
+	a->interval = 2;
+	cliopt_init(&a->opt);
 	v = getenv("CLUSTERTOP_MOUNTS");
-	snprintf(mounts_buf, sizeof mounts_buf, "%s", v != NULL ? v :
+	snprintf(a->mounts_buf, sizeof a->mounts_buf, "%s", v != NULL ? v :
 	    "/scratch,/fsx");
-
 	optind = 1;
+	opterr = err == stderr;
 	while ((ch = getopt_long(argc, argv, CLIOPT_SHORT "h", longopts,
 	    NULL)) != -1) {
-		rc = cliopt_handle(&opt, ch, optarg, &cause);
+		rc = cliopt_handle(&a->opt, ch, optarg, &cause);
 		if (rc < 0) {
-			fprintf(stderr, "clustertop: %s\n", cause);
+			fprintf(err, "clustertop: %s\n", cause);
 			free(cause);
 			return (CT_EXIT_USAGE);
 		}
@@ -1255,213 +1160,486 @@ cmd_tui_main(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case 'T':
-			theme_arg = optarg;
+			a->theme_arg = optarg;
 			break;
 		case 'i':
-			if (parse_interval(optarg, &interval) != 0) {
-				fprintf(stderr, "clustertop: --interval: 0.2 to "
+			if (parse_interval(optarg, &a->interval) != 0) {
+				fprintf(err, "clustertop: --interval: 0.2 to "
 				    "3600 seconds\n");
 				return (CT_EXIT_USAGE);
 			}
 			break;
 		case 'm':
-			snprintf(mounts_buf, sizeof mounts_buf, "%s", optarg);
+			snprintf(a->mounts_buf, sizeof a->mounts_buf, "%s",
+			    optarg);
 			break;
 		case 'A':
-			ascii = 1;
+			a->ascii = 1;
 			break;
 		case 'M':
-			print_cmd = 1;
+			a->print_cmd = 1;
 			break;
 		case 'h':
-			usage(stdout);
+			a->help = 1;
 			return (0);
 		default:
-			usage(stderr);
+			usage(err);
 			return (CT_EXIT_USAGE);
 		}
 	}
+	opterr = 1;
 	if (optind < argc) {
-		fprintf(stderr, "clustertop: unexpected argument '%s'\n",
+		fprintf(err, "clustertop: unexpected argument '%s'\n",
 		    argv[optind]);
-		usage(stderr);
+		usage(err);
 		return (CT_EXIT_USAGE);
 	}
+	return (0);
+}
 
-	nmounts = split_mounts(mounts_buf, mounts, METRICS_MAX_DISKS - 1);
-	t.metrics_cmd = metrics_command(interval, mounts, nmounts, &cause);
-	if (t.metrics_cmd == NULL) {
-		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
+/* The sampling command from the mounts; NULL with the error on ERR. */
+static char *
+tui_metrics_cmd(struct tui_args *a, const char **mounts, size_t *nmounts,
+    FILE *err)
+{
+	char	*cmd, *cause = NULL;
+
+	/* Split a copy: this runs twice (the client's check, the setup). */
+	memcpy(a->mounts_split, a->mounts_buf, sizeof a->mounts_split);
+	*nmounts = split_mounts(a->mounts_split, mounts, METRICS_MAX_DISKS - 1);
+	if ((cmd = metrics_command(a->interval, mounts, *nmounts,
+	    &cause)) == NULL) {
+		fprintf(err, "clustertop: %s\n", cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
-		return (CT_EXIT_USAGE);
 	}
-	if (print_cmd) {
-		printf("%s\n", t.metrics_cmd);
-		free(t.metrics_cmd);
-		return (0);
+	return (cmd);
+}
+
+/* --- set-up and tear-down, in this process or hosted ------------------------------ */
+
+/*
+ * Nodes of a shared engine (the server's) that an exec already connected:
+ * the table starts from their state, and their streams now, since no
+ * NODE event will come for a session that is already up.
+ */
+static void
+tui_adopt_nodes(struct tui *t)
+{
+	enum node_state	st;
+	uint64_t	now = now_ms();
+	size_t		i;
+	int		id;
+
+	for (i = 0; i < t->c->n; i++) {
+		id = t->idx2eng[i];
+		switch ((st = engine_node_state(t->e, id))) {
+		case NODE_NEW:
+			break;
+		case NODE_UP:
+			cluster_node_conn(t->c, i, st, NULL, now);
+			t->streams[i] = engine_stream_start(t->e, id,
+			    t->metrics_cmd);
+			break;
+		case NODE_CONNECTING:
+		case NODE_RECONNECTING:
+			cluster_node_conn(t->c, i, st, NULL, now);
+			break;
+		default:
+			/* Failed for an exec: the dashboard tries again. */
+			engine_reconnect(t->e, id);
+			break;
+		}
 	}
+}
+
+/*
+ * Everything but the loop. H is NULL in this process; hosted, the engine,
+ * the pipes and the size come from H. -1 with the error on ERR; 1 when
+ * H's config_ok declined the connection settings; -2 when the engine or
+ * curses cannot start (not a usage error).
+ */
+static int
+tui_setup(struct tui *t, struct tui_args *a, const struct tui_host *h,
+    FILE *err)
+{
+	struct engine_config	 cfg;
+	struct theme		 th;
+	const char		*mounts[METRICS_MAX_DISKS], *v, *codeset;
+	char			*cause = NULL, *name, msg[256];
+	size_t			 nmounts, i;
+	int			*ids, want_colour, rc;
+	struct inventory	*inv = NULL;
+
+	t->tty = stdout;
+	t->in_fd = STDIN_FILENO;
+	if ((t->metrics_cmd = tui_metrics_cmd(a, mounts, &nmounts, err)) ==
+	    NULL)
+		return (-1);
 
 	/* Theme: --theme, else dark, else the built-in copy of dark. */
 	v = getenv("NO_COLOR");
 	want_colour = v == NULL || *v == '\0';
-	if (theme_arg != NULL) {
-		if (theme_load(&th, theme_arg, &cause) != 0) {
-			fprintf(stderr, "clustertop: %s\n", cause);
+	if (a->theme_arg != NULL) {
+		if (theme_load(&th, a->theme_arg, &cause) != 0) {
+			fprintf(err, "clustertop: %s\n", cause);
 			free(cause);
-			free(t.metrics_cmd);
-			return (CT_EXIT_USAGE);
+			return (-1);
 		}
 	} else if (theme_load(&th, "dark", &cause) != 0) {
 		free(cause);
 		cause = NULL;
 		theme_builtin(&th);
 	}
-	snprintf(t.theme_name, sizeof t.theme_name, "%s", th.name);
+	snprintf(t->theme_name, sizeof t->theme_name, "%s", th.name);
 	if (!want_colour)
 		theme_strip_colour(&th);
 
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "clustertop: the dashboard needs a terminal "
-		    "(see `clustertop exec` for scripts)\n");
-		free(t.metrics_cmd);
-		return (CT_EXIT_USAGE);
-	}
+	cliopt_engine_config(&a->opt, &cfg);
+	/* P's worker threads connect once, as `clustertop push` does. */
+	t->cfg = cfg;
+	cfg.reconnect = 1;
+	t->fanout = a->opt.fanout;
+	t->timeout_ms = a->opt.command_timeout_ms;
+	if (h != NULL && h->config_ok != NULL && !h->config_ok(&cfg, h->arg))
+		return (1);
 
-	if (cliopt_nodes(&opt, &inv, &cause) != 0) {
-		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
+	if (cliopt_nodes(&a->opt, &inv, &cause) != 0) {
+		fprintf(err, "clustertop: %s\n", cause != NULL ? cause :
 		    "no nodes");
 		free(cause);
-		free(t.metrics_cmd);
-		return (CT_EXIT_USAGE);
+		return (-1);
 	}
-
-	cliopt_engine_config(&opt, &cfg);
-	/* P's worker threads connect once, as `clustertop push` does. */
-	t.cfg = cfg;
-	cfg.reconnect = 1;
-	t.fanout = opt.fanout;
-	t.timeout_ms = opt.command_timeout_ms;
-	if ((t.e = engine_create(&cfg, &cause)) == NULL) {
-		fprintf(stderr, "clustertop: %s\n", cause != NULL ? cause :
+	t->inv = inv;
+	if (h != NULL) {
+		t->hosted = 1;
+		t->e = h->e;
+		engine_set_reconnect(t->e, 1);
+	} else if ((t->e = engine_create(&cfg, &cause)) == NULL) {
+		fprintf(err, "clustertop: %s\n", cause != NULL ? cause :
 		    "cannot start the engine");
 		free(cause);
-		inventory_free(inv);
-		free(t.metrics_cmd);
-		return (1);
+		return (-2);
 	}
 	name = inventory_cluster_name();
-	t.c = cluster_create(name, interval);
+	t->c = cluster_create(name, a->interval);
 	free(name);
-	cluster_set_mounts(t.c, mounts, nmounts);
+	cluster_set_mounts(t->c, mounts, nmounts);
 
-	ids = cliopt_add_nodes(t.e, inv);
-	t.neng = engine_nnodes(t.e);
-	t.eng2idx = calloc(t.neng + 1, sizeof *t.eng2idx);
-	t.streams = calloc(inv->nnodes + 1, sizeof *t.streams);
-	if (t.eng2idx == NULL || t.streams == NULL)
-		abort();
-	for (i = 0; i < t.neng; i++)
-		t.eng2idx[i] = -1;
+	/* A shared engine may know a node already (an exec connected it). */
+	ids = xcalloc(inv->nnodes + 1, sizeof *ids);
 	for (i = 0; i < inv->nnodes; i++) {
-		cluster_add_node(t.c, inv->nodes[i].name, inv->nodes[i].addr);
-		if (ids[i] >= 0 && (size_t)ids[i] < t.neng)
-			t.eng2idx[ids[i]] = (int)i;
+		if (t->hosted && (rc = engine_find_node(t->e,
+		    inv->nodes[i].name)) != -1)
+			ids[i] = rc;
+		else
+			ids[i] = engine_add_node(t->e, inv->nodes[i].name,
+			    inv->nodes[i].addr);
 	}
-	t.idx2eng = ids;
-	cluster_apply_slurm(t.c, inv);
-	if (inv->warning != NULL)
-		ui_message(&t.ui, 0, "%s", inv->warning);
+	t->neng = engine_nnodes(t->e);
+	t->eng2idx = xcalloc(t->neng + 1, sizeof *t->eng2idx);
+	t->streams = xcalloc(inv->nnodes + 1, sizeof *t->streams);
+	for (i = 0; i < t->neng; i++)
+		t->eng2idx[i] = -1;
+	for (i = 0; i < inv->nnodes; i++) {
+		cluster_add_node(t->c, inv->nodes[i].name, inv->nodes[i].addr);
+		if (ids[i] >= 0 && (size_t)ids[i] < t->neng)
+			t->eng2idx[ids[i]] = (int)i;
+	}
+	t->idx2eng = ids;
+	cluster_apply_slurm(t->c, inv);
 
-	/* The screen. */
+	/* The screen. ui_init clears struct ui: keep the warning for after. */
+	snprintf(msg, sizeof msg, "%s", inv->warning != NULL ? inv->warning :
+	    "");
 	codeset = nl_langinfo(CODESET);
-	if (pipe(sig_pipe) != 0) {
-		fprintf(stderr, "clustertop: pipe: %s\n", strerror(errno));
-		return (1);
-	}
-	fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
-	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
-	fcntl(sig_pipe[0], F_SETFD, FD_CLOEXEC);
-	fcntl(sig_pipe[1], F_SETFD, FD_CLOEXEC);
-	atexit(atexit_end);
-	{
-		/* ui_init clears struct ui: keep a message made before. */
-		char	msg[256];
-		snprintf(msg, sizeof msg, "%s", t.ui.message);
-		if (ui_init(&t.ui, t.c, &th, want_colour) != 0) {
-			fprintf(stderr, "clustertop: cannot start curses\n");
-			return (1);
+	if (h != NULL) {
+		t->tty = fdopen(h->out_fd, "w");
+		t->tty_in = fdopen(h->in_fd, "r");
+		if (t->tty == NULL || t->tty_in == NULL)
+			abort();
+		t->in_fd = h->in_fd;
+		rc = ui_init_term(&t->ui, t->c, &th, want_colour, h->term,
+		    t->tty, t->tty_in, h->rows, h->cols);
+	} else {
+		if (pipe(sig_pipe) != 0) {
+			fprintf(err, "clustertop: pipe: %s\n", strerror(errno));
+			return (-1);
 		}
-		t.ui.now_ms = now_ms();
-		t.ui.push = &t.push;
-		t.ui.nvme = &t.nvme;
-		t.con = console_create();
-		t.ui.console = t.con;
-		con_hist_load(&t);
-		if (msg[0] != '\0')
-			ui_message(&t.ui, 0, "%s", msg);
+		fcntl(sig_pipe[0], F_SETFL, O_NONBLOCK);
+		fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+		fcntl(sig_pipe[0], F_SETFD, FD_CLOEXEC);
+		fcntl(sig_pipe[1], F_SETFD, FD_CLOEXEC);
+		atexit(atexit_end);
+		rc = ui_init(&t->ui, t->c, &th, want_colour);
 	}
-	t.ui.utf8 = !ascii && codeset != NULL && strcmp(codeset, "UTF-8") == 0;
+	if (rc != 0) {
+		fprintf(err, "clustertop: cannot start curses%s%s\n",
+		    h != NULL ? " for TERM=" : "", h != NULL ? h->term : "");
+		return (-2);
+	}
+	t->ui.now_ms = now_ms();
+	t->ui.push = &t->push;
+	t->ui.nvme = &t->nvme;
+	t->con = console_create();
+	t->ui.console = t->con;
+	tui_hist_load(t->con);
+	if (msg[0] != '\0')
+		ui_message(&t->ui, 0, "%s", msg);
+	t->ui.utf8 = !a->ascii && codeset != NULL && strcmp(codeset,
+	    "UTF-8") == 0;
 	{
 		struct ptui_options	po;
 
 		memset(&po, 0, sizeof po);
-		po.ssh_config = opt.ssh_config;
-		po.user = opt.user;
-		po.accept_new = opt.hostkeys == HOSTKEY_ACCEPT_NEW;
-		po.known_hosts = opt.known_hosts;
+		po.ssh_config = a->opt.ssh_config;
+		po.user = a->opt.user;
+		po.accept_new = a->opt.hostkeys == HOSTKEY_ACCEPT_NEW;
+		po.known_hosts = a->opt.known_hosts;
 		po.audit_log = cfg.audit_log;
-		t.pt = ptui_create(t.e, t.c, &po);
-		t.ui.phases = t.pt;
+		t->pt = ptui_create(t->e, t->c, &po);
+		t->ui.phases = t->pt;
 	}
-	signals_setup();
+	if (!t->hosted) {
+		signals_setup();
+		engine_set_callback(t->e, on_engine_event, t);
+		engine_watch_fd(t->e, sig_pipe[0], on_signal_pipe, t);
+	}
+	engine_watch_fd(t->e, t->in_fd, on_tty, t);
+	if ((t->sw = slurm_watch_start(TUI_SLURM_MS)) != NULL)
+		engine_watch_fd(t->e, slurm_watch_fd(t->sw), on_slurm, t);
+	if (t->hosted)
+		tui_adopt_nodes(t);
+	engine_connect(t->e, -1);
+	t->start_ms = now_ms();
+	return (0);
+}
 
-	engine_set_callback(t.e, on_engine_event, &t);
-	engine_watch_fd(t.e, STDIN_FILENO, on_tty, &t);
-	engine_watch_fd(t.e, sig_pipe[0], on_signal_pipe, &t);
-	if ((t.sw = slurm_watch_start(TUI_SLURM_MS)) != NULL)
-		engine_watch_fd(t.e, slurm_watch_fd(t.sw), on_slurm, &t);
-	engine_connect(t.e, -1);
+/* After the loop: runs stopped, the screen ended, everything freed. */
+static void
+tui_teardown(struct tui *t, uint32_t *left_job)
+{
+	size_t	i;
 
-	t.start_ms = now_ms();
-	loop(&t);
-
+	*left_job = 0;
 	/* A console command still running: kill it on the nodes first. */
-	if (t.con_job != 0 && !engine_job_finished(t.e, t.con_job)) {
-		engine_job_cancel(t.e, t.con_job);
-		for (i = 0; i < 50 && !engine_job_finished(t.e, t.con_job); i++)
-			engine_run_once(t.e, 100);
+	if (t->con_job != 0 && !engine_job_finished(t->e, t->con_job)) {
+		engine_job_cancel(t->e, t->con_job);
+		/* Hosted, the server's loop sees it end and releases it. */
+		for (i = 0; !t->hosted && i < 50 &&
+		    !engine_job_finished(t->e, t->con_job); i++)
+			engine_run_once(t->e, 100);
+		if (t->hosted)
+			*left_job = t->con_job;
+	}
+	if (t->ui.bcast != NULL) {
+		fputs("\033[?2004l", t->tty);
+		fflush(t->tty);
 	}
 	ui_end();
-	write_stats(&t);
-	signals_restore();
-	if (t.sw != NULL) {
-		engine_unwatch_fd(t.e, slurm_watch_fd(t.sw));
-		slurm_watch_stop(t.sw);
+	write_stats(t);
+	if (!t->hosted)
+		signals_restore();
+	if (t->sw != NULL) {
+		engine_unwatch_fd(t->e, slurm_watch_fd(t->sw));
+		slurm_watch_stop(t->sw);
 	}
-	if (t.ui.bcast != NULL) {
-		fputs("\033[?2004l", stdout);
-		fflush(stdout);
+	tui_bcast_end(t->e, t->ui.bcast);
+	t->ui.bcast = NULL;
+	engine_unwatch_fd(t->e, t->in_fd);
+	ptui_free(t->pt);
+	if (t->hosted) {
+		/* The sessions stay the server's; our streams end. */
+		for (i = 0; i < t->c->n; i++) {
+			if (t->streams[i] != 0)
+				engine_stream_stop(t->e, t->streams[i]);
+		}
+		engine_set_reconnect(t->e, 0);
+		push_run_free(&t->push);
+	} else {
+		engine_unwatch_fd(t->e, sig_pipe[0]);
+		engine_free(t->e);
+		/* The engine is gone with its jobs: nothing to cancel. */
+		t->push.job = 0;
+		push_run_free(&t->push);
 	}
-	tui_bcast_end(t.e, t.ui.bcast);
-	t.ui.bcast = NULL;
-	engine_unwatch_fd(t.e, STDIN_FILENO);
-	engine_unwatch_fd(t.e, sig_pipe[0]);
-	ptui_free(t.pt);
-	engine_free(t.e);
-	/* The engine is gone with its jobs: nothing to cancel or release. */
-	t.push.job = 0;
-	push_run_free(&t.push);
-	nvme_run_free(&t.nvme);
-	cluster_free(t.c);
-	inventory_free(inv);
-	free(t.eng2idx);
-	free(t.idx2eng);
-	console_free(t.con);
-	free(t.streams);
-	free(t.metrics_cmd);
-	close(sig_pipe[0]);
-	close(sig_pipe[1]);
-	sig_pipe[0] = sig_pipe[1] = -1;
-	return (t.quit == 2 ? 1 : 0);
+	nvme_run_free(&t->nvme);
+	cluster_free(t->c);
+	inventory_free(t->inv);
+	free(t->eng2idx);
+	free(t->idx2eng);
+	console_free(t->con);
+	free(t->streams);
+	free(t->metrics_cmd);
+	if (t->hosted) {
+		fclose(t->tty);
+		fclose(t->tty_in);
+	} else {
+		close(sig_pipe[0]);
+		close(sig_pipe[1]);
+		sig_pipe[0] = sig_pipe[1] = -1;
+	}
+}
+
+int
+cmd_tui_main(int argc, char **argv)
+{
+	struct tui_args		 a;
+	struct tui		 t;
+	struct engine_config	 cfg;
+	uint32_t		 left;
+	int			 rc, mode;
+	size_t			 nmounts;
+	const char		*mounts[METRICS_MAX_DISKS];
+	char			*cmd, *cause = NULL;
+	struct theme		 th;
+
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	mode = client_tui_mode(&argc, argv);
+	if ((rc = tui_parse(&a, argc, argv, stderr)) != 0)
+		return (rc);
+	if (a.help) {
+		usage(stdout);
+		return (0);
+	}
+	/* Bad mounts or theme: the one-line error here, server or not. */
+	if ((cmd = tui_metrics_cmd(&a, mounts, &nmounts, stderr)) == NULL)
+		return (CT_EXIT_USAGE);
+	if (a.print_cmd) {
+		printf("%s\n", cmd);
+		free(cmd);
+		return (0);
+	}
+	free(cmd);
+	if (a.theme_arg != NULL && theme_load(&th, a.theme_arg, &cause) != 0) {
+		fprintf(stderr, "clustertop: %s\n", cause);
+		free(cause);
+		return (CT_EXIT_USAGE);
+	}
+	/* A running server hosts the dashboard: attach to it (client-tui.c). */
+	cliopt_engine_config(&a.opt, &cfg);
+	if ((rc = client_tui_attach(mode, &cfg, argc, argv)) != -1)
+		return (rc);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "clustertop: the dashboard needs a terminal "
+		    "(see `clustertop exec` for scripts)\n");
+		return (CT_EXIT_USAGE);
+	}
+	memset(&t, 0, sizeof t);
+	if ((rc = tui_setup(&t, &a, NULL, stderr)) != 0) {
+		free(t.metrics_cmd);
+		inventory_free(t.inv);
+		return (rc == -2 ? 1 : CT_EXIT_USAGE);
+	}
+	loop(&t);
+	rc = t.quit == 2 ? 1 : 0;
+	tui_teardown(&t, &left);
+	return (rc);
+}
+
+/* --- hosted by the server (tui.h) ------------------------------------------------ */
+
+struct tui *
+tui_host_create(const struct tui_host *h, int argc, char **argv,
+    char **cause)
+{
+	struct tui_args	*a;
+	struct tui	*t;
+	char		*buf = NULL;
+	size_t		 len = 0;
+	FILE		*err;
+	int		 rc;
+
+	*cause = NULL;
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	if ((err = open_memstream(&buf, &len)) == NULL)
+		abort();
+	t = xcalloc(1, sizeof *t);
+	a = xcalloc(1, sizeof *a);
+	/* The options live as long as the dashboard (t->cfg points in). */
+	rc = tui_parse(a, argc, argv, err);
+	if (rc == 0 && (a->help || a->print_cmd)) {
+		fprintf(err, "clustertop: --help and --metrics-command are "
+		    "not for the server\n");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = tui_setup(t, a, h, err);
+	fclose(err);
+	if (rc != 0) {
+		/* Only a failure before curses starts: nothing else to free. */
+		*cause = buf;
+		if (rc == 1) {
+			free(buf);
+			*cause = NULL;
+		}
+		free(t->metrics_cmd);
+		inventory_free(t->inv);
+		free(t);
+		free(a);
+		return (NULL);
+	}
+	free(buf);
+	t->hosted_args = a;
+	return (t);
+}
+
+void
+tui_host_event(const struct engine_event *ev, void *arg)
+{
+	on_engine_event(ev, arg);
+}
+
+int
+tui_host_wait_ms(struct tui *t)
+{
+	return (tui_wait_ms(t));
+}
+
+int
+tui_host_turn(struct tui *t)
+{
+	if (!t->quit)
+		tui_turn(t);
+	return (t->quit);
+}
+
+void
+tui_host_resize(struct tui *t, int cols, int rows)
+{
+	if (cols <= 0 || rows <= 0 || (cols == t->ui.cols && rows ==
+	    t->ui.rows))
+		return;
+	ui_resize_term(rows, cols);
+	/* resizeterm queued KEY_RESIZE: read it now, as on SIGWINCH. */
+	on_tty(-1, t);
+}
+
+void
+tui_host_client(struct tui *t, int pid, const char *tty)
+{
+	t->client_pid = pid;
+	snprintf(t->client_tty, sizeof t->client_tty, "%s", tty != NULL ?
+	    tty : "");
+}
+
+void
+tui_host_redraw(struct tui *t)
+{
+	t->ui.full = 1;
+	t->ui.dirty = 1;
+	draw(t, now_ms());
+}
+
+int
+tui_host_free(struct tui *t, uint32_t *left_job)
+{
+	int	rc = t->quit == 2 ? 1 : 0;
+
+	tui_teardown(t, left_job);
+	free(t->hosted_args);
+	free(t);
+	return (rc);
 }

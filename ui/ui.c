@@ -36,14 +36,48 @@ static const struct ui_glyphs glyphs_ascii = {
 };
 
 static int	curses_on;
+static SCREEN	*screen;	/* ui_init_term's, else NULL */
 
 /* --- start and stop ------------------------------------------------------ */
+
+static int	ui_setup(struct ui *, struct cluster *, const struct theme *,
+		    int);
 
 int
 ui_init(struct ui *ui, struct cluster *c, const struct theme *t,
     int want_colour)
 {
 	memset(ui, 0, sizeof *ui);
+	if (initscr() == NULL)
+		return (-1);
+	return (ui_setup(ui, c, t, want_colour));
+}
+
+int
+ui_init_term(struct ui *ui, struct cluster *c, const struct theme *t,
+    int want_colour, const char *term, FILE *out, FILE *in, int rows,
+    int cols)
+{
+	memset(ui, 0, sizeof *ui);
+	if ((screen = newterm(term, out, in)) == NULL)
+		return (-1);
+	set_term(screen);
+	/* Not a terminal: the size is the client's, not an ioctl's. */
+	resizeterm(rows > 1 ? rows : 24, cols > 1 ? cols : 80);
+	return (ui_setup(ui, c, t, want_colour));
+}
+
+void
+ui_resize_term(int rows, int cols)
+{
+	if (curses_on && screen != NULL)
+		resizeterm(rows, cols);
+}
+
+static int
+ui_setup(struct ui *ui, struct cluster *c, const struct theme *t,
+    int want_colour)
+{
 	ui->cluster = c;
 	ui->theme = *t;
 	ui->cursor = c->n > 0 ? 0 : -1;
@@ -51,8 +85,6 @@ ui_init(struct ui *ui, struct cluster *c, const struct theme *t,
 	ui->back = &pane_nodes_kind;
 	ui->dirty = 1;
 
-	if (initscr() == NULL)
-		return (-1);
 	curses_on = 1;
 	cbreak();
 	noecho();
@@ -85,6 +117,10 @@ ui_end(void)
 	mousemask(0, NULL);
 	curs_set(1);
 	endwin();
+	if (screen != NULL) {
+		delscreen(screen);
+		screen = NULL;
+	}
 }
 
 int

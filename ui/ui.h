@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cluster.h"
 #include "theme.h"
@@ -276,6 +277,15 @@ extern const struct pane_kind *const ui_panes[];	/* Tab cycles these */
 /* Start curses on the terminal (after setlocale). Returns 0 or -1. */
 int		 ui_init(struct ui *, struct cluster *, const struct theme *,
 		     int want_colour);
+/*
+ * Start curses on OUT and IN (not a terminal: the server's pipes) as
+ * terminal type TERM, ROWS x COLS. Returns 0 or -1.
+ */
+int		 ui_init_term(struct ui *, struct cluster *, const struct theme *,
+		     int want_colour, const char *term, FILE *out, FILE *in,
+		     int rows, int cols);
+/* ui_init_term's screen is now ROWS x COLS (queues KEY_RESIZE). */
+void		 ui_resize_term(int rows, int cols);
 /* End curses; safe to call twice, and from a signal handler's path. */
 void		 ui_end(void);
 /* 1 while curses is active. */

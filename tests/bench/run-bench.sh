@@ -12,7 +12,11 @@
 # BENCH_ONLY=push runs only the push part (pdcp, parallel scp, push, and
 # the same three with AES-GCM forced on the peers too); the sim is then
 # BENCH_PUSH_NODES nodes. BENCH_ONLY=rounds runs only the command rounds
-# and the dashboard.
+# and the dashboard. BENCH_ONLY=server runs only the resident server's
+# figures (100 execs through it; its RSS with the dashboard attached
+# against the in-process dashboard's; the time from a client's process
+# start to its first full frame on attach): BENCH_NODES=256 BENCH_ONLY=server
+# gives the 256-node attach figure without the rest of the bench.
 #
 # From 256 nodes on (BENCH_NODES=1024: see docs/bench.md) it adds the
 # peers at fanout 256 (pdsh fresh, pdsh and clush over warm masters), the
@@ -33,9 +37,9 @@ fresh_rounds=${BENCH_FRESH_ROUNDS:-$([ "$big" = 1 ] && echo 1 || echo "$rounds")
 dash_s=${BENCH_DASH_S:-60}
 only=${BENCH_ONLY:-all}
 case $only in
-all|rounds) ;;
+all|rounds|server) ;;
 push) nodes=$push_nodes ;;
-*) echo "run-bench.sh: BENCH_ONLY: all, rounds or push" >&2; exit 2 ;;
+*) echo "run-bench.sh: BENCH_ONLY: all, rounds, server or push" >&2; exit 2 ;;
 esac
 out=${BENCH_OUT:-$root/bench-results}
 mkdir -p "$out"
@@ -87,7 +91,9 @@ add() { results+=("$1=$2"); printf '  %-44s %s\n' "$1" "$2"; }
 
 ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan ct_server=nan
 pdsh_warm256=nan clush_warm256=nan pdsh_fresh256=nan pdsh_fresh_best=nan dash_cpu_pct=nan dash_rss_kb=nan
+clush_warm=nan inproc_dash_rss_kb=nan server_dash_rss_kb=nan attach_ms=nan attach_bytes=nan
 if [ "$only" != push ]; then
+if [ "$only" != server ]; then
 echo "bench: command rounds on $nodes nodes (median of $rounds; fresh connections: $fresh_rounds)"
 pdsh_fresh=$(PDSH_SSH_ARGS_APPEND="-F $sshcfg" time_rounds "$fresh_rounds" pdsh -f 64 -w "^$hostfile" hostname)
 add pdsh_fresh_s "$pdsh_fresh"
@@ -122,24 +128,102 @@ if has_cmd bench; then
 	ct_warm=$(jq -r '[.rounds[] | if type == "object" then .seconds else . end] | sort | .[length/2|floor]' "$work/ctbench.json" 2>/dev/null || echo nan)
 fi
 add clustertop_warm_round_s "$ct_warm"
+else
+	PDSH_SSH_ARGS_APPEND="-F $cmcfg" pdsh -f 64 -w "^$hostfile" true >/dev/null 2>&1	# warm the masters
+	pdsh_warm=$(PDSH_SSH_ARGS_APPEND="-F $cmcfg" time_rounds "$rounds" pdsh -f 64 -w "^$hostfile" hostname)
+	add pdsh_controlmaster_s "$pdsh_warm"
+fi
 
 # The resident server: 100 sequential `clustertop exec` processes through
 # a warm server (process start, attach, the round, exit), median; and the
 # server's peak RSS with every node connected. Its own directory, so no
 # server of the user's is touched; stopped by its pid.
-ct_server=nan ct_server_rss_kb=nan
+ct_server=nan ct_server_rss_kb=nan ct_head_cpu=nan pdsh_head_cpu=nan
 if has_cmd server; then
 	if "$bin" server start >"$work/server-start" 2>&1; then
 		"$bin" exec -w "^$hostfile" true >/dev/null 2>&1	# warm: connect all
 		ct_server=$(time_rounds "${BENCH_SERVER_EXECS:-100}" "$bin" exec -w "^$hostfile" hostname)
 		spid=$(cat "$XDG_RUNTIME_DIR/clustertop/server.lock")
 		ct_server_rss_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$spid/status")
+		# The head node's CPU per round (user+system, children
+		# included): 10 execs (clients + the server's share) against
+		# 10 pdsh rounds over the masters (pdsh + its ssh clients).
+		# On the sim the nodes' sshd, shell and command run on the same
+		# cores as the head, which the wall-clock ratio includes.
+		t0=$(awk '{ print $14 + $15 }' "/proc/$spid/stat")
+		/usr/bin/time -f '%U %S' -o "$work/cpu-ct" sh -c \
+		    "for i in 1 2 3 4 5 6 7 8 9 10; do '$bin' exec -w '^$hostfile' hostname >/dev/null 2>&1; done"
+		t1=$(awk '{ print $14 + $15 }' "/proc/$spid/stat")
+		ct_head_cpu=$(awk -v f="$(tail -n 1 "$work/cpu-ct")" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+		    'BEGIN { split(f, a, " "); printf "%.4f", (a[1] + a[2] + t / hz) / 10 }')
+		PDSH_SSH_ARGS_APPEND="-F $cmcfg" /usr/bin/time -f '%U %S' -o "$work/cpu-pdsh" sh -c \
+		    "for i in 1 2 3 4 5 6 7 8 9 10; do pdsh -f 64 -w '^$hostfile' hostname >/dev/null 2>&1; done"
+		pdsh_head_cpu=$(awk -v f="$(tail -n 1 "$work/cpu-pdsh")" 'BEGIN { split(f, a, " "); printf "%.4f", (a[1] + a[2]) / 10 }')
 		"$bin" server stop >/dev/null 2>&1 || kill "$spid"
 	fi
 fi
 add clustertop_exec_via_server_s "$ct_server"
 add clustertop_server_max_rss_kb "$ct_server_rss_kb"
-if [ "$big" = 1 ]; then
+add head_cpu_per_exec_via_server_s "$ct_head_cpu"
+add head_cpu_per_pdsh_controlmaster_round_s "$pdsh_head_cpu"
+
+# The dashboard: in this process (--no-server) against hosted by a fresh
+# server, both at 200x60 with 1 s samples, RSS once every node is up and
+# 5 s of samples are in; then a second client attaches to the running
+# dashboard and says (CLUSTERTOP_ATTACH_STATS) how long after its process
+# started the first full frame was on its terminal.
+# dash_start SOCK ENV... : clustertop in a 200x60 tmux, waited for all up.
+dash_start() {
+	local sock=$1 i; shift
+	tmux -L "$sock" -f /dev/null new-session -d -x 200 -y 60 \
+	    "TERM=tmux-256color $* $(printf %q "$bin") --interval 1 -w $(printf %q "^$hostfile") 2>>$work/dash.err; sleep 600"
+	for i in $(seq 1 1200); do
+		tmux -L "$sock" capture-pane -p 2>/dev/null | grep -q "nodes $nodes/$nodes up" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+dash_pid() {  # the clustertop in tmux server $1's pane
+	local sh
+	sh=$(tmux -L "$1" display-message -p '#{pane_pid}' 2>/dev/null) || return 1
+	ps -o pid= --ppid "$sh" | head -n 1 | tr -d ' '
+}
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo nan; }
+if has_cmd server && [ "$only" != push ]; then
+	echo "bench: the dashboard on $nodes nodes: in this process, then hosted by the server"
+	if dash_start ctbip$$ CLUSTERTOP_NO_SERVER=1; then
+		sleep 5
+		p=$(dash_pid ctbip$$)
+		[ -n "$p" ] && inproc_dash_rss_kb=$(rss_kb "$p")
+	fi
+	tmux -L ctbip$$ kill-server 2>/dev/null
+	if "$bin" server start >"$work/server-start2" 2>&1; then
+		spid=$(cat "$XDG_RUNTIME_DIR/clustertop/server.lock")
+		if dash_start ctbsv$$; then
+			sleep 5
+			server_dash_rss_kb=$(rss_kb "$spid")
+			tmux -L ctbsv2$$ -f /dev/null new-session -d -x 200 -y 60 \
+			    "TERM=tmux-256color CLUSTERTOP_ATTACH_STATS=$work/attach.json $(printf %q "$bin") 2>>$work/dash.err; sleep 600"
+			for i in $(seq 1 600); do
+				[ -s "$work/attach.json" ] && break
+				# the stats are written when the client leaves: detach it
+				tmux -L ctbsv2$$ capture-pane -p 2>/dev/null | grep -q "nodes $nodes/$nodes up" &&
+				    tmux -L ctbsv2$$ send-keys 'C-\'
+				sleep 0.2
+			done
+			attach_ms=$(jq -r .start_to_full_frame_ms "$work/attach.json" 2>/dev/null || echo nan)
+			attach_bytes=$(jq -r .frame_bytes "$work/attach.json" 2>/dev/null || echo nan)
+		fi
+		tmux -L ctbsv2$$ kill-server 2>/dev/null
+		tmux -L ctbsv$$ kill-server 2>/dev/null
+		"$bin" server stop >/dev/null 2>&1 || kill "$spid"
+	fi
+fi
+add dashboard_in_process_rss_kb "$inproc_dash_rss_kb"
+add server_with_dashboard_rss_kb "$server_dash_rss_kb"
+add attach_start_to_full_frame_ms "$attach_ms"
+add attach_full_frame_bytes "$attach_bytes"
+if [ "$big" = 1 ] && [ "$only" != server ]; then
 	echo "bench: the dashboard on $nodes nodes, 200x60, 1 s samples, CPU over $dash_s s"
 	tsock=ctbench$$
 	tmux -L "$tsock" -f /dev/null new-session -d -x 200 -y 60 \
@@ -192,7 +276,7 @@ add bak_output_identical "$bak_same"
 fi
 
 pdcp_s=nan scp_s=nan ct_push=nan pdcp_gcm_s=nan scp_gcm_s=nan ct_push_gcm=nan ct_push_chacha=nan
-if [ "$only" != rounds ]; then
+if [ "$only" = all ] || [ "$only" = push ]; then
 echo "bench: pushing 100 MiB to $push_nodes nodes"
 head -c $((100 * 1024 * 1024)) /dev/urandom >"$work/payload"
 pdcp_s=$(PDSH_SSH_ARGS_APPEND="-F $cmcfg" time_rounds 3 pdcp -w "$first16" "$work/payload" /tmp/payload.pdcp)
@@ -231,6 +315,10 @@ echo "ratios (clustertop / peer; lower is better)              target"
 printf '  %-50s %-8s %s\n' "warm round vs pdsh+ControlMaster" "$(ratio "$ct_warm" "$pdsh_warm")" "<= 0.2"
 printf '  %-50s %-8s %s\n' "cold exec vs pdsh fresh ssh" "$(ratio "$ct_cold" "$pdsh_fresh")" "<= 0.5"
 printf '  %-50s %-8s %s\n' "exec via a warm server vs pdsh+ControlMaster" "$(ratio "$ct_server" "$pdsh_warm")" "<= 0.1"
+printf '  %-50s %-8s %s\n' "  head-node CPU per round, the same two" "$(ratio "$ct_head_cpu" "$pdsh_head_cpu")" "(info)"
+printf '  %-50s %-8s %s\n' "server+dashboard RSS vs in-process dashboard" "$(ratio "$server_dash_rss_kb" "$inproc_dash_rss_kb")" "(info)"
+printf '  %-50s %-8s %s\n' "  the difference (MiB)" "$(awk -v a="$server_dash_rss_kb" -v b="$inproc_dash_rss_kb" 'BEGIN { if (a == "nan" || b == "nan") print "n/a"; else printf "%+.2f", (a - b) / 1024 }')" "<= +2"
+printf '  %-50s %-8s %s\n' "attach: process start to first full frame (s)" "$(awk -v a="$attach_ms" 'BEGIN { if (a == "nan") print "n/a"; else printf "%.3f", a / 1000 }')" "<= 0.2"
 if [ "$big" = 1 ]; then
 	printf '  %-50s %-8s %s\n' "warm round vs pdsh -f 256 +ControlMaster" "$(ratio "$ct_warm" "$pdsh_warm256")" "<= 0.2"
 	printf '  %-50s %-8s %s\n' "warm round vs clush -f 64 +ControlMaster" "$(ratio "$ct_warm" "$clush_warm")" "<= 0.2"
@@ -259,6 +347,8 @@ printf '  %-50s %-8s %s\n' "exec max RSS per node (KiB, whole process)" "$rss_pe
 	echo "  \"ratio_warm_vs_pdsh_cm\": \"$(ratio "$ct_warm" "$pdsh_warm")\","
 	echo "  \"ratio_cold_vs_pdsh_fresh\": \"$(ratio "$ct_cold" "$pdsh_fresh")\","
 	echo "  \"ratio_exec_server_vs_pdsh_cm\": \"$(ratio "$ct_server" "$pdsh_warm")\","
+	echo "  \"server_dashboard_rss_minus_in_process_kb\": \"$(awk -v a="$server_dash_rss_kb" -v b="$inproc_dash_rss_kb" 'BEGIN { if (a == "nan" || b == "nan") print "n/a"; else print a - b }')\","
+	echo "  \"attach_start_to_full_frame_ms\": \"$attach_ms\","
 	echo "  \"ratio_cold_vs_pdsh_fresh_best\": \"$(ratio "$ct_cold" "$pdsh_fresh_best")\","
 	echo "  \"ratio_warm_vs_pdsh_cm_f256\": \"$(ratio "$ct_warm" "$pdsh_warm256")\","
 	echo "  \"ratio_warm_vs_clush_cm\": \"$(ratio "$ct_warm" "${clush_warm:-nan}")\","
