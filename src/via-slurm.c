@@ -1,0 +1,1146 @@
+/*
+ * via-slurm.c -- a command on many nodes as one Slurm job step, through
+ * srun; files to many nodes through sbcast. See via-slurm.h for why srun
+ * and not libslurm's step API.
+ *
+ * The srun command line (N nodes that Slurm can use now):
+ *
+ *   srun --job-name=clustertop-exec --nodes=N --ntasks=N
+ *        --ntasks-per-node=1 --nodelist=FOLDED --label --immediate=T
+ *        --kill-on-bad-exit=0 --input=all|none [--jobid=J --overlap]
+ *        /bin/sh -c WRAPPER LOGIN_SHELL COMMAND
+ *
+ * and each task's wrapper prints, on its stdout, "!n NODENAME" first, then
+ * the command's stdout as base64 lines of 512 characters, then "!x
+ * STATUS"; on its stderr the command's stderr as base64 lines, then "!e".
+ * srun prefixes every task line with "TASK: " (--label). A node is done
+ * when both of its end markers arrived (stdout and stderr are separate
+ * pipes from srun, so either may come first); whatever srun says about a
+ * task that never reported ("srun: error: node03: ...") becomes that
+ * node's error when srun exits.
+ *
+ * Inside an allocation ($SLURM_JOB_ID set, as under salloc) the step runs
+ * in that job with --overlap, and nodes outside $SLURM_JOB_NODELIST are
+ * unavailable; otherwise srun makes a new allocation of the nodes, which
+ * must be granted within the connect timeout (--immediate) or every node
+ * fails with srun's reason.
+ */
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd-exec.h"
+#include "gather.h"
+#include "hostlist.h"
+#include "inventory.h"
+#include "util.h"
+#include "via-slurm.h"
+
+#define VIA_KILL_GRACE_MS	3000	/* SIGTERM to srun, then SIGKILL */
+#define VIA_B64_WIDTH		"512"	/* < srun's 1,024-byte line pieces */
+
+/*
+ * The task wrapper (POSIX sh). $0 is the login shell, $1 the command.
+ * fd 5 carries the command's exit status out of the pipeline; fds 3, 4
+ * and 5 are closed for the command itself.
+ */
+static const char via_wrapper[] =
+    "printf '!n %s %s\\n' \"$SLURMD_NODENAME\" \"$SLURM_JOB_ID\"\n"
+    "exec 4>&1\n"
+    "s=$( { { { \"$0\" -c \"$1\" 3>&- 4>&- 5>&-; echo $? >&5; } 2>&1 >&3 "
+    "3>&- | base64 -w " VIA_B64_WIDTH " >&2; } 3>&1 | base64 -w "
+    VIA_B64_WIDTH " >&4; } 5>&1 )\n"
+    "printf '!e\\n' >&2\n"
+    "printf '!x %s\\n' \"$s\"\n";
+
+struct via_node {
+	const char	*name;
+	const char	*slurm_state;	/* unavailable: "down", ...; else NULL */
+	char		*label;		/* "slurm-unavailable: ..." or NULL */
+	char		*error;
+	int		 ran;		/* given to srun */
+	int		 started;	/* its task said "!n" */
+	int		 got_x, got_e, done;
+	int		 status;
+	struct strbuf	 out, err;
+	int		 out_trunc, err_trunc;
+	struct engine_job_result r;
+};
+
+struct via_slurm {
+	struct via_slurm_spec spec;
+	struct via_node	*nodes;
+	size_t		 n;
+	int		*bylabel;	/* srun task id -> node index, -1 */
+	size_t		 nlabel;
+	pid_t		 pid;
+	int		 fd_out, fd_err, fd_in;
+	size_t		 insent;
+	struct strbuf	 lout, lerr;	/* partial lines from srun */
+	struct strbuf	 diag;		/* srun's own lines */
+	char		*global_error;	/* the last "srun: error:" line */
+	int		 wstatus, reaped;
+	int		 cancelled, timed_out;
+	struct timespec	 t0;
+	long long	 deadline_ms, kill_ms;	/* since t0; -1 none */
+	long long	 launch_ms;	/* give up on tasks that never started */
+	int		 finished;
+	char		 jobid[32];
+};
+
+static long long
+via_now_ms(const struct via_slurm *v)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)(ts.tv_sec - v->t0.tv_sec) * 1000 +
+	    (ts.tv_nsec - v->t0.tv_nsec) / 1000000);
+}
+
+int
+via_slurm_parse(const char *s)
+{
+	if (strcmp(s, "slurm") == 0)
+		return (1);
+	if (strcmp(s, "ssh") == 0)
+		return (0);
+	return (-1);
+}
+
+/* --- base64 ------------------------------------------------------------- */
+
+static int
+via_b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == '+')
+		return (62);
+	if (c == '/')
+		return (63);
+	return (-1);
+}
+
+/* Decode LEN characters of base64 into OUT (LEN / 4 * 3 bytes); returns
+ * the bytes, or -1 when it is not base64. */
+static ssize_t
+via_b64_decode(const char *p, size_t len, char *out)
+{
+	size_t	 i, o = 0;
+	int	 a, b, c, d;
+
+	if (len % 4 != 0)
+		return (-1);
+	for (i = 0; i < len; i += 4) {
+		a = via_b64_value((unsigned char)p[i]);
+		b = via_b64_value((unsigned char)p[i + 1]);
+		if (a < 0 || b < 0)
+			return (-1);
+		out[o++] = (char)((a << 2) | (b >> 4));
+		if (p[i + 2] == '=') {
+			if (i + 4 != len || p[i + 3] != '=')
+				return (-1);
+			break;
+		}
+		if ((c = via_b64_value((unsigned char)p[i + 2])) < 0)
+			return (-1);
+		out[o++] = (char)(((b & 0xf) << 4) | (c >> 2));
+		if (p[i + 3] == '=') {
+			if (i + 4 != len)
+				return (-1);
+			break;
+		}
+		if ((d = via_b64_value((unsigned char)p[i + 3])) < 0)
+			return (-1);
+		out[o++] = (char)(((c & 0x3) << 6) | d);
+	}
+	return ((ssize_t)o);
+}
+
+/* --- nodes -------------------------------------------------------------- */
+
+/* Why Slurm cannot run a step on N now, or NULL when it can. */
+static const char *
+via_unavailable(const struct inventory_node *in, const struct hostlist *job,
+    const char *jobid)
+{
+	if (in->slurm_state == NULL)
+		return ("not-in-slurm");
+	if (job != NULL && hostlist_find(job, in->name) < 0)
+		return ("not-in-allocation");
+	if (in->slurm_flags & (INV_DOWN | INV_NOT_RESPONDING | INV_FAIL |
+	    INV_POWER | INV_FUTURE | INV_REBOOT))
+		return ("down");
+	if (in->slurm_flags & INV_DRAIN)
+		return ("drained");
+	if (job == NULL && (in->slurm_flags & INV_ALLOCATED) &&
+	    strncmp(in->slurm_state, "mix", 3) != 0)
+		return ("allocated");
+	return (NULL);
+}
+
+static void
+via_node_finish(struct via_slurm *v, size_t i, enum job_node_state st,
+    const char *error)
+{
+	struct via_node	*vn = &v->nodes[i];
+
+	if (vn->done)
+		return;
+	vn->done = 1;
+	if (error != NULL && vn->error == NULL)
+		vn->error = xstrdup(error);
+	vn->r.state = st;
+	vn->r.node_state = st == JOB_NODE_FAILED ? NODE_UNREACHABLE : NODE_UP;
+	vn->r.exit_status = st == JOB_NODE_DONE ? vn->status : -1;
+	vn->r.exit_signal = NULL;
+	vn->r.error = vn->error;
+	vn->r.out = vn->out.s != NULL ? vn->out.s : "";
+	vn->r.outlen = vn->out.len;
+	vn->r.out_truncated = vn->out_trunc;
+	vn->r.err = vn->err.s != NULL ? vn->err.s : "";
+	vn->r.errlen = vn->err.len;
+	vn->r.err_truncated = vn->err_trunc;
+	vn->r.stdin_sent = v->insent;
+	clock_gettime(CLOCK_REALTIME, &vn->r.end);
+	if (v->spec.done != NULL)
+		v->spec.done(v->spec.arg, i);
+}
+
+static void
+via_append(struct via_slurm *v, size_t i, int stream, const char *p,
+    size_t len)
+{
+	struct via_node	*vn = &v->nodes[i];
+	struct strbuf	*b = stream == 1 ? &vn->out : &vn->err;
+	int		*trunc = stream == 1 ? &vn->out_trunc : &vn->err_trunc;
+	size_t		 room;
+
+	if (v->spec.cap > 0) {
+		room = b->len < v->spec.cap ? v->spec.cap - b->len : 0;
+		if (len > room) {
+			*trunc = 1;
+			len = room;
+		}
+	}
+	if (len == 0)
+		return;
+	strbuf_addn(b, p, len);
+	if (v->spec.output != NULL)
+		v->spec.output(v->spec.arg, i, stream, p, len);
+}
+
+static void
+via_maybe_done(struct via_slurm *v, size_t i)
+{
+	struct via_node	*vn = &v->nodes[i];
+
+	if (vn->got_x && vn->got_e && !vn->done)
+		via_node_finish(v, i, JOB_NODE_DONE, NULL);
+}
+
+/* One line a task wrote (after "TASK: "): STREAM 1 stdout, 2 stderr. */
+static void
+via_task_line(struct via_slurm *v, long task, int stream, const char *p,
+    size_t len)
+{
+	char		*buf, *name;
+	size_t		 i;
+	ssize_t		 n;
+	int		 node = -1;
+
+	if (task >= 0 && (size_t)task < v->nlabel)
+		node = v->bylabel[task];
+	if (len > 3 && strncmp(p, "!n ", 3) == 0 && stream == 1) {
+		name = xstrndup(p + 3, len - 3);
+		if (strchr(name, ' ') != NULL) {
+			if (v->jobid[0] == '\0')
+				snprintf(v->jobid, sizeof v->jobid, "%s",
+				    strchr(name, ' ') + 1);
+			*strchr(name, ' ') = '\0';
+		}
+		for (i = 0; i < v->n; i++) {
+			if (v->nodes[i].ran &&
+			    strcmp(v->nodes[i].name, name) == 0)
+				break;
+		}
+		if (i < v->n && task >= 0 && (size_t)task < v->nlabel) {
+			v->bylabel[task] = (int)i;
+			v->nodes[i].started = 1;
+			v->nodes[i].r.state = JOB_NODE_RUNNING;
+		} else
+			strbuf_printf(&v->diag, "task %ld ran on %s, which "
+			    "was not asked for\n", task, name);
+		free(name);
+		return;
+	}
+	if (node < 0) {
+		strbuf_printf(&v->diag, "task %ld: %.*s\n", task, (int)len, p);
+		return;
+	}
+	if (stream == 1 && len >= 3 && strncmp(p, "!x ", 3) == 0) {
+		buf = xstrndup(p + 3, len - 3);
+		v->nodes[node].status = (int)strtol(buf, NULL, 10);
+		free(buf);
+		v->nodes[node].got_x = 1;
+		via_maybe_done(v, (size_t)node);
+		return;
+	}
+	if (stream == 2 && len == 2 && strncmp(p, "!e", 2) == 0) {
+		v->nodes[node].got_e = 1;
+		via_maybe_done(v, (size_t)node);
+		return;
+	}
+	buf = xmalloc(len / 4 * 3 + 3);
+	if ((n = via_b64_decode(p, len, buf)) < 0)
+		strbuf_printf(&v->diag, "%s: not base64: %.*s\n",
+		    v->nodes[node].name, (int)(len > 80 ? 80 : len), p);
+	else
+		via_append(v, (size_t)node, stream, buf, (size_t)n);
+	free(buf);
+}
+
+/* A line of srun's own (stderr, not a task's): keep it, find its node. */
+static void
+via_srun_line(struct via_slurm *v, const char *p, size_t len)
+{
+	const char	*rest;
+	size_t		 i, nl;
+
+	strbuf_addn(&v->diag, p, len);
+	strbuf_addc(&v->diag, '\n');
+	if (len < 13 || strncmp(p, "srun: error: ", 13) != 0)
+		return;
+	rest = p + 13;
+	for (i = 0; i < v->n; i++) {
+		nl = strlen(v->nodes[i].name);
+		if (!v->nodes[i].ran || v->nodes[i].error != NULL)
+			continue;
+		if ((size_t)(p + len - rest) > nl + 1 &&
+		    strncmp(rest, v->nodes[i].name, nl) == 0 &&
+		    rest[nl] == ':') {
+			v->nodes[i].error = xasprintf("srun: %.*s",
+			    (int)(p + len - rest - nl - 2), rest + nl + 2);
+			return;
+		}
+	}
+	free(v->global_error);
+	v->global_error = xasprintf("srun: %.*s", (int)(p + len - rest), rest);
+}
+
+/* Split a line from srun ("  12: payload" or srun's own text). */
+static void
+via_line(struct via_slurm *v, int stream, const char *p, size_t len)
+{
+	size_t	i = 0;
+	long	task = 0;
+	int	digits = 0;
+
+	while (i < len && p[i] == ' ')
+		i++;
+	while (i < len && p[i] >= '0' && p[i] <= '9' && digits < 9) {
+		task = task * 10 + (p[i] - '0');
+		i++;
+		digits++;
+	}
+	if (digits > 0 && i + 1 < len + 1 && i < len && p[i] == ':' &&
+	    (i + 1 == len || p[i + 1] == ' ')) {
+		i += i + 1 < len ? 2 : 1;
+		via_task_line(v, task, stream, p + i, len - i);
+		return;
+	}
+	if (stream == 2)
+		via_srun_line(v, p, len);
+	else {
+		strbuf_printf(&v->diag, "srun stdout: %.*s\n", (int)len, p);
+	}
+}
+
+/* Read what srun wrote on FD into B and handle its complete lines; 0 at EOF. */
+static int
+via_read(struct via_slurm *v, int fd, struct strbuf *b, int stream)
+{
+	char	 buf[65536], *nl, *start;
+	ssize_t	 n;
+	size_t	 off, used;
+
+	for (;;) {
+		n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return (errno == EAGAIN ? 1 : 0);
+		if (n == 0)
+			break;
+		strbuf_addn(b, buf, (size_t)n);
+		start = b->s;
+		off = 0;
+		while ((nl = memchr(start + off, '\n', b->len - off)) != NULL) {
+			via_line(v, stream, start + off,
+			    (size_t)(nl - (start + off)));
+			off = (size_t)(nl - start) + 1;
+		}
+		used = off;
+		if (used > 0) {
+			memmove(b->s, b->s + used, b->len - used);
+			b->len -= used;
+		}
+	}
+	if (b->len > 0) {
+		via_line(v, stream, b->s, b->len);
+		b->len = 0;
+	}
+	return (0);
+}
+
+static void
+via_nonblock(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* The user's login shell, as sshd would run the command. */
+static const char *
+via_login_shell(void)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_shell != NULL &&
+	    *pw->pw_shell != '\0')
+		return (pw->pw_shell);
+	return ("/bin/sh");
+}
+
+/* Start srun (argv) with pipes; 0 or -1 with *cause. */
+static int
+via_spawn(struct via_slurm *v, char *const argv[], int want_stdin,
+    char **cause)
+{
+	int	po[2], pe[2], pi[2] = { -1, -1 };
+	pid_t	pid;
+
+	/* O_CLOEXEC: neither srun nor anything else forked keeps the other
+	 * ends (srun holding its own stdin's write end never sees EOF). */
+	if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0 ||
+	    (want_stdin && pipe2(pi, O_CLOEXEC) != 0)) {
+		*cause = xasprintf("pipe: %s", strerror(errno));
+		return (-1);
+	}
+	if ((pid = fork()) == -1) {
+		*cause = xasprintf("fork: %s", strerror(errno));
+		return (-1);
+	}
+	if (pid == 0) {
+		int	null;
+
+		setpgid(0, 0);	/* a Ctrl-C is ours to handle, then srun's */
+		signal(SIGPIPE, SIG_DFL);
+		if (want_stdin)
+			dup2(pi[0], 0);
+		else if ((null = open("/dev/null", O_RDONLY)) >= 0)
+			dup2(null, 0);
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		execvp(argv[0], argv);
+		fprintf(stderr, "srun: error: cannot run %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	v->fd_out = po[0];
+	v->fd_err = pe[0];
+	via_nonblock(v->fd_out);
+	via_nonblock(v->fd_err);
+	if (want_stdin) {
+		close(pi[0]);
+		v->fd_in = pi[1];
+		via_nonblock(v->fd_in);
+	}
+	v->pid = pid;
+	return (0);
+}
+
+struct via_slurm *
+via_slurm_start(const struct via_slurm_spec *spec, char **cause)
+{
+	struct via_slurm	*v;
+	struct hostlist		*job = NULL;
+	const struct inventory	*inv = spec->inv;
+	const char		*why, *jobid, *jl, *names_c;
+	const char		**names;
+	char			*folded, *opt_n, *opt_w, *opt_i, *opt_j = NULL;
+	char			*opt_name;
+	char			*argv[24];
+	size_t			 i, nrun = 0;
+	int			 a = 0;
+
+	v = xcalloc(1, sizeof *v);
+	v->spec = *spec;
+	v->fd_out = v->fd_err = v->fd_in = -1;
+	v->pid = -1;
+	v->deadline_ms = v->kill_ms = -1;
+	clock_gettime(CLOCK_MONOTONIC, &v->t0);
+	v->n = inv->nnodes;
+	v->nodes = xcalloc(v->n + 1, sizeof *v->nodes);
+
+	jobid = getenv("SLURM_JOB_ID");
+	if (jobid != NULL && *jobid != '\0') {
+		job = hostlist_create();
+		if ((jl = getenv("SLURM_JOB_NODELIST")) == NULL ||
+		    hostlist_add(job, jl, NULL) != 0) {
+			hostlist_free(job);
+			job = NULL;
+			jobid = NULL;
+		}
+	} else
+		jobid = NULL;
+
+	names = xcalloc(v->n + 1, sizeof *names);
+	for (i = 0; i < v->n; i++) {
+		struct via_node	*vn = &v->nodes[i];
+
+		vn->name = inv->nodes[i].name;
+		vn->status = -1;
+		vn->r.state = JOB_NODE_QUEUED;
+		vn->r.exit_status = -1;
+		clock_gettime(CLOCK_REALTIME, &vn->r.start);
+		why = via_unavailable(&inv->nodes[i], job, jobid);
+		if (why == NULL) {
+			vn->ran = 1;
+			names[nrun++] = vn->name;
+			continue;
+		}
+		vn->slurm_state = why;
+		if (strcmp(why, "not-in-slurm") == 0)
+			vn->error = xstrdup(inv->warning != NULL ?
+			    inv->warning : "Slurm does not know this node");
+		else if (strcmp(why, "not-in-allocation") == 0)
+			vn->error = xasprintf("not in job %s's nodes", jobid);
+		else if (strcmp(why, "allocated") == 0)
+			vn->error = xasprintf("Slurm state %s: every CPU "
+			    "allocated to other jobs", inv->nodes[i].slurm_state);
+		else
+			vn->error = xasprintf("Slurm state %s%s%s",
+			    inv->nodes[i].slurm_state,
+			    inv->nodes[i].reason != NULL ? ", reason: " : "",
+			    inv->nodes[i].reason != NULL ?
+			    inv->nodes[i].reason : "");
+		vn->label = xasprintf("%s: %s", VIA_SLURM_UNAVAILABLE, why);
+	}
+	hostlist_free(job);
+	for (i = 0; i < v->n; i++) {
+		if (!v->nodes[i].ran)
+			via_node_finish(v, i, JOB_NODE_FAILED, NULL);
+	}
+	if (nrun == 0) {
+		free(names);
+		v->finished = 1;
+		return (v);
+	}
+	v->nlabel = nrun;
+	v->bylabel = xcalloc(nrun, sizeof *v->bylabel);
+	for (i = 0; i < nrun; i++)
+		v->bylabel[i] = -1;
+
+	folded = hostlist_fold_names(names, nrun);
+	free(names);
+	names_c = folded;
+	opt_name = xasprintf("--job-name=clustertop-%s",
+	    spec->label != NULL ? spec->label : "exec");
+	opt_n = xasprintf("--nodes=%zu", nrun);
+	opt_w = xasprintf("--nodelist=%s", names_c);
+	opt_i = xasprintf("--immediate=%d", spec->start_timeout_s > 0 ?
+	    spec->start_timeout_s : 10);
+	argv[a++] = (char *)"srun";
+	argv[a++] = opt_name;
+	argv[a++] = opt_n;
+	argv[a++] = xasprintf("--ntasks=%zu", nrun);
+	argv[a++] = (char *)"--ntasks-per-node=1";
+	argv[a++] = opt_w;
+	argv[a++] = (char *)"--label";
+	argv[a++] = (char *)"--kill-on-bad-exit=0";
+	argv[a++] = (char *)"--quiet";
+	argv[a++] = spec->stdin_data != NULL ? (char *)"--input=all" :
+	    (char *)"--input=none";
+	if (jobid != NULL) {
+		opt_j = xasprintf("--jobid=%s", jobid);
+		argv[a++] = opt_j;
+		argv[a++] = (char *)"--overlap";
+	} else
+		argv[a++] = opt_i;
+	argv[a++] = (char *)"/bin/sh";
+	argv[a++] = (char *)"-c";
+	argv[a++] = (char *)via_wrapper;
+	argv[a++] = (char *)via_login_shell();
+	argv[a++] = (char *)spec->command;
+	argv[a] = NULL;
+
+	if (via_spawn(v, argv, spec->stdin_data != NULL, cause) != 0) {
+		v->finished = 1;
+		for (i = 0; i < v->n; i++)
+			via_node_finish(v, i, JOB_NODE_FAILED, *cause);
+	}
+	free(argv[3]);
+	free(opt_name);
+	free(opt_n);
+	free(opt_w);
+	free(opt_i);
+	free(opt_j);
+	free(folded);
+	if (spec->timeout_ms > 0)
+		v->deadline_ms = spec->timeout_ms;
+	v->launch_ms = 2000LL * (spec->start_timeout_s > 0 ?
+	    spec->start_timeout_s : 10);
+	if (spec->stdin_data != NULL && spec->stdin_len == 0 && v->fd_in >= 0) {
+		close(v->fd_in);
+		v->fd_in = -1;
+	}
+	return (v);
+}
+
+int
+via_slurm_fds(const struct via_slurm *v, int fds[2])
+{
+	int	n = 0;
+
+	if (v->fd_out >= 0)
+		fds[n++] = v->fd_out;
+	if (v->fd_err >= 0)
+		fds[n++] = v->fd_err;
+	return (n);
+}
+
+int
+via_slurm_wfd(const struct via_slurm *v)
+{
+	return (v->fd_in);
+}
+
+int
+via_slurm_next_ms(const struct via_slurm *v)
+{
+	long long	now = via_now_ms(v), next = -1;
+
+	if (v->finished)
+		return (-1);
+	if (v->kill_ms >= 0)
+		next = v->kill_ms;
+	else if (v->deadline_ms >= 0)
+		next = v->deadline_ms;
+	if (v->launch_ms >= 0 && v->kill_ms < 0 && (next < 0 ||
+	    v->launch_ms < next))
+		next = v->launch_ms;
+	if (next < 0)
+		return (v->pid > 0 && v->fd_out < 0 && v->fd_err < 0 ? 50 : -1);
+	return (next <= now ? 0 : (int)(next - now));
+}
+
+/* Stop srun: SIGTERM (srun signals the step and ends it), later SIGKILL. */
+static void
+via_kill(struct via_slurm *v)
+{
+	if (v->pid <= 0 || v->kill_ms >= 0)
+		return;
+	kill(v->pid, SIGTERM);
+	v->kill_ms = via_now_ms(v) + VIA_KILL_GRACE_MS;
+}
+
+void
+via_slurm_cancel(struct via_slurm *v)
+{
+	if (v->finished)
+		return;
+	v->cancelled = 1;
+	via_kill(v);
+}
+
+/*
+ * Twice the connect timeout after the start, when every task that started
+ * has ended and some never started (a hung slurmd that Slurm still
+ * counts as up: srun would wait MessageTimeout and its retries, 40 s
+ * here, before it says so), end those nodes with the reason and stop srun.
+ */
+static void
+via_launch_check(struct via_slurm *v)
+{
+	size_t	i, waiting = 0;
+	char	*why;
+
+	for (i = 0; i < v->n; i++) {
+		if (!v->nodes[i].ran || v->nodes[i].done)
+			continue;
+		if (v->nodes[i].started)
+			return;		/* still running: not a launch problem */
+		waiting++;
+	}
+	v->launch_ms = -1;
+	if (waiting == 0)
+		return;
+	why = xasprintf("Slurm started no task there within %lld s (slurmd "
+	    "not answering, or the allocation is still pending)",
+	    via_now_ms(v) / 1000);
+	for (i = 0; i < v->n; i++) {
+		if (v->nodes[i].ran && !v->nodes[i].done)
+			via_node_finish(v, i, JOB_NODE_FAILED, why);
+	}
+	free(why);
+	via_kill(v);
+}
+
+/* srun is gone and its pipes are drained: end every node still open. */
+static void
+via_end(struct via_slurm *v)
+{
+	const char	*why;
+	char		*msg = NULL;
+	size_t		 i;
+	enum job_node_state st;
+
+	if (WIFEXITED(v->wstatus))
+		msg = xasprintf("srun exited with status %d before the task "
+		    "reported", WEXITSTATUS(v->wstatus));
+	else if (WIFSIGNALED(v->wstatus))
+		msg = xasprintf("srun killed by signal %s before the task "
+		    "reported", sigabbrev_np(WTERMSIG(v->wstatus)) != NULL ?
+		    sigabbrev_np(WTERMSIG(v->wstatus)) : "?");
+	for (i = 0; i < v->n; i++) {
+		struct via_node	*vn = &v->nodes[i];
+
+		if (vn->done)
+			continue;
+		if (vn->got_x) {	/* its stderr marker was lost */
+			via_node_finish(v, i, JOB_NODE_DONE, NULL);
+			continue;
+		}
+		st = v->timed_out ? JOB_NODE_TIMED_OUT : v->cancelled ?
+		    JOB_NODE_CANCELLED : JOB_NODE_FAILED;
+		why = vn->error != NULL ? vn->error : v->timed_out ?
+		    "command timed out" : v->global_error != NULL ?
+		    v->global_error : msg;
+		via_node_finish(v, i, st, why);
+	}
+	free(msg);
+	v->finished = 1;
+}
+
+void
+via_slurm_process(struct via_slurm *v)
+{
+	const char	*in;
+	ssize_t		 n;
+	long long	 now;
+	pid_t		 p;
+
+	if (v->finished)
+		return;
+	if (v->fd_in >= 0) {
+		in = v->spec.stdin_data;
+		n = write(v->fd_in, in + v->insent, v->spec.stdin_len -
+		    v->insent);
+		if (n > 0)
+			v->insent += (size_t)n;
+		if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
+		    v->insent == v->spec.stdin_len) {
+			close(v->fd_in);
+			v->fd_in = -1;
+		}
+	}
+	if (v->fd_out >= 0 && via_read(v, v->fd_out, &v->lout, 1) == 0) {
+		close(v->fd_out);
+		v->fd_out = -1;
+	}
+	if (v->fd_err >= 0 && via_read(v, v->fd_err, &v->lerr, 2) == 0) {
+		close(v->fd_err);
+		v->fd_err = -1;
+	}
+	now = via_now_ms(v);
+	if (v->launch_ms >= 0 && now >= v->launch_ms && v->kill_ms < 0 &&
+	    !v->reaped)
+		via_launch_check(v);
+	if (v->deadline_ms >= 0 && now >= v->deadline_ms && !v->timed_out &&
+	    !v->reaped) {
+		v->timed_out = 1;
+		via_kill(v);
+	}
+	if (v->kill_ms >= 0 && now >= v->kill_ms && !v->reaped) {
+		kill(v->pid, SIGKILL);
+		v->kill_ms = now + 60000;
+	}
+	if (!v->reaped && (p = waitpid(v->pid, &v->wstatus, WNOHANG)) ==
+	    v->pid)
+		v->reaped = 1;
+	if (v->reaped && v->fd_out < 0 && v->fd_err < 0) {
+		if (v->fd_in >= 0) {
+			close(v->fd_in);
+			v->fd_in = -1;
+		}
+		via_end(v);
+	}
+}
+
+int
+via_slurm_finished(const struct via_slurm *v)
+{
+	return (v->finished);
+}
+
+size_t
+via_slurm_nnodes(const struct via_slurm *v)
+{
+	return (v->n);
+}
+
+const char *
+via_slurm_name(const struct via_slurm *v, size_t i)
+{
+	return (v->nodes[i].name);
+}
+
+const struct engine_job_result *
+via_slurm_result(const struct via_slurm *v, size_t i)
+{
+	return (v->nodes[i].done ? &v->nodes[i].r : NULL);
+}
+
+const char *
+via_slurm_state_label(const struct via_slurm *v, size_t i)
+{
+	return (v->nodes[i].label);
+}
+
+const char *
+via_slurm_slurm_state(const struct via_slurm *v, size_t i)
+{
+	return (v->nodes[i].slurm_state);
+}
+
+const char *
+via_slurm_diag(const struct via_slurm *v)
+{
+	return (v->diag.s != NULL ? v->diag.s : "");
+}
+
+int
+via_slurm_status(const struct via_slurm *v)
+{
+	size_t	i;
+	int	status = 0;
+
+	for (i = 0; i < v->n; i++) {
+		if (v->nodes[i].done)
+			status = exec_combine_status(status, &v->nodes[i].r);
+	}
+	return (status);
+}
+
+void
+via_slurm_free(struct via_slurm *v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	if (v->pid > 0 && !v->reaped) {
+		kill(v->pid, SIGKILL);
+		waitpid(v->pid, NULL, 0);
+	}
+	if (v->fd_out >= 0)
+		close(v->fd_out);
+	if (v->fd_err >= 0)
+		close(v->fd_err);
+	if (v->fd_in >= 0)
+		close(v->fd_in);
+	for (i = 0; i < v->n; i++) {
+		free(v->nodes[i].label);
+		free(v->nodes[i].error);
+		strbuf_free(&v->nodes[i].out);
+		strbuf_free(&v->nodes[i].err);
+	}
+	free(v->nodes);
+	free(v->bylabel);
+	strbuf_free(&v->lout);
+	strbuf_free(&v->lerr);
+	strbuf_free(&v->diag);
+	free(v->global_error);
+	free(v);
+}
+
+/* Wait for V with poll() until it finished; SIGINT-like flag cancels. */
+static volatile sig_atomic_t via_interrupted;
+
+static void
+via_sigint(int sig)
+{
+	via_interrupted++;
+}
+
+static void
+via_wait(struct via_slurm *v, FILE *flush)
+{
+	struct pollfd	pfd[3];
+	int		fds[2], n, i, np, cancelled = 0;
+
+	while (!via_slurm_finished(v)) {
+		n = via_slurm_fds(v, fds);
+		np = 0;
+		for (i = 0; i < n; i++) {
+			pfd[np].fd = fds[i];
+			pfd[np++].events = POLLIN;
+		}
+		if (via_slurm_wfd(v) >= 0) {
+			pfd[np].fd = via_slurm_wfd(v);
+			pfd[np++].events = POLLOUT;
+		}
+		i = via_slurm_next_ms(v);
+		if (i < 0 || i > 200)
+			i = 200;	/* srun may exit before its pipes close */
+		poll(pfd, (nfds_t)np, i);
+		if (via_interrupted > 0 && !cancelled) {
+			fprintf(stderr, "clustertop exec: interrupted; "
+			    "stopping the Slurm step\n");
+			via_slurm_cancel(v);
+			cancelled = 1;
+		}
+		via_slurm_process(v);
+		if (flush != NULL && fflush(flush) == EOF && !cancelled) {
+			via_slurm_cancel(v);
+			cancelled = 1;
+		}
+	}
+}
+
+/* --- exec --via slurm ---------------------------------------------------- */
+
+struct via_exec {
+	struct via_slurm	*v;
+	const struct exec_opts	*o;
+	struct strbuf		*lo, *le;	/* partial lines per node */
+	size_t			 n;
+};
+
+static void
+via_print_lines(const char *name, struct strbuf *l, FILE *f, const char *p,
+    size_t len)
+{
+	const char	*nl;
+
+	while (len > 0 && (nl = memchr(p, '\n', len)) != NULL) {
+		fprintf(f, "%s: ", name);
+		if (l->len > 0) {
+			fwrite(l->s, 1, l->len, f);
+			l->len = 0;
+		}
+		fwrite(p, 1, (size_t)(nl - p) + 1, f);
+		len -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	if (len > 0)
+		strbuf_addn(l, p, len);
+}
+
+static void
+via_flush_line(const char *name, struct strbuf *l, FILE *f)
+{
+	if (l->len == 0)
+		return;
+	fprintf(f, "%s: ", name);
+	fwrite(l->s, 1, l->len, f);
+	fputc('\n', f);
+	l->len = 0;
+}
+
+static void
+via_exec_output(void *arg, size_t i, int stream, const char *p, size_t len)
+{
+	struct via_exec	*x = arg;
+
+	if (x->o->json || x->o->gather || x->v == NULL)
+		return;
+	if (stream == 1)
+		via_print_lines(via_slurm_name(x->v, i), &x->lo[i], stdout, p,
+		    len);
+	else
+		via_print_lines(via_slurm_name(x->v, i), &x->le[i], stderr, p,
+		    len);
+}
+
+/* The one-line report of a node, or NULL. */
+static char *
+via_node_message(struct via_slurm *v, size_t i)
+{
+	const struct engine_job_result	*r = via_slurm_result(v, i);
+	const char			*name = via_slurm_name(v, i);
+
+	if (via_slurm_slurm_state(v, i) != NULL)
+		return (xasprintf("clustertop: %s: %s: %s (%s)", name,
+		    VIA_SLURM_UNAVAILABLE, via_slurm_slurm_state(v, i),
+		    r->error != NULL ? r->error : "?"));
+	if (r->state == JOB_NODE_FAILED)
+		return (xasprintf("clustertop: %s: failed (%s)", name,
+		    r->error != NULL ? r->error : "?"));
+	return (exec_node_message(name, r));
+}
+
+static cJSON *
+via_result_json(struct via_slurm *v, size_t i)
+{
+	const struct engine_job_result	*r = via_slurm_result(v, i);
+	cJSON				*o;
+	const char			*ss = via_slurm_slurm_state(v, i);
+
+	o = exec_result_json(via_slurm_name(v, i), r);
+	if (ss != NULL) {
+		cJSON_ReplaceItemInObject(o, "state",
+		    cJSON_CreateString(VIA_SLURM_UNAVAILABLE));
+		cJSON_ReplaceItemInObject(o, "node_state",
+		    cJSON_CreateString(ss));
+	} else if (r->state == JOB_NODE_FAILED)
+		cJSON_ReplaceItemInObject(o, "node_state",
+		    cJSON_CreateString("slurm-step-failed"));
+	cJSON_AddStringToObject(o, "via", "slurm");
+	return (o);
+}
+
+static void
+via_exec_done(void *arg, size_t i)
+{
+	struct via_exec			*x = arg;
+	const struct engine_job_result	*r;
+	const char			*name;
+	char				*msg, *s;
+	cJSON				*o;
+
+	if (x->v == NULL)
+		return;		/* during start: printed afterwards */
+	r = via_slurm_result(x->v, i);
+	name = via_slurm_name(x->v, i);
+	if (x->o->json) {
+		o = via_result_json(x->v, i);
+		if ((s = cJSON_PrintUnformatted(o)) != NULL) {
+			fputs(s, stdout);
+			fputc('\n', stdout);
+			free(s);
+		}
+		cJSON_Delete(o);
+	} else if (!x->o->gather) {
+		via_flush_line(name, &x->lo[i], stdout);
+		via_flush_line(name, &x->le[i], stderr);
+		if (r->out_truncated)
+			printf("%s: [clustertop: output truncated at %zu "
+			    "bytes]\n", name, x->o->cap);
+		if (r->err_truncated)
+			fprintf(stderr, "%s: [clustertop: output truncated "
+			    "at %zu bytes]\n", name, x->o->cap);
+	}
+	if ((msg = via_node_message(x->v, i)) != NULL) {
+		fflush(stdout);
+		fprintf(stderr, "%s\n", msg);
+		free(msg);
+	}
+}
+
+int
+via_slurm_exec(const struct exec_opts *o, const struct inventory *inv,
+    const char *command, const char *in, size_t inlen, int start_timeout_s,
+    int timeout_ms)
+{
+	struct via_slurm_spec	 spec;
+	struct via_exec		 x;
+	struct sigaction	 sa, oldint, oldterm, oldhup;
+	const struct engine_job_result *r;
+	struct gather		*g;
+	const char		*state, *diag;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 status;
+
+	memset(&x, 0, sizeof x);
+	x.o = o;
+	x.n = inv->nnodes;
+	x.lo = xcalloc(x.n + 1, sizeof *x.lo);
+	x.le = xcalloc(x.n + 1, sizeof *x.le);
+	memset(&spec, 0, sizeof spec);
+	spec.inv = inv;
+	spec.command = command;
+	spec.stdin_data = in;
+	spec.stdin_len = inlen;
+	spec.start_timeout_s = start_timeout_s;
+	spec.timeout_ms = timeout_ms;
+	spec.cap = o->cap;
+	spec.label = "exec";
+	spec.output = via_exec_output;
+	spec.done = via_exec_done;
+	spec.arg = &x;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = via_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &oldint);
+	sigaction(SIGTERM, &sa, &oldterm);
+	sigaction(SIGHUP, &sa, &oldhup);
+
+	if ((x.v = via_slurm_start(&spec, &cause)) == NULL) {
+		fprintf(stderr, "clustertop exec: %s\n", cause);
+		free(cause);
+		status = 1;
+		goto out;
+	}
+	free(cause);
+	/* The nodes that ended during start (unavailable): report them now. */
+	for (i = 0; i < x.n; i++) {
+		if (via_slurm_result(x.v, i) != NULL)
+			via_exec_done(&x, i);
+	}
+	via_wait(x.v, stdout);
+	if (o->gather) {
+		g = gather_create();
+		for (i = 0; i < x.n; i++) {
+			r = via_slurm_result(x.v, i);
+			state = via_slurm_state_label(x.v, i);
+			if (state == NULL && r->state != JOB_NODE_DONE)
+				state = r->state == JOB_NODE_FAILED ?
+				    "failed" : job_node_state_name(r->state);
+			gather_set(g, via_slurm_name(x.v, i), state,
+			    r->exit_status, NULL, r->out, r->outlen, r->err,
+			    r->errlen);
+		}
+		gather_print(g, stdout, 0);
+		gather_free(g);
+	}
+	diag = via_slurm_diag(x.v);
+	if (o->verbose && *diag != '\0')
+		fprintf(stderr, "%s", diag);
+	status = via_slurm_status(x.v);
+	via_slurm_free(x.v);
+out:
+	fflush(stdout);
+	sigaction(SIGINT, &oldint, NULL);
+	sigaction(SIGTERM, &oldterm, NULL);
+	sigaction(SIGHUP, &oldhup, NULL);
+	for (i = 0; i < x.n; i++) {
+		strbuf_free(&x.lo[i]);
+		strbuf_free(&x.le[i]);
+	}
+	free(x.lo);
+	free(x.le);
+	return (via_interrupted ? 130 : status);
+}
