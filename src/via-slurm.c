@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cmd-exec.h"
 #include "gather.h"
 #include "hostlist.h"
@@ -98,6 +99,8 @@ struct via_slurm {
 	long long	 launch_ms;	/* give up on tasks that never started */
 	int		 finished;
 	char		 jobid[32];
+	struct audit	*audit;
+	struct timespec	 rt0;		/* CLOCK_REALTIME start, for the audit */
 };
 
 static long long
@@ -479,6 +482,94 @@ via_spawn(struct via_slurm *v, char *const argv[], int want_stdin,
 	return (0);
 }
 
+/* The audit record of the run's start or end (as engine-job.c writes). */
+static void
+via_audit(struct via_slurm *v, int end)
+{
+	const char	**names, **failed;
+	size_t		  i, nfailed = 0;
+	char		 *where, key[32];
+	cJSON		 *o, *counts, *codes, *states, *c;
+	struct timespec	  now;
+	const char	 *k;
+
+	if (v->audit == NULL)
+		return;
+	names = xcalloc(v->n + 1, sizeof *names);
+	failed = xcalloc(v->n + 1, sizeof *failed);
+	for (i = 0; i < v->n; i++)
+		names[i] = v->nodes[i].name;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "event", end ? "end" : "start");
+	cJSON_AddStringToObject(o, "label", v->spec.label != NULL ?
+	    v->spec.label : "exec");
+	cJSON_AddStringToObject(o, "via", "slurm");
+	cJSON_AddStringToObject(o, "command", v->spec.command);
+	where = audit_fold_hosts(names, v->n);
+	cJSON_AddStringToObject(o, "where", where != NULL ? where : "");
+	free(where);
+	cJSON_AddNumberToObject(o, "nodes", (double)v->n);
+	if (!end) {
+		if (v->spec.stdin_len > 0)
+			cJSON_AddNumberToObject(o, "stdin_bytes",
+			    (double)v->spec.stdin_len);
+		if (v->spec.timeout_ms > 0)
+			cJSON_AddNumberToObject(o, "timeout_s",
+			    v->spec.timeout_ms / 1000.0);
+	} else {
+		if (v->jobid[0] != '\0')
+			cJSON_AddStringToObject(o, "slurm_job", v->jobid);
+		counts = cJSON_AddObjectToObject(o, "outcome");
+		codes = cJSON_AddObjectToObject(o, "exit_codes");
+		states = cJSON_AddObjectToObject(o, "node_states");
+		for (i = 0; i < v->n; i++) {
+			const struct engine_job_result *r = &v->nodes[i].r;
+
+			k = v->nodes[i].slurm_state != NULL ?
+			    VIA_SLURM_UNAVAILABLE : job_node_state_name(r->state);
+			if ((c = cJSON_GetObjectItem(counts, k)) == NULL)
+				cJSON_AddNumberToObject(counts, k, 1);
+			else
+				cJSON_SetNumberValue(c, c->valuedouble + 1);
+			if (r->state == JOB_NODE_DONE) {
+				snprintf(key, sizeof key, "%d", r->exit_status);
+				if ((c = cJSON_GetObjectItem(codes, key)) == NULL)
+					cJSON_AddNumberToObject(codes, key, 1);
+				else
+					cJSON_SetNumberValue(c,
+					    c->valuedouble + 1);
+				if (r->exit_status != 0)
+					failed[nfailed++] = names[i];
+				continue;
+			}
+			failed[nfailed++] = names[i];
+			if ((k = v->nodes[i].slurm_state) == NULL)
+				continue;
+			if ((c = cJSON_GetObjectItem(states, k)) == NULL)
+				cJSON_AddNumberToObject(states, k, 1);
+			else
+				cJSON_SetNumberValue(c, c->valuedouble + 1);
+		}
+		if (codes->child == NULL)
+			cJSON_DeleteItemFromObject(o, "exit_codes");
+		if (states->child == NULL)
+			cJSON_DeleteItemFromObject(o, "node_states");
+		if (nfailed > 0) {
+			where = audit_fold_hosts(failed, nfailed);
+			cJSON_AddStringToObject(o, "failed_where",
+			    where != NULL ? where : "");
+			free(where);
+		}
+		clock_gettime(CLOCK_REALTIME, &now);
+		cJSON_AddNumberToObject(o, "duration_s",
+		    (double)(now.tv_sec - v->rt0.tv_sec) +
+		    (now.tv_nsec - v->rt0.tv_nsec) / 1e9);
+	}
+	free(names);
+	free(failed);
+	audit_write(v->audit, o);
+}
+
 struct via_slurm *
 via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 {
@@ -499,6 +590,20 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 	v->pid = -1;
 	v->deadline_ms = v->kill_ms = -1;
 	clock_gettime(CLOCK_MONOTONIC, &v->t0);
+	clock_gettime(CLOCK_REALTIME, &v->rt0);
+	/* No remote action without its audit record ("-": none, on purpose). */
+	if ((jl = getenv("CLUSTERTOP_AUDIT_LOG")) == NULL || strcmp(jl, "-") != 0) {
+		char	*awhy = NULL;
+
+		if ((v->audit = audit_open(NULL, &awhy)) == NULL) {
+			*cause = xasprintf("audit log %s (set "
+			    "CLUSTERTOP_AUDIT_LOG=- to run without one)",
+			    awhy != NULL ? awhy : "cannot be opened");
+			free(awhy);
+			free(v);
+			return (NULL);
+		}
+	}
 	v->n = inv->nnodes;
 	v->nodes = xcalloc(v->n + 1, sizeof *v->nodes);
 
@@ -547,6 +652,7 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 		vn->label = xasprintf("%s: %s", VIA_SLURM_UNAVAILABLE, why);
 	}
 	hostlist_free(job);
+	via_audit(v, 0);
 	for (i = 0; i < v->n; i++) {
 		if (!v->nodes[i].ran)
 			via_node_finish(v, i, JOB_NODE_FAILED, NULL);
@@ -554,6 +660,7 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 	if (nrun == 0) {
 		free(names);
 		v->finished = 1;
+		via_audit(v, 1);
 		return (v);
 	}
 	v->nlabel = nrun;
@@ -595,9 +702,10 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 	argv[a] = NULL;
 
 	if (via_spawn(v, argv, spec->stdin_data != NULL, cause) != 0) {
-		v->finished = 1;
 		for (i = 0; i < v->n; i++)
 			via_node_finish(v, i, JOB_NODE_FAILED, *cause);
+		v->finished = 1;
+		via_audit(v, 1);
 	}
 	free(argv[3]);
 	free(opt_name);
@@ -733,13 +841,18 @@ via_end(struct via_slurm *v)
 		}
 		st = v->timed_out ? JOB_NODE_TIMED_OUT : v->cancelled ?
 		    JOB_NODE_CANCELLED : JOB_NODE_FAILED;
-		why = vn->error != NULL ? vn->error : v->timed_out ?
-		    "command timed out" : v->global_error != NULL ?
-		    v->global_error : msg;
+		if (v->timed_out || v->cancelled) {
+			free(vn->error);	/* srun's "task 0: Killed" */
+			vn->error = NULL;
+		}
+		why = v->timed_out ? "command timed out" : v->cancelled ?
+		    NULL : vn->error != NULL ? vn->error :
+		    v->global_error != NULL ? v->global_error : msg;
 		via_node_finish(v, i, st, why);
 	}
 	free(msg);
 	v->finished = 1;
+	via_audit(v, 1);
 }
 
 void
@@ -881,6 +994,7 @@ via_slurm_free(struct via_slurm *v)
 	strbuf_free(&v->lerr);
 	strbuf_free(&v->diag);
 	free(v->global_error);
+	audit_close(v->audit);
 	free(v);
 }
 
