@@ -26,6 +26,7 @@
  * fails with srun's reason.
  */
 
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -45,7 +46,9 @@
 #include "cmd-exec.h"
 #include "gather.h"
 #include "hostlist.h"
+#include "cmd.h"
 #include "inventory.h"
+#include "push.h"
 #include "util.h"
 #include "via-slurm.h"
 
@@ -186,11 +189,13 @@ via_unavailable(const struct inventory_node *in, const struct hostlist *job,
 {
 	if (in->slurm_state == NULL)
 		return ("not-in-slurm");
-	if (job != NULL && hostlist_find(job, in->name) < 0)
-		return ("not-in-allocation");
 	if (in->slurm_flags & (INV_DOWN | INV_NOT_RESPONDING | INV_FAIL |
 	    INV_POWER | INV_FUTURE | INV_REBOOT))
 		return ("down");
+	/* In our own job, drained or allocated does not stop a step. */
+	if (job != NULL)
+		return (hostlist_find(job, in->name) < 0 ?
+		    "not-in-allocation" : NULL);
 	if (in->slurm_flags & INV_DRAIN)
 		return ("drained");
 	if (job == NULL && (in->slurm_flags & INV_ALLOCATED) &&
@@ -608,7 +613,9 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 	v->nodes = xcalloc(v->n + 1, sizeof *v->nodes);
 
 	jobid = getenv("SLURM_JOB_ID");
-	if (jobid != NULL && *jobid != '\0') {
+	if (spec->jobid != NULL) {
+		jobid = spec->jobid;	/* ours (push): the nodes are known */
+	} else if (jobid != NULL && *jobid != '\0') {
 		job = hostlist_create();
 		if ((jl = getenv("SLURM_JOB_NODELIST")) == NULL ||
 		    hostlist_add(job, jl, NULL) != 0) {
@@ -618,6 +625,8 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 		}
 	} else
 		jobid = NULL;
+	if (jobid != NULL)
+		snprintf(v->jobid, sizeof v->jobid, "%s", jobid);
 
 	names = xcalloc(v->n + 1, sizeof *names);
 	for (i = 0; i < v->n; i++) {
@@ -1257,4 +1266,318 @@ out:
 	free(x.lo);
 	free(x.le);
 	return (via_interrupted ? 130 : status);
+}
+
+/* --- push --via slurm: sbcast ------------------------------------------------ */
+
+/*
+ * Run ARGV to the end (at most TIMEOUT_MS, <= 0: no limit), its stdout and
+ * stderr together in *OUT; returns its exit status, 124 when it was killed
+ * at the deadline, -1 when it could not start.
+ */
+static int
+via_run_cmd(char *const argv[], int timeout_ms, char **out)
+{
+	struct strbuf	 b;
+	struct timespec	 t0, t;
+	struct pollfd	 pfd;
+	char		 buf[4096];
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 p[2], ws = 0, killed = 0, null;
+	long long	 ms;
+
+	memset(&b, 0, sizeof b);
+	*out = NULL;
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return (-1);
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return (-1);
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		if ((null = open("/dev/null", O_RDONLY)) >= 0)
+			dup2(null, 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (long long)(t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (timeout_ms > 0 && ms >= timeout_ms && !killed) {
+			kill(-pid, SIGTERM);
+			kill(pid, SIGTERM);
+			killed = 1;
+		}
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = read(p[0], buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		strbuf_addn(&b, buf, (size_t)n);
+	}
+	close(p[0]);
+	while (waitpid(pid, &ws, 0) == -1 && errno == EINTR)
+		;
+	*out = strbuf_take(&b);
+	if (killed)
+		return (124);
+	return (WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+}
+
+/* The last non-empty line of S, malloc'd ("" when none). */
+static char *
+via_last_line(const char *s)
+{
+	const char	*e = s + strlen(s), *b;
+
+	while (e > s && (e[-1] == '\n' || e[-1] == ' '))
+		e--;
+	for (b = e; b > s && b[-1] != '\n'; b--)
+		;
+	return (xstrndup(b, (size_t)(e - b)));
+}
+
+static void
+via_push_done(void *arg, size_t i)
+{
+}
+
+int
+via_slurm_push(const struct inventory *inv, const char *src, const char *dest,
+    int preserve, int verify, int quiet, int start_timeout_s, int timeout_ms)
+{
+	static const char me[] = "clustertop push --via slurm";
+	struct via_slurm_spec	 spec;
+	struct via_slurm	*v = NULL;
+	struct hostlist		*job = NULL;
+	struct stat		 sb;
+	struct strbuf		 cmd;
+	struct timespec		 t0, t1;
+	const struct engine_job_result *r;
+	const char		**names;
+	char			*base, *dir, *final_dest, *tmp, *q, *out = NULL;
+	char			*folded = NULL, *argv[16], *cause = NULL, *line;
+	char			 hex[65] = "", jobid[32] = "", b1[32], b2[32];
+	char			*data;
+	size_t			 i, nrun = 0, len, nok = 0, nfail = 0;
+	int			 a, rc, status = 0, s;
+	double			 secs;
+
+	if (stat(src, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "%s: %s: %s\n", me, src, errno != 0 &&
+		    !S_ISREG(sb.st_mode) && stat(src, &sb) != 0 ?
+		    strerror(errno) : "not a regular file (sbcast copies one "
+		    "file; use SSH for trees)");
+		return (CT_EXIT_USAGE);
+	}
+	if (access(src, R_OK) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", me, src, strerror(errno));
+		return (CT_EXIT_USAGE);
+	}
+	if (dest[0] != '/') {
+		fprintf(stderr, "%s: %s: the destination must be an absolute "
+		    "path (sbcast writes it on every node)\n", me, dest);
+		return (CT_EXIT_USAGE);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	base = push_basename(src);
+	len = strlen(dest);
+	if (dest[len - 1] == '/') {
+		final_dest = xasprintf("%s%s", dest, base);
+		dir = xstrndup(dest, len - 1);
+	} else {
+		final_dest = xstrdup(dest);
+		dir = xstrndup(dest, (size_t)(strrchr(dest, '/') - dest));
+	}
+	if (verify) {
+		if ((data = read_file(src, (size_t)sb.st_size + 1, NULL,
+		    &cause)) == NULL) {
+			fprintf(stderr, "%s: %s\n", me, cause);
+			free(cause);
+			status = CT_EXIT_USAGE;
+			goto out;
+		}
+		push_sha256_hex(data, (size_t)sb.st_size, hex);
+		free(data);
+	}
+
+	/* The nodes Slurm can use now get one allocation of ours. */
+	names = xcalloc(inv->nnodes + 1, sizeof *names);
+	for (i = 0; i < inv->nnodes; i++) {
+		if (via_unavailable(&inv->nodes[i], NULL, NULL) == NULL)
+			names[nrun++] = inv->nodes[i].name;
+	}
+	if (nrun > 0) {
+		folded = hostlist_fold_names(names, nrun);
+		a = 0;
+		argv[a++] = (char *)"salloc";
+		argv[a++] = (char *)"--no-shell";
+		argv[a++] = (char *)"--job-name=clustertop-push";
+		argv[a++] = xasprintf("--nodes=%zu", nrun);
+		argv[a++] = (char *)"--ntasks-per-node=1";
+		argv[a++] = xasprintf("--nodelist=%s", folded);
+		argv[a++] = xasprintf("--immediate=%d", start_timeout_s > 0 ?
+		    start_timeout_s : 10);
+		argv[a] = NULL;
+		rc = via_run_cmd(argv, 0, &out);
+		free(argv[3]);
+		free(argv[5]);
+		free(argv[6]);
+		if ((q = strstr(out != NULL ? out : "", "Granted job allocation "))
+		    != NULL)
+			snprintf(jobid, sizeof jobid, "%.*s", (int)strspn(q + 23,
+			    "0123456789"), q + 23);
+		if (rc != 0 || jobid[0] == '\0') {
+			line = via_last_line(out != NULL ? out : "");
+			fprintf(stderr, "%s: no allocation of %s within %d s: "
+			    "%s\n", me, folded, start_timeout_s, line);
+			free(line);
+			status = 255;
+			free(names);
+			goto out;
+		}
+		free(out);
+		out = NULL;
+		tmp = xasprintf("%s/.clustertop-push.%s.%s", dir, jobid, base);
+		a = 0;
+		argv[a++] = (char *)"sbcast";
+		argv[a++] = xasprintf("--jobid=%s", jobid);
+		argv[a++] = (char *)"--force";
+		if (preserve)
+			argv[a++] = (char *)"--preserve";
+		argv[a++] = (char *)src;
+		argv[a++] = tmp;
+		argv[a] = NULL;
+		rc = via_run_cmd(argv, timeout_ms, &out);
+		free(argv[1]);
+		if (rc != 0 && !quiet) {
+			line = via_last_line(out != NULL ? out : "");
+			fprintf(stderr, "%s: sbcast exited with %d: %s\n", me,
+			    rc, line);
+			free(line);
+		}
+	} else
+		tmp = xstrdup("");
+	free(names);
+
+	/* One step checks (and with --verify hashes) and renames it. */
+	memset(&cmd, 0, sizeof cmd);
+	strbuf_add(&cmd, "t=");
+	strbuf_add(&cmd, (q = push_quote(tmp)));
+	free(q);
+	strbuf_add(&cmd, "; d=");
+	strbuf_add(&cmd, (q = push_quote(dest[len - 1] == '/' ? final_dest :
+	    dest)));
+	free(q);
+	strbuf_add(&cmd, "; n=");
+	strbuf_add(&cmd, (q = push_quote(base)));
+	free(q);
+	strbuf_printf(&cmd, "\n"
+	    "[ -f \"$t\" ] || { echo \"the file did not arrive (sbcast)\" >&2; "
+	    "exit 1; }\n"
+	    "s=$(wc -c <\"$t\"); [ \"$s\" -eq %lld ] || { rm -f \"$t\"; "
+	    "echo \"received $s of %lld bytes\" >&2; exit 1; }\n",
+	    (long long)sb.st_size, (long long)sb.st_size);
+	if (verify)
+		strbuf_printf(&cmd, "h=$(sha256sum <\"$t\") && h=${h%%%% *} && "
+		    "echo \"sha256 $h\" && [ \"$h\" = %s ] || { rm -f \"$t\"; "
+		    "echo \"SHA-256 mismatch: $h\" >&2; exit 1; }\n", hex);
+	strbuf_add(&cmd,
+	    "if [ -d \"$d\" ]; then f=\"$d/$n\"; else f=\"$d\"; fi\n"
+	    "[ -d \"$f\" ] && { rm -f \"$t\"; echo \"$f: is a directory\" >&2; "
+	    "exit 1; }\n"
+	    "mv -f \"$t\" \"$f\" || { rm -f \"$t\"; exit 1; }\n");
+
+	memset(&spec, 0, sizeof spec);
+	spec.inv = inv;
+	spec.command = cmd.s;
+	spec.start_timeout_s = start_timeout_s;
+	spec.timeout_ms = timeout_ms;
+	spec.cap = 65536;
+	spec.label = "push";
+	spec.jobid = jobid[0] != '\0' ? jobid : NULL;
+	spec.done = via_push_done;
+	if ((v = via_slurm_start(&spec, &cause)) == NULL) {
+		fprintf(stderr, "%s: %s\n", me, cause);
+		free(cause);
+		status = 1;
+	} else {
+		free(cause);
+		via_wait(v, NULL);
+		for (i = 0; i < v->n; i++) {
+			r = via_slurm_result(v, i);
+			if (r->state == JOB_NODE_DONE && r->exit_status == 0) {
+				nok++;
+				continue;
+			}
+			nfail++;
+			if (via_slurm_slurm_state(v, i) != NULL) {
+				fprintf(stderr, "%s: %s: %s: %s (%s)\n", me,
+				    v->nodes[i].name, VIA_SLURM_UNAVAILABLE,
+				    via_slurm_slurm_state(v, i), r->error);
+				s = 255;
+			} else if (r->state == JOB_NODE_DONE) {
+				line = via_last_line(r->err);
+				fprintf(stderr, "%s: %s: %s\n", me,
+				    v->nodes[i].name, *line != '\0' ? line :
+				    "failed");
+				free(line);
+				s = 1;
+			} else {
+				fprintf(stderr, "%s: %s: %s (%s)\n", me,
+				    v->nodes[i].name,
+				    job_node_state_name(r->state),
+				    r->error != NULL ? r->error : "?");
+				s = r->state == JOB_NODE_TIMED_OUT ? 254 : 255;
+			}
+			if (s == 255 || status == 255)
+				status = 255;
+			else if (s == 254 || status == 254)
+				status = 254;
+			else
+				status = 1;
+		}
+	}
+	strbuf_free(&cmd);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) /
+	    1e9;
+	if (!quiet)
+		fprintf(stderr, "%s: %s to %zu nodes in %.1f s (%s/s in all)%s%s"
+		    "\n", me, push_format_bytes((uint64_t)sb.st_size, b1,
+		    sizeof b1), nok, secs, push_format_bytes((uint64_t)(
+		    (double)sb.st_size * (double)nok / (secs > 0 ? secs : 1)),
+		    b2, sizeof b2), verify && nok > 0 ?
+		    ", SHA-256 verified on every node" : "", nfail > 0 ?
+		    ", failed on some (above)" : "");
+	free(tmp);
+out:
+	if (jobid[0] != '\0') {
+		argv[0] = (char *)"scancel";
+		argv[1] = jobid;
+		argv[2] = NULL;
+		free(out);
+		via_run_cmd(argv, 30000, &out);
+	}
+	via_slurm_free(v);
+	hostlist_free(job);
+	free(out);
+	free(folded);
+	free(base);
+	free(dir);
+	free(final_dest);
+	return (status);
 }

@@ -42,6 +42,7 @@ struct via_slurm_spec {
 	int		 timeout_ms;	/* command deadline, <= 0: none */
 	size_t		 cap;		/* per-node output cap in bytes */
 	const char	*label;		/* job name suffix: "exec", "console" */
+	const char	*jobid;		/* run in this job of ours (--overlap) */
 	/* Output as it arrives (NODE is the inventory index), may be NULL. */
 	void		(*output)(void *, size_t node, int stream,
 			    const char *, size_t);
@@ -88,7 +89,7 @@ int		 via_slurm_exec(const struct exec_opts *,
 
 /* `clustertop push --via slurm`: sbcast SRC to DEST on the nodes. */
 int		 via_slurm_push(const struct inventory *, const char *src,
-		     const char *dest, int preserve, int verify, int json,
+		     const char *dest, int preserve, int verify, int quiet,
 		     int start_timeout_s, int timeout_ms);
 
 /* Parse "--via WHAT": 1 for "slurm", 0 for "ssh", -1 otherwise. */

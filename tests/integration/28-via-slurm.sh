@@ -150,6 +150,34 @@ check "hung slurmd: $N1 answered" test "$(st "$N1")" = "done up"
 check "hung slurmd: $N6 failed with the reason" \
 	jqe --arg h "$N6" -s 'any(.host == $h and .state == "failed" and (.error | test("no task there|Socket timed out|Unable")))' <<<"$OUT"
 
+# --- push --via slurm: sbcast ------------------------------------------------
+head -c 3000000 /dev/urandom >"$T/payload.bin"
+SUM=$(sha256sum <"$T/payload.bin"); SUM=${SUM%% *}
+"$CT" exec -w "$W" 'rm -rf /tmp/ct28; mkdir -p /tmp/ct28' </dev/null >/dev/null 2>&1
+run push --via slurm --verify -w "$W" "$T/payload.bin" /tmp/ct28/
+check "push --via slurm: exit 0" test "$RC" -eq 0
+check "push --via slurm: the summary line says verified" grep -q "to 4 nodes in .*SHA-256 verified" "$T/err"
+run exec -w "$W" -b 'sha256sum </tmp/ct28/payload.bin; ls -a /tmp/ct28 | grep -c clustertop-push; true'
+check "push --via slurm: every node has the file, exact, no temporary left" \
+	test "$(tail -2 "$T/out" | tr '\n' ' ')" = "$SUM  - 0 "
+"$CT" exec -w "$N2" 'rm -rf /tmp/ct28' </dev/null >/dev/null 2>&1
+scontrol update nodename="$N3" state=drain reason="ct28 push"
+wait_state "$N3" '^drain' >/dev/null
+run push --via slurm -w "$W" "$T/payload.bin" /tmp/ct28/p2
+scontrol update nodename="$N3" state=resume
+check "push --via slurm, a drained node and a missing directory: exit 255" test "$RC" -eq 255
+check "push --via slurm: the drained node is slurm-unavailable" \
+	grep -q "$N3: slurm-unavailable: drained" "$T/err"
+check "push --via slurm: the node without the directory says the file did not arrive" \
+	grep -q "$N2: the file did not arrive" "$T/err"
+run exec -w "$N1,$N4" -b 'sha256sum </tmp/ct28/p2'
+check "push --via slurm: the others have it" grep -qx "$SUM  -" "$T/out"
+run push --via slurm -r -w "$W" "$T" /tmp/ct28/
+check "push --via slurm -r: refused, exit 2, one line" test "$RC" -eq 2 -a "$(wc -l <"$T/err")" -eq 1
+run push --via slurm -w "$W" "$T/payload.bin" relative/path
+check "push --via slurm to a relative path: refused, exit 2" test "$RC" -eq 2
+"$CT" exec -w "$W" 'rm -rf /tmp/ct28' </dev/null >/dev/null 2>&1
+
 # --- bad input, audit ---------------------------------------------------------
 run exec --via carrier-pigeon -w "$N1" true
 check "--via carrier-pigeon: exit 2" test "$RC" -eq 2
