@@ -126,6 +126,35 @@ via_slurm_parse(const char *s)
 	return (-1);
 }
 
+int
+via_slurm_flags(const char *st)
+{
+	int	f = 0;
+
+	if (st == NULL)
+		return (0);
+	if (strchr(st, '*') != NULL)
+		f |= INV_NOT_RESPONDING;
+	if (strncmp(st, "down", 4) == 0)
+		f |= INV_DOWN;
+	if (strncmp(st, "drain", 5) == 0 || strncmp(st, "drng", 4) == 0)
+		f |= INV_DRAIN;
+	if (strncmp(st, "alloc", 5) == 0 || strncmp(st, "mix", 3) == 0)
+		f |= INV_ALLOCATED;
+	if (strncmp(st, "fail", 4) == 0)
+		f |= INV_FAIL;
+	if (strncmp(st, "futr", 4) == 0 || strncmp(st, "future", 6) == 0)
+		f |= INV_FUTURE;
+	if (strstr(st, "boot") != NULL)
+		f |= INV_REBOOT;
+	if (strncmp(st, "pow", 3) == 0 || strchr(st, '~') != NULL ||
+	    strchr(st, '#') != NULL || strchr(st, '%') != NULL)
+		f |= INV_POWER;
+	if (strncmp(st, "idle", 4) == 0)
+		f |= INV_IDLE;
+	return (f);
+}
+
 /* --- base64 ------------------------------------------------------------- */
 
 static int

@@ -92,6 +92,9 @@ int		 via_slurm_push(const struct inventory *, const char *src,
 		     const char *dest, int preserve, int verify, int quiet,
 		     int start_timeout_s, int timeout_ms);
 
+/* INV_* flags from a compact Slurm state ("drain", "down*", "mix"). */
+int		 via_slurm_flags(const char *);
+
 /* Parse "--via WHAT": 1 for "slurm", 0 for "ssh", -1 otherwise. */
 int		 via_slurm_parse(const char *);
 
