@@ -100,6 +100,7 @@ struct tui {
 	uint64_t		 stats_ms;	/* $CLUSTERTOP_STATS last written */
 	double			 draw_ms_sum, draw_ms_max;
 	double			 key_ms_sum, key_ms_max;
+	unsigned long		 keys_late;	/* drawn later than TUI_FRAME_MS */
 };
 
 static int	sig_pipe[2] = { -1, -1 };
@@ -1224,6 +1225,8 @@ draw(struct tui *t, uint64_t now)
 		t->key_ms_sum += ms;
 		if (ms > t->key_ms_max)
 			t->key_ms_max = ms;
+		if (ms > TUI_FRAME_MS)
+			t->keys_late++;
 		t->key_pending_ms = 0;
 	}
 	/* every 5 s too, so that a long run can be measured over a window */
@@ -1254,11 +1257,14 @@ write_stats(struct tui *t)
 	fprintf(f, "{\"nodes\": %zu, \"wall_s\": %.3f, \"cpu_s\": %.3f, "
 	    "\"frames\": %lu, \"draw_ms_avg\": %.3f, \"draw_ms_max\": %.3f, "
 	    "\"keys\": %lu, \"key_to_frame_ms_avg\": %.3f, "
-	    "\"key_to_frame_ms_max\": %.3f, \"lines\": %lu}\n", t->c->n, wall, cpu,
+	    "\"key_to_frame_ms_max\": %.3f, \"key_to_frame_ms_sum\": %.3f, "
+	    "\"keys_later_than_a_frame\": %lu, \"frame_ms\": %d, "
+	    "\"lines\": %lu}\n", t->c->n, wall, cpu,
 	    t->frames,
 	    t->frames ? t->draw_ms_sum / (double)t->frames : 0, t->draw_ms_max,
 	    t->keys_drawn, t->keys_drawn ? t->key_ms_sum /
-	    (double)t->keys_drawn : 0, t->key_ms_max, t->lines);
+	    (double)t->keys_drawn : 0, t->key_ms_max, t->key_ms_sum,
+	    t->keys_late, TUI_FRAME_MS, t->lines);
 	if (fclose(f) == 0)
 		rename(tmp, path);	/* readers never see half a file */
 	else

@@ -223,7 +223,7 @@ add bak_output_identical "$bak_same"
 fi
 
 pdcp_s=nan scp_s=nan ct_push=nan pdcp_gcm_s=nan scp_gcm_s=nan ct_push_gcm=nan ct_push_chacha=nan
-if [ "$only" != rounds ]; then
+if [ "$only" != rounds ] && [ "$only" != via ]; then
 echo "bench: pushing 100 MiB to $push_nodes nodes"
 head -c $((100 * 1024 * 1024)) /dev/urandom >"$work/payload"
 pdcp_s=$(PDSH_SSH_ARGS_APPEND="-F $cmcfg" time_rounds 3 pdcp -w "$first16" "$work/payload" /tmp/payload.pdcp)
