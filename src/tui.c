@@ -624,8 +624,14 @@ do_broadcast(struct tui *t)
 		/* Pastes marked by the terminal (see broadcast_byte). */
 		fputs("\033[?2004h", stdout);
 		fflush(stdout);
-		ui_message(&t->ui, 0, "broadcast to %zu nodes: type; ^] for "
-		    "the menu", n);
+		if (n > BC_TILES_MAX) {
+			t->ui.bcast->view = BC_VIEW_GROUPS;
+			ui_message(&t->ui, 0, "broadcast to %zu nodes, grouped "
+			    "view (tiles: up to %d): type; ^] for the menu", n,
+			    BC_TILES_MAX);
+		} else
+			ui_message(&t->ui, 0, "broadcast to %zu nodes: type; "
+			    "^] for the menu", n);
 	}
 	t->ui.full = 1;
 	free(node);

@@ -18,6 +18,8 @@
 #      than one frame (CLUSTERTOP_STATS keys_later_than_a_frame)
 #   4. the console (`:`) on every node: `uname -s` gives one block with the
 #      folded list, `hostname` N blocks, the last one reached with G
+#   4b. broadcast to every node: opens grouped (no tiles above 64), one
+#      group of N identical screens, RSS per terminal at 80x24
 #   5. a mass outage: sshd (listener and sessions) killed on half the
 #      nodes; the dashboard shows them lost, the rest stay up; sshd started
 #      again; every node comes back (reconnect with backoff and jitter)
@@ -244,6 +246,40 @@ else
 fi
 tui_keys Escape
 tui_wait "LOAD1" 20 || not_ok "Esc back to the table"
+
+# --- 4b. broadcast to every node: the grouped view, memory per terminal --------
+# At 80x24 (terminals of 80x22: the window less banner and status line).
+tui_resize 80 24
+sleep 2
+rb0=$(rss_kb "$PID")
+t0=$(now)
+tui_keys b
+if tui_wait "broadcast to all $N nodes\? \[y/N\]" 40; then
+	tui_keys y
+	if tui_wait "grouped . [0-9]+ screens? for $N nodes" 600; then
+		ok "broadcast to $N nodes opens in the grouped view"
+	else
+		not_ok "broadcast to $N nodes: grouped view"; tui_screen | head -n 4 | sed 's/^/#   /'
+	fi
+	tui_keys -l 'clear; echo bc-scale-ok'; tui_keys Enter
+	if tui_wait "^ 1  $(re "$all") \($N\)" 600; then
+		ok "broadcast: one group of $N identical screens"
+		measure "broadcast: $N shells open and one group in $(since "$t0") s"
+	else
+		not_ok "broadcast: one group of $N"; tui_screen | head -n 6 | sed 's/^/#   /'
+	fi
+	rb1=$(rss_kb "$PID")
+	measure "broadcast RSS at 80x24: ${rb0} KiB before, ${rb1} KiB with $N terminals: $(( (rb1 - rb0) / N )) KiB per terminal"
+	tui_keys C-] t
+	check "broadcast: no tiles at $N nodes" tui_wait "tiles: up to [0-9]+ nodes" 20
+	tui_keys q	# still in the menu after t
+	tui_wait "broadcast closed" 100 || not_ok "broadcast closes"
+	sleep 2
+	measure "RSS after the broadcast closed: $(rss_kb "$PID") KiB"
+else
+	not_ok "b: broadcast prompt"
+fi
+tui_resize 200 $(( N + 8 ))
 
 # --- 5. mass outage and recovery ----------------------------------------------
 half=$(( N / 2 ))
