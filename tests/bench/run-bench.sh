@@ -190,10 +190,10 @@ if [ "$only" = via ] || { [ "$only" != push ] && [ "$via_n" = "$nodes" ]; }; the
 	via_ssh_warm=$(jq -r '[.rounds[] | if type == "object" then .seconds else . end] | sort | .[length/2|floor]' "$work/via-bench.json" 2>/dev/null || echo nan)
 	add clustertop_warm_round_same_nodes_s "$via_ssh_warm"
 	head -c $((via_mb * 1024 * 1024)) /dev/urandom >"$work/via-payload"
-	via_push=$(time_rounds 3 "$bin" push --via slurm -q -w "^$work/via-hosts" "$work/via-payload" /tmp/via-payload.sbcast)
+	via_push=$(time_rounds "$fresh_rounds" "$bin" push --via slurm -q -w "^$work/via-hosts" "$work/via-payload" /tmp/via-payload.sbcast)
 	add "clustertop_push_via_slurm_${via_mb}MiB_s" "$via_push"
 	"$bin" exec --via slurm -w "^$work/via-hosts" 'rm -f /tmp/via-payload.sbcast' >/dev/null 2>&1
-	via_ssh_push=$(time_rounds 3 "$bin" push -q -w "^$work/via-hosts" "$work/via-payload" /tmp/via-payload.ssh)
+	via_ssh_push=$(time_rounds "$fresh_rounds" "$bin" push -q -w "^$work/via-hosts" "$work/via-payload" /tmp/via-payload.ssh)
 	add "clustertop_push_ssh_${via_mb}MiB_s" "$via_ssh_push"
 	"$bin" exec -w "^$work/via-hosts" 'rm -f /tmp/via-payload.ssh' >/dev/null 2>&1
 fi
