@@ -100,6 +100,8 @@ struct via_slurm {
 	struct timespec	 t0;
 	long long	 deadline_ms, kill_ms;	/* since t0; -1 none */
 	long long	 launch_ms;	/* give up on tasks that never started */
+	long long	 launch_wait_ms;	/* ... this long after the last start */
+	long long	 last_start_ms;	/* when the latest task said "!n" */
 	int		 finished;
 	char		 jobid[32];
 	struct audit	*audit;
@@ -321,6 +323,10 @@ via_task_line(struct via_slurm *v, long task, int stream, const char *p,
 		if (i < v->n && task >= 0 && (size_t)task < v->nlabel) {
 			v->bylabel[task] = (int)i;
 			v->nodes[i].started = 1;
+			v->last_start_ms = via_now_ms(v);
+			if (v->launch_ms >= 0)
+				v->launch_ms = v->last_start_ms +
+				    v->launch_wait_ms;
 			v->nodes[i].r.state = JOB_NODE_RUNNING;
 		} else
 			strbuf_printf(&v->diag, "task %ld ran on %s, which "
@@ -754,8 +760,9 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 	free(folded);
 	if (spec->timeout_ms > 0)
 		v->deadline_ms = spec->timeout_ms;
-	v->launch_ms = 2000LL * (spec->start_timeout_s > 0 ?
+	v->launch_wait_ms = 2000LL * (spec->start_timeout_s > 0 ?
 	    spec->start_timeout_s : 10);
+	v->launch_ms = v->launch_wait_ms;
 	if (spec->stdin_data != NULL && spec->stdin_len == 0 && v->fd_in >= 0) {
 		close(v->fd_in);
 		v->fd_in = -1;
@@ -820,8 +827,9 @@ via_slurm_cancel(struct via_slurm *v)
 }
 
 /*
- * Twice the connect timeout after the start, when every task that started
- * has ended and some never started (a hung slurmd that Slurm still
+ * Twice the connect timeout after the start or after the latest task
+ * started (on a thousand nodes tasks start over many seconds), when every
+ * task that started has ended and some never started (a hung slurmd that Slurm still
  * counts as up: srun would wait MessageTimeout and its retries, 40 s
  * here, before it says so), end those nodes with the reason and stop srun.
  */
@@ -834,8 +842,11 @@ via_launch_check(struct via_slurm *v)
 	for (i = 0; i < v->n; i++) {
 		if (!v->nodes[i].ran || v->nodes[i].done)
 			continue;
-		if (v->nodes[i].started)
-			return;		/* still running: not a launch problem */
+		if (v->nodes[i].started) {
+			/* Still running: look again later, not at every wake-up. */
+			v->launch_ms = via_now_ms(v) + v->launch_wait_ms;
+			return;
+		}
 		waiting++;
 	}
 	v->launch_ms = -1;
