@@ -90,7 +90,7 @@ export PDSH_RCMD_TYPE=ssh
 results=()
 add() { results+=("$1=$2"); printf '  %-44s %s\n' "$1" "$2"; }
 
-ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan ct_server=nan
+clush_warm=nan ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan ct_server=nan
 pdsh_warm256=nan clush_warm256=nan pdsh_fresh256=nan pdsh_fresh_best=nan dash_cpu_pct=nan dash_rss_kb=nan
 if [ "$only" != push ] && [ "$only" != via ]; then
 echo "bench: command rounds on $nodes nodes (median of $rounds; fresh connections: $fresh_rounds)"
