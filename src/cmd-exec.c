@@ -826,8 +826,10 @@ cmd_exec_main(int argc, char **argv)
 	 * With -w and a server running, try first without asking Slurm for
 	 * the nodes' addresses: the server has them if it knows the nodes.
 	 */
-	if (via)
+	if (via) {
 		server = CLIENT_SERVER_NEVER;	/* Slurm's fan-out, not ours */
+		via_slurm_prepare(opt.connect_timeout_ms);
+	}
 	if (server != CLIENT_SERVER_NEVER && opt.wexpr != NULL) {
 		inventory_set_slurm_timeout(-1);
 		rc = cliopt_nodes(&opt, &inv, &cause);

@@ -742,6 +742,7 @@ push_run(int argc, char **argv, int pull_cmd)
 			    "several sources\n", me);
 			return (CT_EXIT_USAGE);
 		}
+		via_slurm_prepare(opt.connect_timeout_ms);
 		if (cliopt_nodes(&opt, &inv, &cause) != 0) {
 			fprintf(stderr, "%s: %s\n", me, cause != NULL ?
 			    cause : "no nodes");

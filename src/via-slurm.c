@@ -118,6 +118,21 @@ via_now_ms(const struct via_slurm *v)
 	    (ts.tv_nsec - v->t0.tv_nsec) / 1000000);
 }
 
+/*
+ * Through Slurm the node states are not a nicety but the plan: wait for
+ * them as long as for an allocation (-t, at least 10 s), not the 3 s the
+ * SSH path gives them, unless CLUSTERTOP_SLURM_TIMEOUT says otherwise.
+ * (On 1,024 nodes under load the helper's answer took longer than 3 s and
+ * every node came out "not-in-slurm".)
+ */
+void
+via_slurm_prepare(int connect_timeout_ms)
+{
+	if (getenv("CLUSTERTOP_SLURM_TIMEOUT") == NULL)
+		inventory_set_slurm_timeout(connect_timeout_ms > 10000 ?
+		    connect_timeout_ms : 10000);
+}
+
 int
 via_slurm_parse(const char *s)
 {

@@ -95,6 +95,9 @@ int		 via_slurm_push(const struct inventory *, const char *src,
 /* INV_* flags from a compact Slurm state ("drain", "down*", "mix"). */
 int		 via_slurm_flags(const char *);
 
+/* Before loading the inventory for a run through Slurm (its timeout). */
+void		 via_slurm_prepare(int connect_timeout_ms);
+
 /* Parse "--via WHAT": 1 for "slurm", 0 for "ssh", -1 otherwise. */
 int		 via_slurm_parse(const char *);
 
