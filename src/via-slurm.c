@@ -105,6 +105,7 @@ struct via_slurm {
 	int		 finished;
 	char		 jobid[32];
 	struct audit	*audit;
+	int		 no_states;	/* Slurm's states did not arrive */
 	struct timespec	 rt0;		/* CLOCK_REALTIME start, for the audit */
 };
 
@@ -123,7 +124,8 @@ via_now_ms(const struct via_slurm *v)
  * them as long as for an allocation (-t, at least 10 s), not the 3 s the
  * SSH path gives them, unless CLUSTERTOP_SLURM_TIMEOUT says otherwise.
  * (On 1,024 nodes under load the helper's answer took longer than 3 s and
- * every node came out "not-in-slurm".)
+ * every node came out "not-in-slurm"; measured, and at load 466 even 10 s
+ * was not enough, hence the fallback in via_slurm_start.)
  */
 void
 via_slurm_prepare(int connect_timeout_ms)
@@ -678,6 +680,20 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 	if (jobid != NULL)
 		snprintf(v->jobid, sizeof v->jobid, "%s", jobid);
 
+	/*
+	 * No Slurm state at all (the helper did not answer in time: a busy
+	 * controller): let srun and Slurm judge every node rather than call
+	 * them all unknown. A node Slurm cannot use then fails the
+	 * allocation, within -t, with srun's reason.
+	 */
+	for (i = 0; i < v->n && inv->nodes[i].slurm_state == NULL; i++)
+		;
+	v->no_states = v->n > 0 && i == v->n;
+	if (v->no_states)
+		strbuf_printf(&v->diag, "no Slurm node states (%s): every "
+		    "node goes to srun\n", inv->warning != NULL ?
+		    inv->warning : "none known");
+
 	names = xcalloc(v->n + 1, sizeof *names);
 	for (i = 0; i < v->n; i++) {
 		struct via_node	*vn = &v->nodes[i];
@@ -687,7 +703,8 @@ via_slurm_start(const struct via_slurm_spec *spec, char **cause)
 		vn->r.state = JOB_NODE_QUEUED;
 		vn->r.exit_status = -1;
 		clock_gettime(CLOCK_REALTIME, &vn->r.start);
-		why = via_unavailable(&inv->nodes[i], job, jobid);
+		why = v->no_states ? NULL : via_unavailable(&inv->nodes[i],
+		    job, jobid);
 		if (why == NULL) {
 			vn->ran = 1;
 			names[nrun++] = vn->name;
@@ -1471,8 +1488,11 @@ via_slurm_push(const struct inventory *inv, const char *src, const char *dest,
 
 	/* The nodes Slurm can use now get one allocation of ours. */
 	names = xcalloc(inv->nnodes + 1, sizeof *names);
+	for (i = 0; i < inv->nnodes && inv->nodes[i].slurm_state == NULL; i++)
+		;
+	s = inv->nnodes > 0 && i == inv->nnodes;	/* no states: try all */
 	for (i = 0; i < inv->nnodes; i++) {
-		if (via_unavailable(&inv->nodes[i], NULL, NULL) == NULL)
+		if (s || via_unavailable(&inv->nodes[i], NULL, NULL) == NULL)
 			names[nrun++] = inv->nodes[i].name;
 	}
 	if (nrun > 0) {
