@@ -22,6 +22,14 @@ enum bc_view {
 	BC_VIEW_GROUPS,		/* identical screens folded together */
 	BC_NVIEWS
 };
+/*
+ * Tiles of more than this many nodes make no sense (a page of 16 of a
+ * thousand): above it the broadcast opens in the grouped view and the
+ * tiles view is not offered.
+ */
+enum {
+	BC_TILES_MAX = 64
+};
 
 enum bc_state {
 	BC_WAITING = 0,		/* no shell yet: the node is not up */

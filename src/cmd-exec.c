@@ -38,6 +38,7 @@
 #include "gather.h"
 #include "inventory.h"
 #include "util.h"
+#include "via-slurm.h"
 
 #define EXEC_STDIN_MAX		(256UL * 1024 * 1024)	/* bytes read from stdin */
 
@@ -84,6 +85,7 @@ exec_usage(FILE *f)
 	    "  -b         group identical output (like dshbak -c)\n"
 	    "  --json     one JSON object per host (JSON lines)\n"
 	    "  --nostdin  do not forward stdin even when it is not a terminal\n"
+	    "  --via slurm  run as one Slurm job step (srun), not over SSH\n"
 	    "  --server   through the resident server (start one if none runs)\n"
 	    "  --no-server  in this process even when a server runs\n"
 	    "  -v         show connection events and diagnostics\n",
@@ -692,6 +694,7 @@ cmd_exec_main(int argc, char **argv)
 		{ "nostdin", no_argument, NULL, 'N' },
 		{ "no-server", no_argument, NULL, 'S' },
 		{ "server", no_argument, NULL, 's' },
+		{ "via", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -702,7 +705,7 @@ cmd_exec_main(int argc, char **argv)
 	char			*cause = NULL, *command = NULL, *in = NULL;
 	size_t			 inlen = 0, i, clen;
 	int			 ch, rc, status = 0, nostdin = 0, have_in = 0;
-	int			 server = CLIENT_SERVER_IF_RUNNING;
+	int			 server = CLIENT_SERVER_IF_RUNNING, via = 0;
 	const char		*v;
 
 	memset(&o, 0, sizeof o);
@@ -740,6 +743,13 @@ cmd_exec_main(int argc, char **argv)
 		case 'v':
 			o.verbose = 1;
 			break;
+		case 'V':
+			if ((via = via_slurm_parse(optarg)) == -1) {
+				fprintf(stderr, "clustertop exec: --via: "
+				    "'%s' is not ssh or slurm\n", optarg);
+				return (CT_EXIT_USAGE);
+			}
+			break;
 		case 'h':
 			exec_usage(stdout);
 			return (0);
@@ -773,6 +783,10 @@ cmd_exec_main(int argc, char **argv)
 	 * With -w and a server running, try first without asking Slurm for
 	 * the nodes' addresses: the server has them if it knows the nodes.
 	 */
+	if (via) {
+		server = CLIENT_SERVER_NEVER;	/* Slurm's fan-out, not ours */
+		via_slurm_prepare(opt.connect_timeout_ms);
+	}
 	if (server != CLIENT_SERVER_NEVER && opt.wexpr != NULL) {
 		inventory_set_slurm_timeout(-1);
 		rc = cliopt_nodes(&opt, &inv, &cause);
@@ -828,6 +842,14 @@ cmd_exec_main(int argc, char **argv)
 		cfg.output_cap = strtoul(v, NULL, 10);
 	o.cap = cfg.output_cap != 0 ? cfg.output_cap : 1024 * 1024;
 
+	if (via) {
+		status = via_slurm_exec(&o, inv, command, in, inlen,
+		    opt.connect_timeout_ms / 1000, opt.command_timeout_ms);
+		free(in);
+		free(command);
+		inventory_free(inv);
+		return (status);
+	}
 	rc = -1;
 	if (server != CLIENT_SERVER_NEVER)
 		rc = client_exec(server, &cfg, &o, &opt, inv, 0, command,

@@ -52,6 +52,7 @@
 #include "push.h"
 #include "push-pool.h"
 #include "push-run.h"
+#include "via-slurm.h"
 
 extern char	**environ;
 
@@ -126,6 +127,8 @@ push_usage(FILE *f)
 	    "  --pull          fetch REMOTE_PATH from every node into "
 	    "LOCAL_DIR/HOST/\n"
 	    "  -q              no progress line, no summary\n"
+	    "  --via slurm     one file by sbcast in an allocation of the "
+	    "nodes\n"
 	    "%s", cliopt_usage());
 }
 
@@ -642,6 +645,7 @@ push_run(int argc, char **argv, int pull_cmd)
 		{ "retry-failed", optional_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "via", required_argument, NULL, 'S' },
 		CLIOPT_LONG,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -661,7 +665,7 @@ push_run(int argc, char **argv, int pull_cmd)
 	const char		*me, **failed_names = NULL;
 	size_t			 i, nfailed = 0, nsrc;
 	int			 ch, rc, status = 0, quiet = 0, cancelled = 0;
-	int			 retry_set = 0, s;
+	int			 retry_set = 0, s, via = 0;
 	size_t			 nw = 1;
 	double			 secs;
 
@@ -705,6 +709,14 @@ push_run(int argc, char **argv, int pull_cmd)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'S':
+			if ((via = via_slurm_parse(optarg)) == -1) {
+				fprintf(stderr, "%s: --via: '%s' is not ssh or "
+				    "slurm\n", me, optarg);
+				free(retry);
+				return (CT_EXIT_USAGE);
+			}
+			break;
 		case 'h':
 			push_usage(stdout);
 			free(retry);
@@ -726,6 +738,27 @@ push_run(int argc, char **argv, int pull_cmd)
 		fprintf(stderr, "%s: --verify is for pushes\n", me);
 		free(retry);
 		return (CT_EXIT_USAGE);
+	}
+	if (via) {		/* sbcast in an allocation: via-slurm.c */
+		free(retry);
+		if (x.pull || x.o.recursive || retry_set || argc != 2) {
+			fprintf(stderr, "%s: --via slurm copies one file "
+			    "(sbcast): no --pull, -r, --retry-failed or "
+			    "several sources\n", me);
+			return (CT_EXIT_USAGE);
+		}
+		via_slurm_prepare(opt.connect_timeout_ms);
+		if (cliopt_nodes(&opt, &inv, &cause) != 0) {
+			fprintf(stderr, "%s: %s\n", me, cause != NULL ?
+			    cause : "no nodes");
+			free(cause);
+			return (CT_EXIT_USAGE);
+		}
+		status = via_slurm_push(inv, argv[0], argv[1], x.o.preserve,
+		    x.o.verify, quiet, opt.connect_timeout_ms / 1000,
+		    opt.command_timeout_ms);
+		inventory_free(inv);
+		return (status);
 	}
 	failed_file = push_failed_path(x.pull);
 	if (retry_set) {

@@ -131,6 +131,7 @@ console_begin(struct console *c, const char *command, uint64_t now_ms,
 		    "", 0, "", 0);
 	c->phase = CONSOLE_RUNNING;
 	c->cancelled = 0;
+	c->via = 0;
 	c->start_ms = now_ms;
 	c->end_ms = 0;
 	c->started = now;
@@ -961,6 +962,42 @@ console_parse_line(const char *line, int *timeout_ms, const char **command,
 	if (*timeout_ms == 0 && secs > 0)
 		*timeout_ms = 1;
 	*command = p;
+	return (0);
+}
+
+int
+console_parse_via(const char *line, int *via, const char **rest,
+    char **cause)
+{
+	const char	*p = line + strspn(line, " \t");
+	size_t		 n;
+
+	*via = -1;
+	*rest = line;
+	if (strncmp(p, "--via", 5) != 0 || (p[5] != ' ' && p[5] != '\t'))
+		return (0);
+	p += 5;
+	p += strspn(p, " \t");
+	n = strcspn(p, " \t");
+	if (n == 5 && strncmp(p, "slurm", 5) == 0)
+		*via = 1;
+	else if (n == 3 && strncmp(p, "ssh", 3) == 0)
+		*via = 0;
+	else {
+		if (asprintf(cause, "--via wants slurm or ssh, then the "
+		    "command (--via slurm CMD)") == -1)
+			abort();
+		return (-1);
+	}
+	p += n;
+	p += strspn(p, " \t");
+	if (*p == '\0') {
+		if (asprintf(cause, "--via %s: and the command?", *via ? "slurm" :
+		    "ssh") == -1)
+			abort();
+		return (-1);
+	}
+	*rest = p;
 	return (0);
 }
 

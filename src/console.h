@@ -82,6 +82,7 @@ struct console {
 	enum console_phase phase;
 	int		 cancelled;	/* ^C was pressed */
 	int		 timeout_ms;	/* the command's -u; 0 none */
+	int		 via;		/* 1: run as a Slurm step (--via slurm) */
 	uint64_t	 start_ms, end_ms;	/* monotonic */
 	time_t		 started;	/* wall clock, for the saved file */
 
@@ -229,6 +230,13 @@ size_t		 console_wrap_lines(const char *in, size_t len, int utf8,
  * *TIMEOUT_MS -1 (the default: clustertop's own -u). *COMMAND points into
  * LINE. Returns 0, or -1 with *CAUSE (malloc'd) for a bad -u.
  */
+/*
+ * A leading "--via slurm" or "--via ssh" on a console line: *VIA is 1
+ * (slurm) or 0 and *REST the text after it; without one, *VIA is -1 and
+ * *REST the line. -1 with *cause for another --via word.
+ */
+int		 console_parse_via(const char *line, int *via, const char **rest,
+		     char **cause);
 int		 console_parse_line(const char *line, int *timeout_ms,
 		     const char **command, char **cause);
 

@@ -52,6 +52,7 @@
 #include "tui-bcast.h"
 #include "tui-files.h"
 #include "tui.h"
+#include "via-slurm.h"
 #include "ui.h"
 
 #define TUI_FRAME_MS		33	/* a key is drawn within this */
@@ -84,6 +85,10 @@ struct tui {
 	struct console		*con;
 	uint32_t		 con_job;	/* 0 none */
 	int			 con_job_done;	/* release it in the loop */
+	struct via_slurm	*con_via;	/* `--via slurm CMD`: the step */
+	struct inventory	*con_via_inv;	/* its nodes and Slurm states */
+	int			 con_via_fds[2];	/* watched in the loop */
+	int			 con_via_nfds;
 	int			*idx2eng;	/* cluster index -> engine node id */
 	int			 fanout;	/* -f: nodes running it at once */
 	int			 timeout_ms;	/* -u: its default timeout; 0 none */
@@ -110,6 +115,7 @@ struct tui {
 	struct tui_args		*hosted_args;	/* hosted: owned here */
 	int			 client_pid;	/* hosted: the writer (audit) */
 	char			 client_tty[128];
+	unsigned long		 keys_late;	/* drawn later than TUI_FRAME_MS */
 };
 
 static void	on_interrupt(struct tui *);
@@ -644,8 +650,14 @@ do_broadcast(struct tui *t)
 		/* Pastes marked by the terminal (see broadcast_byte). */
 		fputs("\033[?2004h", t->tty);
 		fflush(t->tty);
-		ui_message(&t->ui, 0, "broadcast to %zu nodes: type; ^] for "
-		    "the menu", n);
+		if (n > BC_TILES_MAX) {
+			t->ui.bcast->view = BC_VIEW_GROUPS;
+			ui_message(&t->ui, 0, "broadcast to %zu nodes, grouped "
+			    "view (tiles: up to %d): type; ^] for the menu", n,
+			    BC_TILES_MAX);
+		} else
+			ui_message(&t->ui, 0, "broadcast to %zu nodes: type; "
+			    "^] for the menu", n);
 	}
 	t->ui.full = 1;
 	free(node);
@@ -680,6 +692,148 @@ broadcast_turn(struct tui *t)
 /* --- the command console ----------------------------------------------------- */
 
 
+/* --- the console through Slurm (`--via slurm CMD`, via-slurm.c) ------------- */
+
+static void	con_via_sync(struct tui *);
+
+static void
+con_via_output(void *arg, size_t i, int stream, const char *p, size_t len)
+{
+	struct tui	*t = arg;
+
+	console_output(t->con, t->con_via_inv->nodes[i].name, stream, p, len);
+	t->c->flags |= CLUSTER_CHANGED_DATA;
+}
+
+static void
+con_via_node_done(struct tui *t, size_t i)
+{
+	const char	*name = t->con_via_inv->nodes[i].name, *label;
+
+	console_node_done(t->con, name, via_slurm_result(t->con_via, i));
+	if ((label = via_slurm_state_label(t->con_via, i)) != NULL &&
+	    t->con->g != NULL)
+		gather_set_state(t->con->g, name, label, -1, NULL);
+	t->c->flags |= CLUSTER_CHANGED_DATA;
+}
+
+static void
+con_via_done(void *arg, size_t i)
+{
+	struct tui	*t = arg;
+
+	if (t->con_via != NULL)	/* else: reported after the start */
+		con_via_node_done(t, i);
+}
+
+/* Read what the step sent; at its end, finish the console's command. */
+static void
+con_via_step(struct tui *t)
+{
+	if (t->con_via == NULL)
+		return;
+	via_slurm_process(t->con_via);
+	con_via_sync(t);
+	if (!via_slurm_finished(t->con_via))
+		return;
+	console_finish(t->con, now_ms());
+	via_slurm_free(t->con_via);
+	t->con_via = NULL;
+	inventory_free(t->con_via_inv);
+	t->con_via_inv = NULL;
+	t->c->flags |= CLUSTER_CHANGED_DATA;
+}
+
+static void
+on_con_via_fd(int fd, void *arg)
+{
+	con_via_step(arg);
+}
+
+/* Watch exactly the fds the step still has open (it closes them at EOF). */
+static void
+con_via_sync(struct tui *t)
+{
+	int	fds[2], n = 0, i, j, keep;
+
+	if (t->con_via != NULL)
+		n = via_slurm_fds(t->con_via, fds);
+	for (i = 0; i < t->con_via_nfds; i++) {
+		for (keep = 0, j = 0; j < n; j++)
+			keep |= fds[j] == t->con_via_fds[i];
+		if (!keep)
+			engine_unwatch_fd(t->e, t->con_via_fds[i]);
+	}
+	for (j = 0; j < n; j++) {
+		for (keep = 0, i = 0; i < t->con_via_nfds; i++)
+			keep |= fds[j] == t->con_via_fds[i];
+		if (!keep)
+			engine_watch_fd(t->e, fds[j], on_con_via_fd, t);
+	}
+	for (j = 0; j < n; j++)
+		t->con_via_fds[j] = fds[j];
+	t->con_via_nfds = n;
+}
+
+/* The console's command as one Slurm step on the target's nodes. */
+static void
+do_console_run_via(struct tui *t)
+{
+	struct via_slurm_spec	 spec;
+	struct inventory	*inv;
+	struct hostlist		*run = t->con->run;
+	const struct cluster_node *cn;
+	size_t			 n = hostlist_count(run), i;
+	long			 idx;
+	char			*cause = NULL, *line;
+
+	inv = xcalloc(1, sizeof *inv);
+	inv->nodes = xcalloc(n + 1, sizeof *inv->nodes);
+	for (i = 0; i < n; i++) {
+		struct inventory_node *in = &inv->nodes[inv->nnodes++];
+
+		in->name = xstrdup(hostlist_get(run, i));
+		if ((idx = cluster_find(t->c, in->name)) < 0)
+			continue;
+		cn = &t->c->nodes[idx];
+		in->slurm_state = xstrdup(cn->slurm_state);
+		in->slurm_flags = via_slurm_flags(cn->slurm_state);
+		in->reason = xstrdup(cn->slurm_reason);
+	}
+	if (t->sw == NULL)
+		inv->warning = xstrdup("Slurm is not configured here");
+	t->con_via_inv = inv;
+	memset(&spec, 0, sizeof spec);
+	spec.inv = inv;
+	spec.command = t->ui.con.command;
+	spec.start_timeout_s = t->cfg.connect_timeout_ms > 0 ?
+	    (t->cfg.connect_timeout_ms + 999) / 1000 : 10;
+	spec.timeout_ms = t->con->timeout_ms;
+	spec.cap = t->cfg.output_cap != 0 ? t->cfg.output_cap : 1024 * 1024;
+	spec.label = "console";
+	spec.output = con_via_output;
+	spec.done = con_via_done;
+	spec.arg = t;
+	if ((t->con_via = via_slurm_start(&spec, &cause)) == NULL) {
+		ui_message(&t->ui, 1, "console --via slurm: %s", cause != NULL ?
+		    cause : "cannot start srun");
+		free(cause);
+		inventory_free(inv);
+		t->con_via_inv = NULL;
+		console_finish(t->con, now_ms());
+		return;
+	}
+	free(cause);
+	for (i = 0; i < inv->nnodes; i++) {
+		if (via_slurm_result(t->con_via, i) != NULL)
+			con_via_node_done(t, i);
+	}
+	line = xasprintf("--via slurm %s", t->ui.con.command);
+	con_hist_save(line);
+	free(line);
+	con_via_step(t);
+}
+
 static void
 do_console_run(struct tui *t)
 {
@@ -690,7 +844,7 @@ do_console_run(struct tui *t)
 	int			*ids;
 	char			*cause = NULL;
 
-	if (t->con_job != 0) {
+	if (t->con_job != 0 || t->con_via != NULL) {
 		ui_message(&t->ui, 1, "a command is still running: ^C cancels "
 		    "it");
 		return;
@@ -706,6 +860,14 @@ do_console_run(struct tui *t)
 	    time(NULL)) != 0) {
 		ui_message(&t->ui, 1, "console: no nodes to run on");
 		free(ids);
+		return;
+	}
+	if (t->ui.con.via) {
+		free(ids);
+		t->con->timeout_ms = t->ui.con.timeout_ms >= 0 ?
+		    t->ui.con.timeout_ms : t->timeout_ms;
+		t->con->via = 1;
+		do_console_run_via(t);
 		return;
 	}
 	memset(&spec, 0, sizeof spec);
@@ -737,6 +899,12 @@ do_console_run(struct tui *t)
 static void
 do_console_cancel(struct tui *t)
 {
+	if (t->con_via != NULL && console_running(t->con)) {
+		via_slurm_cancel(t->con_via);
+		t->con->cancelled = 1;
+		ui_message(&t->ui, 0, "cancelled: stopping the Slurm step");
+		return;
+	}
 	if (t->con_job == 0 || !console_running(t->con))
 		return;
 	engine_job_cancel(t->e, t->con_job);
@@ -926,6 +1094,8 @@ draw(struct tui *t, uint64_t now)
 		t->key_ms_sum += ms;
 		if (ms > t->key_ms_max)
 			t->key_ms_max = ms;
+		if (ms > TUI_FRAME_MS)
+			t->keys_late++;
 		t->key_pending_ms = 0;
 	}
 	/* every 5 s too, so that a long run can be measured over a window */
@@ -956,11 +1126,14 @@ write_stats(struct tui *t)
 	fprintf(f, "{\"nodes\": %zu, \"wall_s\": %.3f, \"cpu_s\": %.3f, "
 	    "\"frames\": %lu, \"draw_ms_avg\": %.3f, \"draw_ms_max\": %.3f, "
 	    "\"keys\": %lu, \"key_to_frame_ms_avg\": %.3f, "
-	    "\"key_to_frame_ms_max\": %.3f, \"lines\": %lu}\n", t->c->n, wall, cpu,
+	    "\"key_to_frame_ms_max\": %.3f, \"key_to_frame_ms_sum\": %.3f, "
+	    "\"keys_later_than_a_frame\": %lu, \"frame_ms\": %d, "
+	    "\"lines\": %lu}\n", t->c->n, wall, cpu,
 	    t->frames,
 	    t->frames ? t->draw_ms_sum / (double)t->frames : 0, t->draw_ms_max,
 	    t->keys_drawn, t->keys_drawn ? t->key_ms_sum /
-	    (double)t->keys_drawn : 0, t->key_ms_max, t->lines);
+	    (double)t->keys_drawn : 0, t->key_ms_max, t->key_ms_sum,
+	    t->keys_late, TUI_FRAME_MS, t->lines);
 	if (fclose(f) == 0)
 		rename(tmp, path);	/* readers never see half a file */
 	else
@@ -1071,6 +1244,8 @@ tui_turn(struct tui *t)
 		if (ui->view == &pane_push_kind)
 			ui->dirty = 1;
 	}
+	if (t->con_via != NULL)
+		con_via_step(t);	/* deadlines, srun's exit */
 	if (t->con_job_done) {
 		engine_job_release(t->e, t->con_job);
 		t->con_job = 0;
@@ -1435,6 +1610,19 @@ tui_teardown(struct tui *t, uint32_t *left_job)
 	if (t->ui.bcast != NULL) {
 		fputs("\033[?2004l", t->tty);
 		fflush(t->tty);
+	}
+	if (t.con_via != NULL) {
+		via_slurm_cancel(t.con_via);
+		for (i = 0; i < 50 && t.con_via != NULL; i++) {
+			engine_run_once(t.e, 100);
+			con_via_step(&t);
+		}
+		if (t.con_via != NULL) {
+			for (i = 0; i < (size_t)t.con_via_nfds; i++)
+				engine_unwatch_fd(t.e, t.con_via_fds[i]);
+			via_slurm_free(t.con_via);	/* SIGKILLs srun */
+			inventory_free(t.con_via_inv);
+		}
 	}
 	ui_end();
 	write_stats(t);

@@ -142,11 +142,21 @@ bc_control_key(struct ui *ui, int key)
 	case 'v':
 	case '\t':
 		b->view = (enum bc_view)((b->view + 1) % BC_NVIEWS);
+		if (b->view == BC_VIEW_TILES &&
+		    broadcast_ntargets(b) > BC_TILES_MAX)
+			b->view = BC_VIEW_GROUPS;
 		break;
 	case 'f':
 		b->view = BC_VIEW_FULL;
 		break;
 	case 't':
+		if (broadcast_ntargets(b) > BC_TILES_MAX) {
+			ui_message(ui, 0, "tiles: up to %d nodes (%zu here); "
+			    "the grouped view (g) shows them all",
+			    BC_TILES_MAX, broadcast_ntargets(b));
+			b->view = BC_VIEW_GROUPS;
+			break;
+		}
 		b->view = BC_VIEW_TILES;
 		break;
 	case 'g':

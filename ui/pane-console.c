@@ -95,8 +95,10 @@ draw_title(struct ui *ui, const struct ui_rect *r)
 	if (ms < 60000)
 		snprintf(t, sizeof t, "%.1fs", (double)ms / 1000);
 	if (c->timeout_ms > 0)
-		snprintf(to, sizeof to, "-u %gs %s ", (double)c->timeout_ms /
-		    1000, ui->g->dot);
+		snprintf(to, sizeof to, "%s-u %gs %s ", c->via ? "via slurm " :
+		    "", (double)c->timeout_ms / 1000, ui->g->dot);
+	else if (c->via)
+		snprintf(to, sizeof to, "via slurm %s ", ui->g->dot);
 	snprintf(right, sizeof right, " %s (%zu) %s %zu/%zu done %s %s%s%s ",
 	    c->run_fold, console_nrun(c), ui->g->dot, c->nended,
 	    console_nrun(c), ui->g->dot, to, c->phase == CONSOLE_RUNNING ?
@@ -507,6 +509,7 @@ pane_console_prompt(struct ui *ui, enum ui_prompt_result r)
 	struct ui_prompt	*p = &ui->prompt;
 	struct console		*c = ui->console;
 	const char		*cmd;
+	int			 via = -1;
 	char			*cause = NULL;
 
 	if (r == UI_PROMPT_CANCEL) {
@@ -531,13 +534,15 @@ pane_console_prompt(struct ui *ui, enum ui_prompt_result r)
 		ui_message(ui, 1, "a command is still running: ^C cancels it");
 		return;
 	}
-	/* "-u SECONDS COMMAND": a timeout for this command only. */
-	if (console_parse_line(p->buf, &ui->con.timeout_ms, &cmd,
-	    &cause) != 0) {
+	/* "[--via slurm] [-u SECONDS] COMMAND", either order: this one only. */
+	if (console_parse_via(p->buf, &via, &cmd, &cause) != 0 ||
+	    console_parse_line(cmd, &ui->con.timeout_ms, &cmd, &cause) != 0 ||
+	    (via == -1 && console_parse_via(cmd, &via, &cmd, &cause) != 0)) {
 		ui_message(ui, 1, "console: %s", cause);
 		free(cause);
 		return;
 	}
+	ui->con.via = via == 1;
 	console_history_add(c, p->buf);
 	snprintf(ui->con.command, sizeof ui->con.command, "%s", cmd);
 	ui_prompt_close(p);

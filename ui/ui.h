@@ -182,6 +182,7 @@ struct ui_console_view {
 	int		 nline_rows;
 	const struct pane_kind *back;	/* where Esc returns */
 	int		 timeout_ms;	/* for UI_ACTION_CONSOLE_RUN: its -u, -1 none */
+	int		 via;		/* for UI_ACTION_CONSOLE_RUN: 1 --via slurm */
 	char		 command[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_RUN */
 	char		 path[UI_PROMPT_MAX];	/* for UI_ACTION_CONSOLE_SAVE */
 };

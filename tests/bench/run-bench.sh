@@ -9,6 +9,11 @@
 # median of several rounds; compare the ratios, not the seconds (these
 # machines are shared and noisy).
 #
+# BENCH_ONLY=via runs only the Slurm fan-out part: `exec --via slurm` and
+# `push --via slurm` (sbcast) against exec and push over SSH, on the nodes
+# that run slurmd (all, or the first BENCH_SLURMD). It also runs in "all"
+# and "rounds" when every node runs slurmd.
+#
 # BENCH_ONLY=push runs only the push part (pdcp, parallel scp, push, and
 # the same three with AES-GCM forced on the peers too); the sim is then
 # BENCH_PUSH_NODES nodes. BENCH_ONLY=rounds runs only the command rounds
@@ -37,9 +42,9 @@ fresh_rounds=${BENCH_FRESH_ROUNDS:-$([ "$big" = 1 ] && echo 1 || echo "$rounds")
 dash_s=${BENCH_DASH_S:-60}
 only=${BENCH_ONLY:-all}
 case $only in
-all|rounds|server) ;;
+all|rounds|server|via) ;;
 push) nodes=$push_nodes ;;
-*) echo "run-bench.sh: BENCH_ONLY: all, rounds, server or push" >&2; exit 2 ;;
+*) echo "run-bench.sh: BENCH_ONLY: all, rounds, server, via or push" >&2; exit 2 ;;
 esac
 out=${BENCH_OUT:-$root/bench-results}
 mkdir -p "$out"
@@ -89,10 +94,10 @@ export PDSH_RCMD_TYPE=ssh
 results=()
 add() { results+=("$1=$2"); printf '  %-44s %s\n' "$1" "$2"; }
 
-ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan ct_server=nan
+clush_warm=nan ct_warm=nan pdsh_warm=nan ct_cold=nan pdsh_fresh=nan ct_bak=nan dshbak_s=nan ct_rss_kb=nan ct_server=nan
 pdsh_warm256=nan clush_warm256=nan pdsh_fresh256=nan pdsh_fresh_best=nan dash_cpu_pct=nan dash_rss_kb=nan
 clush_warm=nan inproc_dash_rss_kb=nan server_dash_rss_kb=nan attach_ms=nan attach_bytes=nan
-if [ "$only" != push ]; then
+if [ "$only" != push ] && [ "$only" != via ]; then
 if [ "$only" != server ]; then
 echo "bench: command rounds on $nodes nodes (median of $rounds; fresh connections: $fresh_rounds)"
 pdsh_fresh=$(PDSH_SSH_ARGS_APPEND="-F $sshcfg" time_rounds "$fresh_rounds" pdsh -f 64 -w "^$hostfile" hostname)
@@ -251,6 +256,32 @@ if [ "$big" = 1 ] && [ "$only" != server ]; then
 	add dashboard_rss_kb "$dash_rss_kb"
 fi
 fi
+# --- Slurm's fan-out: exec --via slurm, push --via slurm (sbcast) ------------
+via_n=$nodes
+[ -n "${BENCH_SLURMD:-}" ] && [ "$BENCH_SLURMD" -lt "$nodes" ] && via_n=$BENCH_SLURMD
+via_exec=nan via_ssh_cold=nan via_ssh_warm=nan via_push=nan via_ssh_push=nan
+if [ "$only" = via ] || { [ "$only" != push ] && [ "$only" != server ] && [ "$via_n" = "$nodes" ]; }; then
+	head -n "$via_n" "$hostfile" >"$work/via-hosts"
+	via_mb=${BENCH_VIA_PUSH_MB:-$([ "$via_n" -ge 256 ] && echo 1 || echo 16)}
+	echo "bench: Slurm's fan-out on $via_n nodes (slurmd on each): exec hostname, push $via_mb MiB"
+	via_exec=$(time_rounds "$rounds" "$bin" exec --via slurm -w "^$work/via-hosts" hostname)
+	add clustertop_exec_via_slurm_s "$via_exec"
+	"$bin" exec --via slurm -w "^$work/via-hosts" hostname 2>/dev/null | sort -u | wc -l >"$work/via-count"
+	add clustertop_exec_via_slurm_answers "$(cat "$work/via-count")"
+	via_ssh_cold=$(time_rounds "$fresh_rounds" "$bin" exec -f 64 -w "^$work/via-hosts" hostname)
+	add clustertop_exec_ssh_cold_same_nodes_s "$via_ssh_cold"
+	"$bin" bench -w "^$work/via-hosts" --rounds "$rounds" --json hostname >"$work/via-bench.json" 2>/dev/null
+	via_ssh_warm=$(jq -r '[.rounds[] | if type == "object" then .seconds else . end] | sort | .[length/2|floor]' "$work/via-bench.json" 2>/dev/null || echo nan)
+	add clustertop_warm_round_same_nodes_s "$via_ssh_warm"
+	head -c $((via_mb * 1024 * 1024)) /dev/urandom >"$work/via-payload"
+	via_push=$(time_rounds "$fresh_rounds" "$bin" push --via slurm -q -w "^$work/via-hosts" "$work/via-payload" /tmp/via-payload.sbcast)
+	add "clustertop_push_via_slurm_${via_mb}MiB_s" "$via_push"
+	"$bin" exec --via slurm -w "^$work/via-hosts" 'rm -f /tmp/via-payload.sbcast' >/dev/null 2>&1
+	via_ssh_push=$(time_rounds "$fresh_rounds" "$bin" push -q -w "^$work/via-hosts" "$work/via-payload" /tmp/via-payload.ssh)
+	add "clustertop_push_ssh_${via_mb}MiB_s" "$via_ssh_push"
+	"$bin" exec -w "^$work/via-hosts" 'rm -f /tmp/via-payload.ssh' >/dev/null 2>&1
+fi
+
 if [ "$only" = all ]; then
 
 echo "bench: grouping 200,000 lines from 1,000 hosts, 5 distinct outputs"
@@ -327,6 +358,11 @@ if [ "$big" = 1 ]; then
 	printf '  %-50s %-8s %s\n' "dashboard CPU, % of one core (200x60, 1 s)" "$dash_cpu_pct" "< 5"
 	printf '  %-50s %-8s %s\n' "dashboard RSS per node (KiB, whole process)" "$(awk -v r="$dash_rss_kb" -v n="$nodes" 'BEGIN { if (r == "nan") print "n/a"; else printf "%.0f", r / n }')" "< 256"
 fi
+if [ "$via_exec" != nan ]; then
+	printf '  %-50s %-8s %s\n' "exec --via slurm vs exec over SSH, cold" "$(ratio "$via_exec" "$via_ssh_cold")" "(info)"
+	printf '  %-50s %-8s %s\n' "exec --via slurm vs a warm SSH round" "$(ratio "$via_exec" "$via_ssh_warm")" "(info)"
+	printf '  %-50s %-8s %s\n' "push --via slurm (sbcast) vs push over SSH" "$(ratio "$via_push" "$via_ssh_push")" "(info)"
+fi
 printf '  %-50s %-8s %s\n' "bak -c vs dshbak -c" "$(ratio "$ct_bak" "$dshbak_s")" "<= 0.1"
 printf '  %-50s %-8s %s\n' "push vs pdcp" "$(ratio "$ct_push" "$pdcp_s")" "<= 0.667"
 printf '  %-50s %-8s %s\n' "push vs parallel scp" "$(ratio "$ct_push" "$scp_s")" "<= 0.667"
@@ -353,6 +389,9 @@ printf '  %-50s %-8s %s\n' "exec max RSS per node (KiB, whole process)" "$rss_pe
 	echo "  \"ratio_warm_vs_pdsh_cm_f256\": \"$(ratio "$ct_warm" "$pdsh_warm256")\","
 	echo "  \"ratio_warm_vs_clush_cm\": \"$(ratio "$ct_warm" "${clush_warm:-nan}")\","
 	echo "  \"ratio_warm_vs_clush_cm_f256\": \"$(ratio "$ct_warm" "$clush_warm256")\","
+	echo "  \"ratio_via_slurm_vs_ssh_cold\": \"$(ratio "$via_exec" "$via_ssh_cold")\","
+	echo "  \"ratio_via_slurm_vs_ssh_warm\": \"$(ratio "$via_exec" "$via_ssh_warm")\","
+	echo "  \"ratio_push_via_slurm_vs_ssh\": \"$(ratio "$via_push" "$via_ssh_push")\","
 	echo "  \"ratio_bak_vs_dshbak\": \"$(ratio "$ct_bak" "$dshbak_s")\","
 	echo "  \"ratio_push_vs_pdcp\": \"$(ratio "$ct_push" "$pdcp_s")\","
 	echo "  \"ratio_push_vs_scp\": \"$(ratio "$ct_push" "$scp_s")\","

@@ -12,8 +12,14 @@
 #      CPU (utime+stime) over SCALE_CPU_S seconds (default 60) at 200x60;
 #      then a window of N+8 rows: every node up with samples, Slurm's down
 #      nodes shown down
+#   3b. the heat map with every node selected, at 80x24 and at 200x60:
+#      every node is one cell on one screen (N-1 marks and the cursor);
+#      key-to-frame at 1,024 idle nodes: 40 keys, how many were drawn later
+#      than one frame (CLUSTERTOP_STATS keys_later_than_a_frame)
 #   4. the console (`:`) on every node: `uname -s` gives one block with the
 #      folded list, `hostname` N blocks, the last one reached with G
+#   4b. broadcast to every node: opens grouped (no tiles above 64), one
+#      group of N identical screens, RSS per terminal at 80x24
 #   5. a mass outage: sshd (listener and sessions) killed on half the
 #      nodes; the dashboard shows them lost, the rest stay up; sshd started
 #      again; every node comes back (reconnect with backoff and jitter)
@@ -30,14 +36,13 @@ N=${SCALE_NODES:-1024}
 K=${SCALE_SLURMD:-64}
 (( K > N )) && K=$N
 CPU_S=${SCALE_CPU_S:-60}
-# Sampling interval of the dashboard. 5 s, not 1: on the 2-core test machine
-# 1,024 nodes sampling every second fork 1,200 processes a second between
-# them (each node's `sleep`, `df`), the load average reaches 600-900, the
-# samples fall behind ("stale") and sessions drop on keepalive timeouts.
-# The dashboard's CPU at 1 s samples is projected from its CPU per sample
-# line received (CLUSTERTOP_STATS counts them), which is what a 1,024-node
-# cluster with its own CPUs would send it.
-INTERVAL=${SCALE_INTERVAL:-5}
+# Sampling interval of the dashboard: 1 s, as issue 14 asks. On the
+# 2-core test machine the nodes' side of that (each of 1,024 simulated
+# nodes forks a `sleep` a second, a `df` every 10 s) is most of the load;
+# the dashboard's own CPU is measured and must stay under 5 % of a core
+# (utime+stime over SCALE_CPU_S seconds, a CPU share, not a wall-clock
+# limit). SCALE_INTERVAL=5 is what earlier runs used.
+INTERVAL=${SCALE_INTERVAL:-1}
 : "${CLUSTERTOP:=$root/build/clustertop}"
 export CLUSTERTOP
 sim=tests/sim/simcluster
@@ -149,8 +154,57 @@ if [ -n "$PID" ]; then
 	l1=$(stat_field lines); c1=$(cpu_ticks "$PID"); secs=$(since "$s0")
 	hz=$(getconf CLK_TCK)
 	measure "dashboard fds: $(ls "/proc/$PID/fd" | wc -l) open, limit $(awk '/^Max open files/ { print $4 "/" $5 }' "/proc/$PID/limits") (soft/hard: raised to the hard limit at start)"
-	measure "dashboard CPU on $N nodes at 200x60, $INTERVAL s samples: $(( c1 - c0 )) ticks in $secs s = $(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v s="$secs" 'BEGIN { printf "%.2f", 100 * t / hz / s }')% of one core; sample lines received $(awk -v l=$(( l1 - l0 )) -v s="$secs" 'BEGIN { printf "%.0f", l / s }')/s"
+	cpu_pct=$(awk -v t=$(( c1 - c0 )) -v hz="$hz" -v s="$secs" 'BEGIN { printf "%.2f", 100 * t / hz / s }')
+	measure "dashboard CPU on $N nodes at 200x60, $INTERVAL s samples: $(( c1 - c0 )) ticks in $secs s = $cpu_pct% of one core; sample lines received $(awk -v l=$(( l1 - l0 )) -v s="$secs" 'BEGIN { printf "%.0f", l / s }')/s"
+	if awk -v p="$cpu_pct" 'BEGIN { exit !(p < 5) }'; then
+		ok "dashboard CPU $cpu_pct% of one core over $secs s at $INTERVAL s samples (< 5 %)"
+	else
+		not_ok "dashboard CPU $cpu_pct% of one core over $secs s (>= 5 %)"
+	fi
 fi
+
+# --- 3b. the heat map at 80x24 and 200x60, key-to-frame at idle ---------------
+# Every node selected: each cell shows the selection mark (U+25CF), the
+# cursor's cell "@" (one column a cell) or "[]" (two).
+heat_cells() { tui_screen | grep -o $'\xe2\x97\x8f' | wc -l; }
+tui_keys Tab
+if tui_wait "heat map" 40; then
+	tui_keys a
+	for geom in 80x24 200x60; do
+		tui_resize "${geom%x*}" "${geom#*x}"
+		got=0
+		for _ in $(seq 1 40); do
+			got=$(heat_cells)
+			[ "$got" -ge $(( N - 1 )) ] && break
+			sleep 0.5
+		done
+		if [ "$got" -eq $(( N - 1 )) ] && tui_screen | grep -Eq '@|\[\]'; then
+			ok "heat map at $geom: all $N nodes are cells on one screen ($got marks + the cursor)"
+		else
+			not_ok "heat map at $geom: $got of $(( N - 1 )) marks on screen"
+		fi
+		tui_screen >"$work/heat-$geom.txt"
+		measure "heat map at $geom, first rows:"
+		head -n 6 "$work/heat-$geom.txt" | cut -c1-100 | sed 's/^/#   /'
+	done
+	tui_keys a
+	# Key-to-frame with every node up and idle (no command running): 40
+	# cursor moves in the heat map, then 40 in the table, 0.25 s apart.
+	stat_n() { jq -r ".$1" "$work/stats.json" 2>/dev/null; }
+	sleep 6
+	k0=$(stat_n keys); late0=$(stat_n keys_later_than_a_frame); sum0=$(stat_n key_to_frame_ms_sum)
+	for i in $(seq 1 20); do tui_keys l; sleep 0.25; tui_keys j; sleep 0.25; done
+	tui_keys Tab
+	for i in $(seq 1 20); do tui_keys j; sleep 0.25; tui_keys k; sleep 0.25; done
+	sleep 6	# the stats file is rewritten every 5 s
+	k1=$(stat_n keys); late1=$(stat_n keys_later_than_a_frame); sum1=$(stat_n key_to_frame_ms_sum)
+	measure "key-to-frame on $N idle nodes (heat map and table, 200x60): $(( k1 - k0 )) keys, $(( late1 - late0 )) drawn later than one frame ($(stat_n frame_ms) ms); mean $(awk -v a="$sum0" -v b="$sum1" -v k=$(( k1 - k0 )) 'BEGIN { if (k > 0) printf "%.1f", (b - a) / k; else print "n/a" }') ms"
+else
+	not_ok "Tab: heat map"
+	tui_keys Tab
+fi
+tui_resize 200 $(( N + 8 ))
+tui_wait "LOAD1" 40 || { tui_keys Tab; tui_wait "LOAD1" 40; } || not_ok "back to the table"
 # every row up with a CPU% sample, in a window with a row per node
 tui_resize 200 $(( N + 8 ))
 if tui_wait_count "^ +[^ ]* *node[0-9]+ +up +[0-9]+\.[0-9]+ " "$N" 240; then
@@ -192,6 +246,47 @@ else
 fi
 tui_keys Escape
 tui_wait "LOAD1" 20 || not_ok "Esc back to the table"
+
+# --- 4b. broadcast to every node: the grouped view, memory per terminal --------
+# At 80x24 (terminals of 80x22: the window less banner and status line).
+tui_resize 80 24
+sleep 2
+rb0=$(rss_kb "$PID")
+t0=$(now)
+tui_keys b
+if tui_wait "broadcast to all $N nodes\? \[y/N\]" 40; then
+	tui_keys y
+	if (( N > 64 )); then
+		if tui_wait "grouped . [0-9]+ screens? for $N nodes" 600; then
+			ok "broadcast to $N nodes opens in the grouped view"
+		else
+			not_ok "broadcast to $N nodes: grouped view"; tui_screen | head -n 4 | sed 's/^/#   /'
+		fi
+	else
+		tui_wait "BROADCAST to $N nodes" 600 || not_ok "broadcast to $N nodes"
+	fi
+	tui_keys -l 'clear; echo bc-scale-ok'; tui_keys Enter
+	tui_keys C-] g
+	if tui_wait "^ 1  $(re "$all") \($N\)" 600; then
+		ok "broadcast: one group of $N identical screens"
+		measure "broadcast: $N shells open and one group in $(since "$t0") s"
+	else
+		not_ok "broadcast: one group of $N"; tui_screen | head -n 6 | sed 's/^/#   /'
+	fi
+	rb1=$(rss_kb "$PID")
+	measure "broadcast RSS at 80x24: ${rb0} KiB before, ${rb1} KiB with $N terminals: $(( (rb1 - rb0) / N )) KiB per terminal"
+	if (( N > 64 )); then
+		tui_keys t	# in the menu since ^] g
+		check "broadcast: no tiles at $N nodes" tui_wait "tiles: up to [0-9]+ nodes" 20
+	fi
+	tui_keys q	# still in the menu
+	tui_wait "broadcast closed" 100 || not_ok "broadcast closes"
+	sleep 2
+	measure "RSS after the broadcast closed: $(rss_kb "$PID") KiB"
+else
+	not_ok "b: broadcast prompt"
+fi
+tui_resize 200 $(( N + 8 ))
 
 # --- 5. mass outage and recovery ----------------------------------------------
 half=$(( N / 2 ))

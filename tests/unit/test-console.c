@@ -554,6 +554,39 @@ test_wrap(void **state)
 
 /* "-u SECONDS COMMAND" at the prompt. */
 static void
+test_parse_via(void **state)
+{
+	const char	*cmd;
+	char		*cause = NULL;
+	int		 via;
+
+	(void)state;
+	assert_int_equal(console_parse_via("uptime", &via, &cmd, &cause), 0);
+	assert_int_equal(via, -1);
+	assert_string_equal(cmd, "uptime");
+	assert_int_equal(console_parse_via("  --via slurm -u 5 df", &via, &cmd,
+	    &cause), 0);
+	assert_int_equal(via, 1);
+	assert_string_equal(cmd, "-u 5 df");
+	assert_int_equal(console_parse_via("--via\tssh ls", &via, &cmd,
+	    &cause), 0);
+	assert_int_equal(via, 0);
+	assert_string_equal(cmd, "ls");
+	assert_int_equal(console_parse_via("--viaslurm ls", &via, &cmd,
+	    &cause), 0);
+	assert_int_equal(via, -1);
+	assert_int_equal(console_parse_via("--via pigeon ls", &via, &cmd,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "slurm or ssh"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(console_parse_via("--via slurm  ", &via, &cmd,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "and the command"));
+	free(cause);
+}
+
+static void
 test_parse_line(void **state)
 {
 	const char	*cmd;
@@ -598,6 +631,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_target),
+		cmocka_unit_test(test_parse_via),
 		cmocka_unit_test(test_blocks_live),
 		cmocka_unit_test(test_cancelled),
 		cmocka_unit_test(test_lost),
