@@ -829,7 +829,7 @@ do_console_run_via(struct tui *t)
 			con_via_node_done(t, i);
 	}
 	line = xasprintf("--via slurm %s", t->ui.con.command);
-	con_hist_save(line);
+	tui_hist_save(line);
 	free(line);
 	con_via_step(t);
 }
@@ -1611,17 +1611,17 @@ tui_teardown(struct tui *t, uint32_t *left_job)
 		fputs("\033[?2004l", t->tty);
 		fflush(t->tty);
 	}
-	if (t.con_via != NULL) {
-		via_slurm_cancel(t.con_via);
-		for (i = 0; i < 50 && t.con_via != NULL; i++) {
-			engine_run_once(t.e, 100);
-			con_via_step(&t);
+	if (t->con_via != NULL) {
+		via_slurm_cancel(t->con_via);
+		for (i = 0; !t->hosted && i < 50 && t->con_via != NULL; i++) {
+			engine_run_once(t->e, 100);
+			con_via_step(t);
 		}
-		if (t.con_via != NULL) {
-			for (i = 0; i < (size_t)t.con_via_nfds; i++)
-				engine_unwatch_fd(t.e, t.con_via_fds[i]);
-			via_slurm_free(t.con_via);	/* SIGKILLs srun */
-			inventory_free(t.con_via_inv);
+		if (t->con_via != NULL) {
+			for (i = 0; i < (size_t)t->con_via_nfds; i++)
+				engine_unwatch_fd(t->e, t->con_via_fds[i]);
+			via_slurm_free(t->con_via);	/* SIGKILLs srun */
+			inventory_free(t->con_via_inv);
 		}
 	}
 	ui_end();
