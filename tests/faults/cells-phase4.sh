@@ -33,7 +33,7 @@ phase4_run() {
 phase4_reset() {  # every node (and the head) without phase 4's edits
 	local n
 	for n in "$F" "${OTHERS[@]}"; do
-		on "$n" "cd /root/.ssh 2>/dev/null || exit 0; for f in $P4_FILES; do [ -f \$f ] && sed -i '/^# BEGIN clustertop .*(phase 4)\$/,/^# END clustertop .*(phase 4)\$/d' \$f; done; rm -rf ctf-p4-* *.clustertop-[0-9]*"
+		on "$n" "cd /root/.ssh 2>/dev/null || exit 0; for f in $P4_FILES; do [ -f \$f ] && sed -i '/^# BEGIN clustertop .*(phase 4)\$/,/^# END clustertop .*(phase 4)\$/d' \$f; done; rm -rf ctf-p4-* *.clustertop-[0-9]* .clustertop.*"
 	done
 	rm -rf /root/.ssh/ctf-p4-*
 }
@@ -45,7 +45,11 @@ p4_file_whole() {  # NODE FILE: 0 marker lines, or BEGIN ... END with content
 	    awk 'NR == 1 && /^# BEGIN/ { b = 1 } /^# END/ { e = NR } END { exit !(b && e > 2) }'
 }
 p4_key_whole() { ! on "$1" "test -e $P4KEY" || [ "$(on "$1" "cat $P4KEY")" = "$(cat "$P4KEY")" ]; }
-p4_no_tmp() { [ -z "$(on "$1" "ls -a /root/.ssh /root/.ssh/ctf-p4-$TOK 2>/dev/null" | grep -E 'ct-tmp|\.tmp|XXXX|^\.[a-z_]+\.[A-Za-z0-9]{6}$')" ]; }
+p4_tmp() { on "$1" "ls -a /root/.ssh /root/.ssh/ctf-p4-$TOK 2>/dev/null" | grep -E '^\.clustertop\.|ct-tmp|\.tmp\.'; }
+p4_tmp_none() { [ -z "$(p4_tmp "$1")" ]; }
+p4_no_tmp() {  # no step's temporary file (DIR/.clustertop.PID.XXXXXX), within 15 s
+	wait_until 150 p4_tmp_none "$1" || { echo "#   $1: $(p4_tmp "$1" | tr '\n' ' ')"; return 1; }
+}
 p4_node_whole() {  # NODE: every edit all or nothing
 	local f
 	for f in $P4_FILES; do p4_file_whole "$1" "$f" || { echo "#   $1: /root/.ssh/$f is partial"; return 1; }; done
@@ -118,10 +122,11 @@ c_phase4_cut-heal() {
 	verdict
 }
 # mid-run: strike as soon as a step has started on the nodes
-phase4_bg() {
+phase4_bg() {  # [REGEX]: strike once the output matches (default: a node step)
+	local re=${1:-step [4-9]/}
 	"$CT" phase run 4 -y --phases "$D/phases4.json" --set "cluster_key=$P4KEY" -t 3 -w "$W" > "$D/out" 2> "$D/err" &
 	BG=$!
-	wait_until 300 sh -c "grep -q 'step [4-9]/' '$D/out'"
+	wait_until 300 grep -q "$re" "$D/out"
 }
 phase4_bg_wait() { wait "$BG"; RC=$?; sed 's/^/#   /' "$D/out" "$D/err" | grep -v '^#   *$' | tail -n 6; }
 c_phase4_rebooted() {
@@ -171,7 +176,7 @@ c_phase4_head-disk-full() {
 }
 phase4_signal() {
 	phase4_file; phase4_reset
-	phase4_bg; kill -"$1" "$BG"; phase4_bg_wait
+	phase4_bg 'step [1-9]/'; kill -"$1" "$BG"; phase4_bg_wait
 	want "exit 130, or 0 if it had already finished" [ "$RC" = 130 -o "$RC" = 0 ]
 	local n; for n in "$F" "${OTHERS[@]}"; do want "$n: every edit all or nothing" p4_node_whole "$n"; done
 	want "no step left running on a node" no_orphans "$F" "${OTHERS[@]}"
