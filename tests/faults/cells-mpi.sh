@@ -22,8 +22,9 @@ mpi_bg() {
 mpi_bg_wait() { wait "$BG"; RC=$?; sed 's/^/#   /' "$D/out" "$D/err" | grep -v '^#   *$' | tail -n 8; }
 mpi_ranks() { grep -c 'Hello world from processor node0[1-4], rank [0-3] out of 4 processors' "$D/out"; }
 mpi_passed() { [ "$RC" = 0 ] && [ "$(mpi_ranks)" = 4 ] && grep -q '4 lines, 4 distinct ranks, from 4 distinct nodes' "$D/out"; }
-no_mpi_job() {  # none of the test's jobs left in the queue (within 30 s), no rank on a node
-	wait_until 300 sh -c '[ -z "$(squeue -h -n clustertop-mpi-test -o %i 2>/dev/null)" ]' ||
+no_mpi_job() {  # none of the test's jobs pending or running (within 30 s; a job
+	# still COMPLETING on a node that was cut is Slurm's bookkeeping), no rank on a node
+	wait_until 300 sh -c '[ -z "$(squeue -h -n clustertop-mpi-test -t PD,R,S,CF -o %i 2>/dev/null)" ]' ||
 	    { echo "#   left in the queue: $(squeue -h -n clustertop-mpi-test 2>&1 | head -n 3)"; return 1; }
 	local n; for n in "$F" "${OTHERS[@]}"; do wait_until 150 no_procs "$n" 'clustertop-tests/mpi-test' || return 1; done
 }

@@ -7,7 +7,7 @@
 #                   its commands see the clock 2 h ahead
 #   munged-stopped  `simcluster fault head stop-munged`: this sim's own
 #                   munged (each sim has one since the sim change)
-#   head-disk-full  a 4 MiB ext4 on a loop device, mounted in the cell's
+#   head-disk-full  a 4 MiB ext2 on a loop device, mounted in the cell's
 #                   directory, holding CLUSTERTOP_AUDIT_LOG (and a pull's or
 #                   a saved result's target), filled to ENOSPC
 # shellcheck shell=bash
@@ -29,7 +29,9 @@ NA[munged-stopped:console]="the console runs over SSH; with -w the dashboard's S
 # killed by its timeout; the cell's own EXIT trap does the same.
 hd_mount() {
 	HD_IMG=$D/hd.img HD_MNT=$D/hd
-	truncate -s "$1" "$HD_IMG" && mkfs.ext4 -q -F -m 0 "$HD_IMG" >/dev/null 2>&1 ||
+	# ext2: no delayed allocation, so a write that does not fit fails at
+	# once with ENOSPC (ext4 took a few more small appends here)
+	truncate -s "$1" "$HD_IMG" && mkfs.ext2 -q -F -m 0 "$HD_IMG" >/dev/null 2>&1 ||
 	    { FAILS+=("mkfs of the head-disk-full image"); return 1; }
 	HD_LOOP=$(losetup -f --show "$HD_IMG") || { FAILS+=("losetup"); return 1; }
 	mkdir -p "$HD_MNT"
@@ -37,12 +39,10 @@ hd_mount() {
 	mount "$HD_LOOP" "$HD_MNT" || { FAILS+=("mount of the loop device"); return 1; }
 	trap 'hd_cleanup' EXIT
 }
-hd_fill() {  # every block taken: the next write gets ENOSPC
+hd_fill() {  # every block taken: the next write (even of one byte) gets ENOSPC
 	dd if=/dev/zero of="$HD_MNT/.filler" bs=64k 2>/dev/null
-	# and the inodes' last free blocks, so that even a 1-byte append fails
-	local k; for ((k = 0; k < 64; k++)); do head -c 4096 /dev/zero > "$HD_MNT/.f$k" 2>/dev/null || break; done
-	sync -f "$HD_MNT" 2>/dev/null
-	! printf x >> "$HD_MNT/.probe" 2>/dev/null || { rm -f "$HD_MNT/.probe"; sync -f "$HD_MNT"; ! printf xxxxxxxx >> "$HD_MNT/.probe2" 2>/dev/null; }
+	while printf x >> "$HD_MNT/.pad" 2>/dev/null; do :; done
+	! printf x >> "$HD_MNT/.probe" 2>/dev/null
 }
 hd_cleanup() {  # unmount and detach every head-disk-full mount of this run
 	local m l
