@@ -112,7 +112,7 @@ c_dashboard-idle_session() {
 	dash_slot_end sshd-stopped "kill-sshd (listener and sessions), then start-sshd"
 
 	fault $F freeze-node
-	want "frozen: $F's row leaves up (keepalives)" dash_row "(unreach|reconn|connect|timed|stale)" 900
+	want "frozen: $F's row leaves up (keepalives)" dash_row "(unreach|reconn|connect|timeout|stale)" 900
 	want "the others still up" tui_wait_count "^ +[^ ]* *node0[134] +up +[0-9]" 3 300
 	fault $F thaw-node
 	dash_back
@@ -120,7 +120,7 @@ c_dashboard-idle_session() {
 	dash_slot_end frozen
 
 	fault $F cut
-	want "cut: $F's row leaves up" dash_row "(unreach|reconn|connect|timed|stale)" 900
+	want "cut: $F's row leaves up" dash_row "(unreach|reconn|connect|timeout|stale)" 900
 	want "the others still up" tui_wait_count "^ +[^ ]* *node0[134] +up +[0-9]" 3 300
 	fault $F heal
 	dash_back

@@ -137,9 +137,10 @@ c_console_head-disk-full() {  # audit log and the console's saved result on the 
 	hd_audit_setup
 	tui_open
 	want "nodes 4/4 up" tui_wait "nodes 4/4 up" 300
-	console_run "echo hd-$TOK"
-	want "the command still runs and shows its block" tui_wait "^. node\[01-04\] \(4\) +exit 0" 300
-	want "the screen says the audit log cannot be written" tui_wait "audit log.*(No space|no space)" 100
+	console_run "touch /tmp/hd-$TOK"
+	want "the screen says the audit log cannot be written: not started" tui_wait "audit log.*(No space|no space).*not started" 300
+	want "the console's block says not started (never running)" tui_wait "^. node\[01-04\] \(4\) +not started" 100
+	want "the command did not run on any node (no record, no action)" sh -c "! '$SIM' exec node01 test -e /tmp/hd-$TOK && ! '$SIM' exec $F test -e /tmp/hd-$TOK"
 	want "the audit log holds only whole JSON lines" audit_whole "$CLUSTERTOP_AUDIT_LOG"
 	want "clustertop still running" tui_wait_gone "^EXIT=" 2
 	tui_keys q
