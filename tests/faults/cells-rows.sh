@@ -225,3 +225,10 @@ heal_all() {
 	local n; for n in "$F" "${OTHERS[@]}"; do "$SIM" exec "$n" sh -c 'rm -rf /root/ctf-pull-* /tmp/ctf-pull-*' 2>/dev/null; done
 	orig_heal_all
 }
+
+# The new cells that `make check` runs too: each passed every run on sim 45
+# (docs/reliability.md) and takes under 10 s on a quiet machine; together
+# about a minute with the heal after each.
+CI_CELLS+=" sshd-stopped:pull hostkey-changed:pull sshd-stopped:phase4
+	hostkey-changed:phase4 sshd-stopped:test-mpi head-disk-full:exec
+	head-disk-full:push clock-off:exec munged-stopped:test-slurm"
