@@ -55,6 +55,9 @@ for fl_ in "${DASH_ROWS[@]}"; do eval "c_dashboard-idle_$fl_() { dash_cell $fl_;
 unset fl_
 
 # --- the session (in a child, like a cell) -----------------------------------------
+# FAULTS_DASH_ONLY=REGEX: only the slots whose row matches (a re-run of one
+# slot; the other rows then have no result and their cells fail as such)
+dash_slot() { [ -z "${FAULTS_DASH_ONLY:-}" ] || grep -qE -- "$FAULTS_DASH_ONLY" <<<"$1"; }
 dash_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status" 2>/dev/null; }
 dash_fds() { ls "/proc/$DPID/fd" 2>/dev/null | wc -l; }
 dash_slot_end() {  # ROW [NOTE]: the slot's verdict, with the dashboard's growth so far
@@ -113,6 +116,7 @@ c_dashboard-idle_session() {
 		tui_stop; exit 0
 	fi
 
+	if dash_slot sshd-stopped; then
 	# sshd stopped (listener and sessions: kill-sshd, so that the running
 	# dashboard must reconnect and is refused)
 	fault $F kill-sshd
@@ -122,7 +126,9 @@ c_dashboard-idle_session() {
 	fault $F start-sshd
 	dash_back
 	dash_slot_end sshd-stopped "kill-sshd (listener and sessions), then start-sshd"
+	fi
 
+	if dash_slot frozen; then
 	fault $F freeze-node
 	want "frozen: $F's row leaves up (keepalives)" dash_row "(unreach|reconn|connect|timeout|stale)" 900
 	want "the others still up" tui_wait_count "^ +[^ ]* *node0[134] +up +[0-9]" 3 300
@@ -130,7 +136,9 @@ c_dashboard-idle_session() {
 	dash_back
 	want "at most one metrics loop on $F after the thaw (the old one ended)" wait_until 600 loops_le1
 	dash_slot_end frozen
+	fi
 
+	if dash_slot cut-heal; then
 	fault $F cut
 	want "cut: $F's row leaves up" dash_row "(unreach|reconn|connect|timeout|stale)" 900
 	want "the others still up" tui_wait_count "^ +[^ ]* *node0[134] +up +[0-9]" 3 300
@@ -138,13 +146,17 @@ c_dashboard-idle_session() {
 	dash_back
 	want "at most one metrics loop on $F after the heal (the old one ended)" wait_until 600 loops_le1
 	dash_slot_end cut-heal
+	fi
 
+	if dash_slot sshd-restarted; then
 	fault $F restart-sshd
 	sleep 3	# a slot of 3 s: the samples must keep coming through the old session
 	want "$F's row still up with a load after the listener restart" dash_row "up +[0-9]" 100
 	want "nodes 4/4 up" dash_all_up 100
 	dash_slot_end sshd-restarted
+	fi
 
+	if dash_slot hostkey-changed; then
 	fault $F new-hostkey
 	kill_sessions
 	want "$F's row: hostkey (the changed key is refused)" dash_row "hostkey" 600
@@ -154,7 +166,9 @@ c_dashboard-idle_session() {
 	reconnect_f
 	dash_back
 	dash_slot_end hostkey-changed "new-hostkey and its sessions killed, so that the dashboard reconnects to the new key; after restore-hostkey, 'r' on $F (a mismatch is not retried by itself)"
+	fi
 
+	if dash_slot rebooted; then
 	LOOP0=$(node_pids $F '@ctm1' | head -n 1)
 	fault $F reboot
 	# sshd is back at once: the row may be up again before the screen is
@@ -162,21 +176,27 @@ c_dashboard-idle_session() {
 	want "rebooted: $F's row leaves up, or it has reconnected already (a new metrics loop)" wait_until 600 rebooted_seen
 	dash_back
 	dash_slot_end rebooted
+	fi
 
+	if dash_slot disk-full; then
 	fault $F disk-full
 	want "$F's /tmp column: 100%" dash_row "up .* 100% " 600
 	want "the others' /tmp not full" tui_wait_count "^ +[^ ]* *node0[134] +up .* 100% " 0 100
 	fault $F disk-free
 	want "$F's /tmp back under 100%" wait_until 300 tmp_not_full
 	dash_slot_end disk-full
+	fi
 
+	if dash_slot clock-off; then
 	fault $F clock-off "$CLOCK_SKEW"
 	kill_sessions	# the dashboard reconnects: its new session has the clock 2 h off
 	want "$F reconnects with its clock 2 h off" dash_back
 	want "its metrics keep coming (uptime and load are the kernel's)" dash_row "up +[0-9]" 100
 	fault $F clock-on
 	dash_slot_end clock-off "the dashboard has no clock column: a node 2 h off looks like the others"
+	fi
 
+	if dash_slot slurmctld-stopped; then
 	fault head stop-slurmctld
 	want "the header stops showing Slurm counts" wait_until 900 no_slurm_counts
 	tui_screen | sed -n '1p' | sed 's/^/#   | /'
@@ -184,7 +204,9 @@ c_dashboard-idle_session() {
 	fault head start-slurmctld
 	want "Slurm counts come back" slurm_counts 900
 	dash_slot_end slurmctld-stopped "$(tui_screen | sed -n 1p | grep -o 'slurm[^│]*' | head -n 1)"
+	fi
 
+	if dash_slot slurmctld-slow; then
 	fault head freeze-slurmctld
 	local k; for ((k = 0; k < 20; k++)); do sleep 1; done	# 20 s, as the issue says
 	tui_keys '?'
@@ -194,7 +216,9 @@ c_dashboard-idle_session() {
 	fault head thaw-slurmctld
 	want "Slurm counts after the thaw" slurm_counts 900
 	dash_slot_end slurmctld-slow
+	fi
 
+	if dash_slot munged-stopped; then
 	fault head stop-munged
 	want "the header stops showing Slurm counts (no munge, no answer)" wait_until 900 no_slurm_counts
 	tui_screen | sed -n '1p' | sed 's/^/#   | /'
@@ -202,6 +226,7 @@ c_dashboard-idle_session() {
 	fault head start-munged
 	want "Slurm counts come back" slurm_counts 900
 	dash_slot_end munged-stopped
+	fi
 
 	# idle for the rest of the time, sampled every 30 s
 	local rss fds maxr=0 maxf=0
