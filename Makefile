@@ -100,7 +100,8 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libssh-dev libslurm-dev \
 	openssh-server openssh-client slurmctld slurmd slurm-client munge \
 	openmpi-bin pdsh clustershell pssh tmux jq lvm2 nvme-cli util-linux \
 	iproute2 procps psmisc sudo time bc aha chromium fonts-dejavu-core hyperfine clang \
-	libclang-rt-14-dev python3 python3-cryptography valgrind
+	libclang-rt-14-dev python3 python3-cryptography valgrind \
+	libfaketime faketime
 
 deps:
 	@tests/deps.sh $(DEB_PKGS)

@@ -23,6 +23,7 @@ struct audit {
 	int	 fd;
 	char	*user;
 	char	 host[256];
+	int	 err;		/* errno of the last record not written */
 };
 
 /* The default audit log path, malloc'd. */
@@ -136,6 +137,7 @@ audit_write(struct audit *a, struct cJSON *obj)
 	const char	*sudo;
 	size_t		 len;
 	ssize_t		 w;
+	off_t		 off;
 	cJSON		*o, *it;
 
 	if (a == NULL) {
@@ -174,9 +176,29 @@ audit_write(struct audit *a, struct cJSON *obj)
 	memcpy(line, s, len);
 	line[len++] = '\n';
 	free(s);
+	/*
+	 * A record is written whole or not at all: a short write (a full
+	 * disk) is cut off again, so the log keeps whole JSON lines.
+	 */
+	off = lseek(a->fd, 0, SEEK_END);
 	w = write(a->fd, line, len);
 	free(line);
-	return (w == (ssize_t)len ? 0 : -1);
+	if (w == (ssize_t)len) {
+		a->err = 0;
+		return (0);
+	}
+	a->err = w < 0 ? errno : ENOSPC;
+	if (w > 0 && off != (off_t)-1 && ftruncate(a->fd, off) != 0)
+		a->err = errno;
+	errno = a->err;
+	return (-1);
+}
+
+/* Why the last record was not written ("No space left on device"). */
+const char *
+audit_error(const struct audit *a)
+{
+	return (a != NULL && a->err != 0 ? strerror(a->err) : "no error");
 }
 
 /* Fold host names for the "where" field. */

@@ -28,6 +28,8 @@ void		 audit_close(struct audit *);
 const char	*audit_path(const struct audit *);
 /* Add who/when/from to OBJ, append it as one line, free it. */
 int		 audit_write(struct audit *, struct cJSON *obj);
+/* Why the last audit_write() failed (strerror of its errno). */
+const char	*audit_error(const struct audit *);
 /* Fold host names for the "where" field ("node[01-08]"), malloc'd. */
 char		*audit_fold_hosts(const char *const *names, size_t n);
 

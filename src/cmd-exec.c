@@ -468,7 +468,8 @@ exec_run_event(const struct engine_event *ev, void *arg)
 			    ev->text != NULL ? ev->text : "");
 		break;
 	case ENGINE_EV_LOG:
-		if (x->verbose)
+		/* An outcome the audit log could not take is always said. */
+		if (x->verbose || strncmp(ev->text, "audit log ", 10) == 0)
 			fprintf(x->err, "clustertop: %s%s%s\n",
 			    ev->node >= 0 ? engine_node_name(x->e, ev->node) :
 			    "", ev->node >= 0 ? ": " : "", ev->text);

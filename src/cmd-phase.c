@@ -220,7 +220,8 @@ phase_cli_engine_event(const struct engine_event *ev, void *arg)
 
 	if (c->run != NULL && phase_run_engine_event(c->run, ev))
 		return;
-	if (ev->type == ENGINE_EV_LOG && c->verbose && ev->text != NULL)
+	if (ev->type == ENGINE_EV_LOG && ev->text != NULL && (c->verbose ||
+	    strncmp(ev->text, "audit log ", 10) == 0))
 		fprintf(stderr, "clustertop: %s\n", ev->text);
 }
 

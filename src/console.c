@@ -215,8 +215,20 @@ console_node_done(struct console *c, const char *name,
 void
 console_finish(struct console *c, uint64_t now_ms)
 {
+	size_t	i;
+
 	if (c->phase != CONSOLE_RUNNING)
 		return;
+	/* A command that never started (its audit record could not be
+	 * written) must not show its nodes "running" forever. */
+	for (i = 0; c->g != NULL && i < hostlist_count(c->run); i++) {
+		if (c->ended[i])
+			continue;
+		gather_set(c->g, hostlist_get(c->run, i), "not started", -1,
+		    NULL, "", 0, "", 0);
+		c->ended[i] = 1;
+		c->nended++;
+	}
 	c->phase = CONSOLE_DONE;
 	c->end_ms = now_ms;
 }

@@ -328,7 +328,7 @@ void		 engine_job_free(struct ejob *);
 void		 engine_jn_end(struct ejobnode *, enum job_node_state,
 		     enum node_state, const char *);
 void		 engine_jn_kill(struct ejobnode *, enum job_node_state);
-void		 engine_job_audit(struct engine *, struct ejob *, int);
+int		 engine_job_audit(struct engine *, struct ejob *, int);
 void		 engine_schedule_job(struct engine *, struct ejob *, uint64_t);
 char		*engine_wrap_command(const char *, const char *);
 void		 engine_new_token(char *);

@@ -181,8 +181,16 @@ engine_job_start(struct engine *e, const struct engine_job_spec *spec,
 		if (n->state == NODE_NEW)
 			engine_connect(e, n->id);
 	}
+	/* No remote action without its audit record (a full disk). */
+	if (engine_job_audit(e, j, 0) != 0) {
+		if (asprintf(cause, "audit log %s: %s: not started (no remote "
+		    "action without its audit record)", audit_path(e->audit),
+		    audit_error(e->audit)) == -1)
+			*cause = NULL;
+		engine_job_free(j);
+		return (0);
+	}
 	TAILQ_INSERT_TAIL(&e->jobs, j, entry);
-	engine_job_audit(e, j, 0);
 	e->sched = 1;
 	return (j->id);
 }
@@ -302,8 +310,12 @@ engine_jn_end(struct ejobnode *jn, enum job_node_state st,
 	}
 }
 
-/* Append the job's start (END 0) or outcome (END 1) to the audit log. */
-void
+/*
+ * Append the job's start (END 0) or outcome (END 1) to the audit log; -1
+ * when it could not be written (an outcome that is not recorded is also
+ * reported as ENGINE_EV_LOG "audit log ...").
+ */
+int
 engine_job_audit(struct engine *e, struct ejob *j, int end)
 {
 	cJSON		*o, *counts, *codes, *states;
@@ -315,7 +327,7 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 	cJSON		*c;
 
 	if (e->audit == NULL)
-		return;
+		return (0);
 	names = xcalloc(j->n, sizeof *names);
 	failed = xcalloc(j->n, sizeof *failed);
 	for (i = 0; i < j->n; i++)
@@ -407,7 +419,13 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 	}
 	free(names);
 	free(failed);
-	audit_write(e->audit, o);
+	if (audit_write(e->audit, o) == 0)
+		return (0);
+	if (end)
+		engine_log(e, -1, "audit log %s: %s: the outcome of job %u (%s) "
+		    "is not recorded", audit_path(e->audit),
+		    audit_error(e->audit), j->id, j->label);
+	return (-1);
 }
 
 /* Start waiting job nodes whose node is up and has a free slot. */

@@ -24,6 +24,19 @@
  * a temporary name and a rename. Exit UNCHANGED_EXIT when the file already
  * held this block.
  */
+/*
+ * A step's temporary file is DIR/.clustertop.PID.XXXXXX; a signal removes
+ * it (the EXIT trap runs on HUP, INT, TERM and PIPE: the session closed), but a SIGKILL or a reboot
+ * cannot: the next run of a step in that directory removes the ones whose
+ * writer is gone (the fault matrix's rebooted and sigterm x phase4 cells).
+ */
+#define PHASE_STALE_TMP							\
+	"for t in \"$d\"/.clustertop.*.??????; do\n"				\
+	"\t[ -f \"$t\" ] || continue; p=${t#\"$d\"/.clustertop.}; p=${p%%.*}\n" \
+	"\tcase $p in ''|*[!0-9]*) continue;; esac\n"			\
+	"\tkill -0 \"$p\" 2>/dev/null || rm -f -- \"$t\"\n"			\
+	"done\n"
+
 char *
 phase_block_script(const char *path, const char *marker,
     const char *if_missing, const char *mode, int top, int unchanged_exit)
@@ -44,9 +57,11 @@ phase_block_script(const char *path, const char *marker,
 	    "f=%s b=%s e=%s\n"
 	    "d=$(dirname -- \"$f\")\n"
 	    "[ -d \"$d\" ] || mkdir -p -m 0700 -- \"$d\" || exit 1\n"
+	    PHASE_STALE_TMP
 	    "blk=$(mktemp) || exit 1\n"
-	    "new=$(mktemp \"$d/.clustertop.XXXXXX\") || { rm -f \"$blk\"; exit 1; }\n"
+	    "new=$(mktemp \"$d/.clustertop.$$.XXXXXX\") || { rm -f \"$blk\"; exit 1; }\n"
 	    "trap 'rm -f \"$blk\" \"$new\"' EXIT\n"
+	    "trap 'exit 1' HUP INT TERM PIPE\n"
 	    "cat > \"$blk\" || exit 1\n"
 	    "if [ -e \"$f\" ]; then\n"
 	    "\tawk -v b=\"$b\" -v e=\"$e\" -v blk=\"$blk\" -v top=%d '\n"
@@ -73,7 +88,9 @@ phase_block_script(const char *path, const char *marker,
 	    "\t# In place: keeps the inode, owner, mode, links and any bind\n"
 	    "\t# mount of it (renaming over /etc/hosts would detach a\n"
 	    "\t# container's or another namespace's private copy).\n"
+	    "\ttrap '' HUP INT TERM PIPE\t# never stopped half-way through the file\n"
 	    "\tcat \"$new\" > \"$f\" || { cp -p -- \"$bk\" \"$f\"; exit 1; }\n"
+	    "\ttrap 'exit 1' HUP INT TERM PIPE\n"
 	    "else\n"
 	    "\tmv -f -- \"$new\" \"$f\" || exit 1\n"
 	    "fi\n"
@@ -100,8 +117,10 @@ phase_file_script(const char *path, const char *mode, int unchanged_exit)
 	    "f=%s\n"
 	    "d=$(dirname -- \"$f\")\n"
 	    "[ -d \"$d\" ] || mkdir -p -- \"$d\" || exit 1\n"
-	    "new=$(mktemp \"$d/.clustertop.XXXXXX\") || exit 1\n"
+	    PHASE_STALE_TMP
+	    "new=$(mktemp \"$d/.clustertop.$$.XXXXXX\") || exit 1\n"
 	    "trap 'rm -f \"$new\"' EXIT\n"
+	    "trap 'exit 1' HUP INT TERM PIPE\n"
 	    "cat > \"$new\" || exit 1\n"
 	    "chmod %s \"$new\" || exit 1\n"
 	    "if [ -e \"$f\" ] && cmp -s \"$f\" \"$new\" &&\n"
@@ -114,6 +133,7 @@ phase_file_script(const char *path, const char *mode, int unchanged_exit)
 	    "\techo \"$f: backed up to $bk\"\n"
 	    "fi\n"
 	    "if mv -f -- \"$new\" \"$f\" 2>/dev/null; then :; else\n"
+	    "\ttrap '' HUP INT TERM PIPE\n"
 	    "\tcat \"$new\" > \"$f\" || exit 1\n"
 	    "fi\n"
 	    "echo \"$f: written\"\n",

@@ -190,7 +190,7 @@ phase_run_fail(struct phase_run *r, size_t i, const char *why)
 	}
 }
 
-static void
+static int
 phase_run_audit(struct phase_run *r, const char *event, const char *where,
     const char *command, int status, const char *extra_key,
     const char *extra)
@@ -199,7 +199,7 @@ phase_run_audit(struct phase_run *r, const char *event, const char *where,
 	char	 label[32];
 
 	if (r->audit == NULL)
-		return;
+		return (0);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "event", event);
 	snprintf(label, sizeof label, "phase %d", r->ph->number);
@@ -216,7 +216,7 @@ phase_run_audit(struct phase_run *r, const char *event, const char *where,
 	if (extra_key != NULL)
 		cJSON_AddStringToObject(o, extra_key, extra != NULL ? extra : "");
 	cmdhost_audit(o);	/* the server's client, when hosted */
-	audit_write(r->audit, o);
+	return (audit_write(r->audit, o));
 }
 
 /* Is NAME in TEXT as a whole word (not node1 inside node10)? */
@@ -784,8 +784,20 @@ phase_run_part_start(struct phase_run *r)
 		    PHASE_HEAD_NAME);
 		phase_run_set_state(r, 0, PHASE_NODE_RUNNING);
 		phase_run_output(r, 0, header, strlen(header));
-		phase_run_audit(r, "start", PHASE_HEAD_NAME, wrapped, INT_MIN,
-		    NULL, NULL);
+		if (phase_run_audit(r, "start", PHASE_HEAD_NAME, wrapped,
+		    INT_MIN, NULL, NULL) != 0) {
+			/* No action without its audit record (a full disk). */
+			cause = xasprintf("audit log %s: %s: not started (no "
+			    "action without its audit record)",
+			    audit_path(r->audit), audit_error(r->audit));
+			phase_run_fail(r, 0, cause);
+			free(cause);
+			free(wrapped);
+			free(input);
+			free(script);
+			free(header);
+			return (0);
+		}
 		r->head_cmd = wrapped;
 		wrapped = NULL;
 		n = phase_run_head_start(r, r->head_cmd, input, inputlen) == 0;
