@@ -231,4 +231,4 @@ heal_all() {
 # about a minute with the heal after each.
 CI_CELLS+=" sshd-stopped:pull hostkey-changed:pull sshd-stopped:phase4
 	hostkey-changed:phase4 sshd-stopped:test-mpi head-disk-full:exec
-	head-disk-full:push clock-off:exec munged-stopped:test-slurm"
+	head-disk-full:push munged-stopped:test-slurm"
