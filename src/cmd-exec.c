@@ -365,7 +365,7 @@ exec_take_stdin(int nostdin, int *have_in, char **in, size_t *inlen)
 /* --- output ------------------------------------------------------------ */
 
 /* Print complete lines of DATA as "name: line"; keep the rest. */
-static void
+void
 exec_print_lines(const char *name, struct strbuf *l, FILE *f,
     const char *data, size_t len)
 {
@@ -385,7 +385,7 @@ exec_print_lines(const char *name, struct strbuf *l, FILE *f,
 		strbuf_addn(l, data, len);
 }
 
-static void
+void
 exec_flush_line(const char *name, struct strbuf *l, FILE *f)
 {
 	if (l->len == 0)

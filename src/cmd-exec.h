@@ -30,6 +30,11 @@ void		 exec_json_bytes(struct cJSON *, const char *, const char *,
 struct cJSON	*exec_result_json(const char *, const struct engine_job_result *);
 /* Read all of stdin (capped); -1 with *cause. */
 int		 exec_read_stdin(char **, size_t *, char **);
+/* pdsh-style "name: line" output, partial lines kept in the buffer */
+struct strbuf;
+void		 exec_print_lines(const char *, struct strbuf *, FILE *,
+		    const char *, size_t);
+void		 exec_flush_line(const char *, struct strbuf *, FILE *);
 
 /*
  * One exec job on an engine, printing exactly what `clustertop exec`

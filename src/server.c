@@ -2,6 +2,11 @@
  * server.c -- `clustertop server start|stop|status`: the resident server
  * (docs/server.md) and its end of the protocol (docs/protocol.md).
  *
+ * Why it is over 1,500 lines (1,520): the server's loop, the client
+ * connections with their frame handling, the exec requests and the hosted
+ * dashboard's attach all share struct server and its client list; the
+ * other subcommands' handling is already in server-cmds.c.
+ *
  * The server owns one engine (every node session, kept open) and serves
  * its user's clients over a Unix socket in a private directory
  * (server-path.c). It runs in the engine's own loop: the listening socket

@@ -1,6 +1,14 @@
 /*
  * tui.c -- `clustertop` with no subcommand: the live dashboard.
  *
+ * Why it is over 1,500 lines (1,830): it holds one handler per dashboard
+ * action (console run and cancel, broadcast, push, NVMe, phases, theme,
+ * reconnect) and the loop that both the terminal and the server's hosted
+ * mode drive (tui_turn, tui_host_*); each handler turns a UI action into
+ * engine requests on the one struct tui. The next split, planned: the
+ * console's handlers (run, cancel, --via slurm, copy, save) into a file of
+ * their own behind a private tui-int.h, when the console gets result tabs.
+ *
  * The glue between the engine (src/engine.h), the model (cluster.h) and
  * the screen (ui/ui.h). One loop, one thread:
  *

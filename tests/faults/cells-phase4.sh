@@ -33,15 +33,15 @@ phase4_run() {
 phase4_reset() {  # every node (and the head) without phase 4's edits
 	local n
 	for n in "$F" "${OTHERS[@]}"; do
-		on "$n" "cd /root/.ssh 2>/dev/null || exit 0; for f in $P4_FILES; do [ -f \$f ] && sed -i '/^# BEGIN clustertop .*(phase 4)\$/,/^# END clustertop .*(phase 4)\$/d' \$f; done; rm -rf ctf-p4-* *.clustertop-[0-9]* .clustertop.*"
+		on "$n" "cd /root/.ssh 2>/dev/null || exit 0; for f in $P4_FILES; do [ -f \$f ] && sed -i '/^# BEGIN clustertop .*(phase 4)\( for .*\)\?\$/,/^# END clustertop .*(phase 4)\( for .*\)\?\$/d' \$f; done; rm -rf ctf-p4-* *.clustertop-[0-9]* .clustertop.*"
 	done
 	rm -rf /root/.ssh/ctf-p4-*
 }
-p4_blocks() { on "$1" "cat /root/.ssh/$2 2>/dev/null" | grep -c '^# \(BEGIN\|END\) clustertop .*(phase 4)$'; }
+p4_blocks() { on "$1" "cat /root/.ssh/$2 2>/dev/null" | grep -c '^# \(BEGIN\|END\) clustertop .*(phase 4)\( for .*\)\?$'; }
 p4_file_whole() {  # NODE FILE: 0 marker lines, or BEGIN ... END with content
 	local c; c=$(p4_blocks "$1" "$2")
 	[ "$c" = 0 ] && return 0
-	[ "$c" = 2 ] && on "$1" "sed -n '/^# BEGIN clustertop .*(phase 4)\$/,/^# END clustertop .*(phase 4)\$/p' /root/.ssh/$2" |
+	[ "$c" = 2 ] && on "$1" "sed -n '/^# BEGIN clustertop .*(phase 4)\( for .*\)\?\$/,/^# END clustertop .*(phase 4)\( for .*\)\?\$/p' /root/.ssh/$2" |
 	    awk 'NR == 1 && /^# BEGIN/ { b = 1 } /^# END/ { e = NR } END { exit !(b && e > 2) }'
 }
 p4_key_whole() { ! on "$1" "test -e $P4KEY" || [ "$(on "$1" "cat $P4KEY")" = "$(cat "$P4KEY")" ]; }
