@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -206,4 +207,23 @@ char *
 audit_fold_hosts(const char *const *names, size_t n)
 {
 	return (hostlist_fold_names(names, n));
+}
+
+void
+audit_add_outcome(cJSON *o, const char *const *failed, size_t n,
+    const struct timespec *start)
+{
+	struct timespec	 now;
+	char		*where;
+
+	if (n > 0) {
+		where = audit_fold_hosts(failed, n);
+		cJSON_AddStringToObject(o, "failed_where",
+		    where != NULL ? where : "");
+		free(where);
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	cJSON_AddNumberToObject(o, "duration_s",
+	    (double)(now.tv_sec - start->tv_sec) +
+	    (now.tv_nsec - start->tv_nsec) / 1e9);
 }

@@ -32,5 +32,12 @@ int		 audit_write(struct audit *, struct cJSON *obj);
 const char	*audit_error(const struct audit *);
 /* Fold host names for the "where" field ("node[01-08]"), malloc'd. */
 char		*audit_fold_hosts(const char *const *names, size_t n);
+/*
+ * The end record's common tail: "failed_where" (the N failed names,
+ * folded; nothing when N is 0) and "duration_s" since START (CLOCK_REALTIME).
+ */
+struct timespec;
+void		 audit_add_outcome(struct cJSON *obj, const char *const *failed,
+		    size_t n, const struct timespec *start);
 
 #endif

@@ -158,6 +158,21 @@ client_frame_json(const struct frame *f)
 	return (o);
 }
 
+/* An EXIT frame's "status" into *STATUS (left as it is without one). */
+static void
+client_exit_status(const struct frame *f, int *status)
+{
+	cJSON		*ev;
+	const cJSON	*v;
+
+	if ((ev = client_frame_json(f)) == NULL)
+		return;
+	v = cJSON_GetObjectItemCaseSensitive(ev, "status");
+	if (cJSON_IsNumber(v))
+		*status = v->valueint;
+	cJSON_Delete(ev);
+}
+
 int
 client_recv(struct client *c, struct frame *f, int timeout_ms, char **cause)
 {
@@ -600,13 +615,7 @@ client_exec(enum client_mode mode, const struct engine_config *cfg,
 			client_write_all(STDERR_FILENO, f.data, f.len);
 			break;
 		case FRAME_EXIT:
-			if ((ev = client_frame_json(&f)) != NULL) {
-				v = cJSON_GetObjectItemCaseSensitive(ev,
-				    "status");
-				if (cJSON_IsNumber(v))
-					*status = v->valueint;
-				cJSON_Delete(ev);
-			}
+			client_exit_status(&f, status);
 			done = 1;
 			break;
 		case FRAME_ERROR:
@@ -843,13 +852,7 @@ client_cmd(int *argc, char **argv, int *status)
 			cJSON_Delete(ev);
 			break;
 		case FRAME_EXIT:
-			if ((ev = client_frame_json(&f)) != NULL) {
-				v = cJSON_GetObjectItemCaseSensitive(ev,
-				    "status");
-				if (cJSON_IsNumber(v))
-					*status = v->valueint;
-				cJSON_Delete(ev);
-			}
+			client_exit_status(&f, status);
 			done = 1;
 			break;
 		case FRAME_ERROR:

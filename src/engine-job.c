@@ -323,7 +323,6 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 	struct ejobnode	*jn;
 	size_t		 i, nfailed = 0, nlost = 0;
 	char		*where, key[32];
-	struct timespec	 now;
 	cJSON		*c;
 
 	if (e->audit == NULL)
@@ -406,16 +405,7 @@ engine_job_audit(struct engine *e, struct ejob *j, int end)
 		if (nlost > 0)
 			cJSON_AddNumberToObject(o, "connection_lost",
 			    (double)nlost);
-		if (nfailed > 0) {
-			where = audit_fold_hosts(failed, nfailed);
-			cJSON_AddStringToObject(o, "failed_where",
-			    where != NULL ? where : "");
-			free(where);
-		}
-		clock_gettime(CLOCK_REALTIME, &now);
-		cJSON_AddNumberToObject(o, "duration_s",
-		    (double)(now.tv_sec - j->start.tv_sec) +
-		    (now.tv_nsec - j->start.tv_nsec) / 1e9);
+		audit_add_outcome(o, failed, nfailed, &j->start);
 	}
 	free(names);
 	free(failed);

@@ -552,7 +552,6 @@ via_audit(struct via_slurm *v, int end)
 	size_t		  i, nfailed = 0;
 	char		 *where, key[32];
 	cJSON		 *o, *counts, *codes, *states, *c;
-	struct timespec	  now;
 	const char	 *k;
 
 	if (v->audit == NULL)
@@ -616,16 +615,7 @@ via_audit(struct via_slurm *v, int end)
 			cJSON_DeleteItemFromObject(o, "exit_codes");
 		if (states->child == NULL)
 			cJSON_DeleteItemFromObject(o, "node_states");
-		if (nfailed > 0) {
-			where = audit_fold_hosts(failed, nfailed);
-			cJSON_AddStringToObject(o, "failed_where",
-			    where != NULL ? where : "");
-			free(where);
-		}
-		clock_gettime(CLOCK_REALTIME, &now);
-		cJSON_AddNumberToObject(o, "duration_s",
-		    (double)(now.tv_sec - v->rt0.tv_sec) +
-		    (now.tv_nsec - v->rt0.tv_nsec) / 1e9);
+		audit_add_outcome(o, failed, nfailed, &v->rt0);
 	}
 	free(names);
 	free(failed);
